@@ -1,0 +1,12 @@
+"""hpcflow: Flyte's programming model on clusters run by Slurm.
+
+Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
+"""
+from hpcflow.errors import HpcflowError
+from hpcflow.sdk.map_task import map_task
+from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.task import dynamic, task
+from hpcflow.sdk.workflow import workflow
+
+__version__ = "0.1.0"
+__all__ = ["task", "workflow", "dynamic", "map_task", "Resources", "HpcflowError", "__version__"]

@@ -1,0 +1,236 @@
+"""The local backend: runs a plan's jobscripts as local processes, the embedded default.
+
+Each element is the same jobscript and runtime entry point that Slurm would run; only the
+launcher differs. Up to `max_workers` elements run at once, and a map's `concurrency` caps
+its own elements. Dynamic elements write a sub-run that is scheduled into the same pool.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from hpcflow.core.plan import JobPlan
+from hpcflow.core.states import State
+from hpcflow.runtime.jobscript import render_jobscript
+from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.values import mapped_element_count, workflow_outputs
+
+_KILL_MARGIN_S = 30.0  # the runtime's own alarm fires first; this catches a wedged process
+
+
+@dataclass
+class RunResult:
+    """How a run ended."""
+
+    run_id: str
+    state: State
+    outputs: dict[str, Any] | None = None
+    error: str = ""
+
+
+@dataclass
+class _Job:
+    rd: RunDir
+    plan: JobPlan
+    label: str
+    deps: list["_Job"]
+    state: State = State.PENDING
+    size: int = 0
+    next_index: int = 0
+    running: int = 0
+    done: dict[int, State] = field(default_factory=dict)
+    children: list["_Job"] = field(default_factory=list)  # jobs of a dynamic's sub-runs
+    error: str = ""
+
+
+@dataclass
+class _Proc:
+    job: _Job
+    index: int
+    popen: subprocess.Popen
+    deadline: float | None
+
+
+class LocalBackend:
+    """Schedules the elements of a run directory onto local processes."""
+
+    def __init__(self, max_workers: int | None = None, poll_interval: float = 0.005):
+        self.max_workers = max(1, max_workers or os.cpu_count() or 1)
+        self.poll_interval = poll_interval
+        self._jobs: list[_Job] = []
+        self._procs: list[_Proc] = []
+
+    def run(self, rd: RunDir) -> RunResult:
+        """Run every job of `rd` to the end and record the outcome in the run directory."""
+        top = self._add_run(rd, prefix="")
+        rd.set_state(State.RUNNING)
+        try:
+            while self._step():
+                pass
+        except BaseException:
+            self._kill_all()
+            rd.set_state(State.CANCELLED, "interrupted")
+            raise
+        failed = next((j for j in self._jobs if j.state is not State.SUCCEEDED and j.error), None)
+        if failed is None and all(j.state is State.SUCCEEDED for j in top):
+            outputs = workflow_outputs(rd)
+            rd.write_final_outputs(outputs)
+            rd.set_state(State.SUCCEEDED)
+            return RunResult(rd.meta.run_id, State.SUCCEEDED, outputs)
+        error = failed.error if failed else "some jobs did not finish"
+        rd.set_state(State.FAILED, error)
+        return RunResult(rd.meta.run_id, State.FAILED, None, error)
+
+    # --- scheduling ---------------------------------------------------------------------------
+    def _add_run(self, rd: RunDir, prefix: str) -> list[_Job]:
+        by_id: dict[str, _Job] = {}
+        for plan in rd.plan.jobs:
+            job = _Job(rd, plan, prefix + plan.id, [by_id[d] for d in plan.depends_on])
+            by_id[plan.id] = job
+            self._jobs.append(job)
+        return list(by_id.values())
+
+    def _step(self) -> bool:
+        """Reap, advance job states, launch; False once nothing is left to do."""
+        progressed = self._reap()
+        for job in self._jobs:
+            progressed |= self._advance(job)
+        progressed |= self._launch()
+        if not self._procs and all(j.state.finished for j in self._jobs):
+            return False
+        if not progressed:
+            time.sleep(self.poll_interval)
+        return True
+
+    def _advance(self, job: _Job) -> bool:
+        if job.state is State.PENDING:
+            if any(d.state.finished and not d.state.ok for d in job.deps):
+                bad = next(d for d in job.deps if d.state.finished and not d.state.ok)
+                job.state = State.CANCELLED
+                job.rd.write_job_state(job.plan.id, State.CANCELLED, f"upstream {bad.label} {bad.state.value}")
+                return True
+            if all(d.state.ok for d in job.deps):
+                return self._start(job)
+            return False
+        if job.state is State.RUNNING and job.next_index >= job.size and job.running == 0:
+            return self._finish(job)
+        return False
+
+    def _start(self, job: _Job) -> bool:
+        try:
+            size = job.plan.size
+            if size is None:
+                size = mapped_element_count(job.rd, job.plan)
+                job.rd.write_size(job.plan.id, size)
+        except Exception as exc:  # e.g. mapped lists of different lengths
+            job.state, job.error = State.FAILED, f"{job.label}: {exc}"
+            return True
+        job.size = size
+        job.rd.write_jobscript(job.plan.id, render_jobscript(
+            run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, elements=size, python=sys.executable))
+        job.state = State.RUNNING
+        return True
+
+    def _finish(self, job: _Job) -> bool:
+        if job.children:
+            if not all(c.state.finished for c in job.children):
+                return False
+            bad = next((c for c in job.children if not c.state.ok), None)
+            job.state = State.SUCCEEDED if bad is None else State.FAILED
+            if bad is not None:
+                job.error = bad.error or f"{bad.label} {bad.state.value}"
+            return True
+        ok = sum(s.ok for s in job.done.values())
+        first_bad = next((i for i in sorted(job.done) if not job.done[i].ok), None)
+        needed = job.plan.min_success_ratio if job.plan.kind == "map" else 1.0
+        if job.size == 0 or ok / job.size >= needed:
+            if job.plan.kind == "dynamic":
+                return self._expand(job)
+            job.state = State.SUCCEEDED
+        else:
+            job.state = job.done[first_bad] if first_bad is not None else State.FAILED
+            status = job.rd.status(job.plan.id, first_bad) if first_bad is not None else ElementStatus()
+            job.error = (f"{job.label}[{first_bad}] ({job.plan.name}) {status.state.value}: {status.error}"
+                         if job.plan.kind != "map" or needed >= 1.0 else
+                         f"{job.label} ({job.plan.name}): {ok} of {job.size} elements succeeded, below "
+                         f"min_success_ratio={needed}; first failure [{first_bad}]: {status.error}")
+        return True
+
+    def _expand(self, job: _Job) -> bool:
+        for i in range(job.size):
+            sub = RunDir(job.rd.sub_path(job.plan.id, i))
+            job.children.extend(self._add_run(sub, prefix=f"{job.label}[{i}]/"))
+        if not job.children:  # the dynamic returned without calling any task
+            job.state = State.SUCCEEDED
+        return True
+
+    def _launch(self) -> bool:
+        launched = False
+        for job in self._jobs:
+            if len(self._procs) >= self.max_workers:
+                break
+            if job.state is not State.RUNNING:
+                continue
+            limit = job.plan.concurrency or job.size
+            while job.next_index < job.size and job.running < limit and len(self._procs) < self.max_workers:
+                self._spawn(job, job.next_index)
+                job.next_index += 1
+                launched = True
+        return launched
+
+    def _spawn(self, job: _Job, index: int) -> None:
+        rd = job.rd
+        log = open(rd.log_path(job.plan.id, index), "ab")
+        env = {**os.environ, "HPCFLOW_ELEMENT_INDEX": str(index), "HPCFLOW_BACKEND": "local"}
+        try:
+            popen = subprocess.Popen(["bash", str(rd.jobscript_path(job.plan.id))], stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        finally:
+            log.close()
+        timeout = job.plan.timeout_s
+        deadline = time.time() + timeout * (job.plan.retries + 1) + _KILL_MARGIN_S if timeout else None
+        self._procs.append(_Proc(job, index, popen, deadline))
+        job.running += 1
+
+    def _reap(self) -> bool:
+        reaped = False
+        now = time.time()
+        for proc in list(self._procs):
+            if proc.popen.poll() is None:
+                if proc.deadline is None or now < proc.deadline:
+                    continue
+                _kill_group(proc.popen)
+                proc.popen.wait()
+            self._procs.remove(proc)
+            reaped = True
+            job, index = proc.job, proc.index
+            job.running -= 1
+            status = job.rd.status(job.plan.id, index)
+            if not status.state.finished:  # the process died before it could record anything
+                timed_out = proc.deadline is not None and now >= proc.deadline
+                status.state = State.TIMEOUT if timed_out else State.FAILED
+                status.error = status.error or f"process ended with exit status {proc.popen.returncode}"
+                status.finished = now
+                job.rd.write_status(job.plan.id, index, status)
+            job.done[index] = status.state
+        return reaped
+
+    def _kill_all(self) -> None:
+        for proc in self._procs:
+            _kill_group(proc.popen)
+        for proc in self._procs:
+            proc.popen.wait()
+            proc.job.rd.write_status(proc.job.plan.id, proc.index, ElementStatus(State.CANCELLED, error="interrupted"))
+        self._procs.clear()
+
+
+def _kill_group(popen: subprocess.Popen) -> None:
+    try:
+        os.killpg(popen.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,1 @@
+"""The pure core: traced Graphs and compiled Plans. No I/O happens here."""

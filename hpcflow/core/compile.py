@@ -1,0 +1,116 @@
+"""compile_plan: a traced Graph plus concrete inputs gives a frozen Plan. Pure."""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from hpcflow.core.bindings import (
+    Binding, Const, ListOf, NodeOutput, WorkflowInput, extend_path, substitute, upstream_nodes,
+)
+from hpcflow.core.graph import Graph, Node
+from hpcflow.core.plan import EntityRef, JobPlan, Plan, ResourceRequest
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.resources import parse_cpu, parse_gpu, parse_mem
+
+
+def compile_plan(graph: Graph, inputs: Mapping[str, Any]) -> Plan:
+    """Flatten sub-workflows, fold in the inputs, and make one job per task/map/dynamic node."""
+    jobs: list[JobPlan] = []
+    env = {name: Const(value) for name, value in inputs.items()}
+    outputs = _flatten(graph, env, "", jobs, (graph.name,))
+    return Plan(graph.name, tuple(jobs), outputs)
+
+
+def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[JobPlan],
+             stack: tuple[str, ...]) -> tuple[tuple[str, Binding], ...]:
+    sub_outputs: dict[str, dict[str, Binding]] = {}
+
+    def rebind(binding: Binding) -> Binding | None:
+        if isinstance(binding, WorkflowInput):
+            return extend_path(env[binding.name], binding.path)
+        if isinstance(binding, NodeOutput):
+            if binding.node in sub_outputs:
+                return extend_path(sub_outputs[binding.node][binding.output], binding.path)
+            return NodeOutput(prefix + binding.node, binding.output, binding.path)
+        return None
+
+    for node in graph.nodes:
+        inputs = {name: substitute(b, rebind) for name, b in node.inputs.items()}
+        if node.kind == "workflow":
+            if node.entity.name in stack:
+                raise WorkflowDefinitionError(
+                    f"workflow '{node.entity.name}' calls itself (via {' -> '.join(stack)}); "
+                    "use a @dynamic for recursion")
+            outs = _flatten(node.entity.graph, inputs, f"{prefix}{node.id}.", jobs, stack + (node.entity.name,))
+            sub_outputs[node.id] = dict(outs)
+        else:
+            jobs.append(_job(node, inputs, prefix, graph.name))
+    return tuple((name, substitute(b, rebind)) for name, b in graph.outputs)
+
+
+def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str) -> JobPlan:
+    entity = node.entity
+    task = entity.task if node.kind == "map" else entity
+    spec = task.spec.with_overrides(node.overrides) if node.overrides else task.spec
+    job_id = prefix + node.id
+    if "<locals>" in task.qualname:
+        raise WorkflowDefinitionError(
+            f"workflow '{workflow}', node '{job_id}': {task.kind} '{task.name}' is defined inside a function; "
+            "define it at module level so that job processes can import it")
+    mapped = entity.mapped_inputs if node.kind == "map" else ()
+    option = lambda key, default: node.overrides.get(key, default)  # noqa: E731
+    return JobPlan(
+        id=job_id,
+        kind=node.kind,  # type: ignore[arg-type]
+        name=node.name,
+        entity=EntityRef(task.module, task.qualname),
+        inputs=tuple(inputs.items()),
+        mapped=mapped,
+        size=_map_size(inputs, mapped, f"workflow '{workflow}', node '{job_id}'") if mapped else
+        (0 if node.kind == "map" else 1),
+        depends_on=tuple(sorted(set().union(*(upstream_nodes(b) for b in inputs.values())))),
+        resources=_resources(spec),
+        retries=spec.retries,
+        timeout_s=spec.timeout,
+        interruptible=spec.interruptible,
+        concurrency=option("concurrency", getattr(entity, "concurrency", None)),
+        min_success_ratio=float(option("min_success_ratio", getattr(entity, "min_success_ratio", 1.0))),
+        batch_size=option("batch_size", getattr(entity, "batch_size", None)),
+        cache=spec.cache,
+        cache_version=spec.cache_version,
+        cache_serialize=spec.cache_serialize,
+        cache_ignore_input_vars=spec.cache_ignore_input_vars,
+        environment=tuple(sorted(spec.environment.items())) if isinstance(spec.environment, Mapping) else (),
+    )
+
+
+def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], where: str) -> int | None:
+    """The element count when every mapped list is known now, else None (decided at run time)."""
+    lengths = {}
+    for name in mapped:
+        b = inputs[name]
+        if isinstance(b, Const):
+            lengths[name] = len(b.value)
+        elif isinstance(b, ListOf):
+            lengths[name] = len(b.items)
+        else:
+            return None
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        raise WorkflowDefinitionError(f"{where}: mapped inputs must have the same length, but {detail}")
+    return next(iter(lengths.values()), 0)
+
+
+def _resources(spec: Any) -> ResourceRequest:
+    """Requests win; limits fill in what requests leave out."""
+    req, lim = spec.requests, spec.limits
+
+    def pick(attr: str) -> Any:
+        for res in (req, lim):
+            if res is not None and getattr(res, attr) is not None:
+                return getattr(res, attr)
+        return None
+
+    cpu = parse_cpu(pick("cpu"))
+    return ResourceRequest(cpus=max(1, math.ceil(cpu)) if cpu else 1,
+                           mem_bytes=parse_mem(pick("mem")), gpus=parse_gpu(pick("gpu")) or 0)

@@ -1,0 +1,25 @@
+"""One enum of element and run states; each scheduler translates its own states to it."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(str, Enum):
+    """The state of an element, a job or a whole run."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def finished(self) -> bool:
+        """True once nothing more will happen to it."""
+        return self not in (State.PENDING, State.RUNNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when it produced its outputs."""
+        return self is State.SUCCEEDED

@@ -1,0 +1,231 @@
+"""Tracing: calling tasks inside a workflow body records nodes and returns promises."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import typing
+from contextvars import ContextVar
+from typing import Any, Iterator, Mapping
+
+from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, extend_path
+from hpcflow.core.graph import Graph, Node, NodeKind
+from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
+from hpcflow.types.check import (
+    assignable, coerce, conforms, dataclass_fields, is_namedtuple, namedtuple_fields,
+    optional_inner, type_name, value_type_name,
+)
+from hpcflow.types.interface import Interface
+
+_ACTIVE: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builder", default=None)
+
+OVERRIDABLE = frozenset({
+    "name", "node_name", "requests", "limits", "retries", "timeout", "interruptible",
+    "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
+})
+
+
+def active_builder() -> "Builder | None":
+    """The builder of the workflow being traced in this context, if any."""
+    return _ACTIVE.get()
+
+
+class Promise:
+    """The future value of a workflow input or node output, while a workflow is traced."""
+
+    __slots__ = ("_binding", "_type", "_builder", "_node")
+
+    def __init__(self, binding: Binding, tp: Any, builder: "Builder", node: str | None = None):
+        self._binding, self._type, self._builder, self._node = binding, tp, builder, node
+
+    def __getattr__(self, name: str) -> "Promise":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        tp = optional_inner(self._type) or self._type
+        fields = (namedtuple_fields(tp) if is_namedtuple(tp)
+                  else dataclass_fields(tp) if dataclasses.is_dataclass(tp) else {})
+        if name not in fields:
+            raise WorkflowDefinitionError(
+                f"{self._builder.where}: a promise of type {type_name(self._type)} has no field '{name}'")
+        return Promise(extend_path(self._binding, (name,)), fields[name], self._builder, self._node)
+
+    def __getitem__(self, key: int | str) -> "Promise":
+        origin, args = typing.get_origin(self._type), typing.get_args(self._type)
+        if origin is list and isinstance(key, int):
+            return Promise(extend_path(self._binding, (key,)), args[0] if args else Any, self._builder)
+        if origin is dict and isinstance(key, str):
+            return Promise(extend_path(self._binding, (key,)), args[1] if args else Any, self._builder)
+        raise WorkflowDefinitionError(
+            f"{self._builder.where}: cannot index a promise of type {type_name(self._type)} with {key!r}")
+
+    def with_overrides(self, **overrides: Any) -> "Promise":
+        """Change resources, retries, timeout, ... of the node that produces this promise."""
+        self._builder.override(self._node, overrides)
+        return self
+
+    def __bool__(self) -> bool:
+        raise WorkflowDefinitionError(
+            f"{self._builder.where}: a promise has no value while the workflow is compiled, so it "
+            "cannot drive a Python if/and/or; move that logic into a @dynamic workflow")
+
+    def __iter__(self) -> Iterator[Any]:
+        raise WorkflowDefinitionError(
+            f"{self._builder.where}: cannot iterate over a promise while the workflow is compiled; "
+            "use map_task over it, or a @dynamic workflow")
+
+    def __repr__(self) -> str:
+        return f"Promise({self._binding!r}: {type_name(self._type)})"
+
+
+class NodeOutputs(tuple):
+    """The outputs of a multi-output node: unpack it, or read NamedTuple fields by name."""
+
+    _names: tuple[str, ...] = ()
+
+    def __new__(cls, promises: list[Promise], names: tuple[str, ...], builder: "Builder", node: str):
+        obj = super().__new__(cls, promises)
+        obj._names, obj._builder, obj._node = names, builder, node
+        return obj
+
+    def __getattr__(self, name: str) -> Promise:
+        if name in self._names:
+            return self[self._names.index(name)]
+        raise AttributeError(name)
+
+    def with_overrides(self, **overrides: Any) -> "NodeOutputs":
+        """Change resources, retries, timeout, ... of the node that produces these outputs."""
+        self._builder.override(self._node, overrides)
+        return self
+
+
+class Builder:
+    """Collects the nodes of one workflow (or dynamic) body while it is traced."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self._nodes: list[Node] = []
+        self._overrides: dict[str, dict[str, Any]] = {}
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator["Builder"]:
+        """Make this builder the target of task calls in the current context."""
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+    def add_call(self, kind: NodeKind, entity: Any, args: tuple, kwargs: Mapping[str, Any],
+                 interface: Interface) -> Any:
+        """Record a call of `entity` and return promises for its outputs."""
+        node_id = f"n{len(self._nodes)}"
+        where = f"{self.where}, node '{node_id}' ({entity.name})"
+        if args:
+            raise WorkflowDefinitionError(
+                f"{where}: call it with keyword arguments, e.g. {entity.name}("
+                f"{', '.join(n + '=...' for n in interface.input_names[:len(args)])})")
+        unknown = [k for k in kwargs if interface.param(k) is None]
+        if unknown:
+            raise WorkflowDefinitionError(
+                f"{where}: unknown input '{unknown[0]}'; its inputs are: {', '.join(interface.input_names) or 'none'}")
+        inputs: dict[str, Binding] = {}
+        for p in interface.inputs:
+            if p.name in kwargs:
+                inputs[p.name] = to_binding(kwargs[p.name], p.type, f"{where}, parameter '{p.name}'", self)
+            elif p.required:
+                raise WorkflowDefinitionError(f"{where}: missing input '{p.name}' ({type_name(p.type)})")
+            else:
+                inputs[p.name] = Const(p.default)
+        self._nodes.append(Node(node_id, kind, entity, inputs))
+        return self.promises_for(node_id, interface)
+
+    def promises_for(self, node_id: str, interface: Interface) -> Any:
+        """What a call returns inside a trace: None, one promise, or a tuple of promises."""
+        promises = [Promise(NodeOutput(node_id, n, ()), t, self, node_id) for n, t in interface.outputs]
+        if interface.output_kind == "none":
+            return _NoOutput(self, node_id)
+        if interface.output_kind == "single":
+            return promises[0]
+        return NodeOutputs(promises, interface.output_names, self, node_id)
+
+    def override(self, node_id: str | None, overrides: Mapping[str, Any]) -> None:
+        """Record `.with_overrides(...)` for a node."""
+        if node_id is None:
+            raise WorkflowDefinitionError(f"{self.where}: with_overrides applies to a node's output, not a workflow input")
+        unknown = set(overrides) - OVERRIDABLE
+        if unknown:
+            raise WorkflowDefinitionError(
+                f"{self.where}: with_overrides got unknown option(s) {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(sorted(OVERRIDABLE))}")
+        self._overrides.setdefault(node_id, {}).update(overrides)
+
+    def freeze(self, name: str, interface: Interface, result: Any) -> Graph:
+        """The finished Graph, with `result` (what the body returned) bound to the outputs."""
+        nodes = tuple(dataclasses.replace(n, overrides=self._overrides.get(n.id, {})) for n in self._nodes)
+        return Graph(name, interface, nodes, self._bind_outputs(interface, result))
+
+    def _bind_outputs(self, interface: Interface, result: Any) -> tuple[tuple[str, Binding], ...]:
+        if isinstance(result, _NoOutput):
+            result = None
+        if interface.output_kind == "none":
+            if result is not None:
+                raise WorkflowDefinitionError(
+                    f"{self.where} returns a value but declares no outputs; annotate its return type, e.g. -> float")
+            return ()
+        values = (result,) if interface.output_kind == "single" else result
+        names = interface.output_names
+        if not isinstance(values, tuple) or len(values) != len(names):
+            got = len(values) if isinstance(values, tuple) else (0 if values is None else 1)
+            raise WorkflowDefinitionError(
+                f"{self.where} returns {got} output(s) but its return annotation declares "
+                f"{len(names)} ({', '.join(names)})")
+        return tuple((n, to_binding(v, interface.output_type(n), f"{self.where}, output '{n}'", self))
+                     for n, v in zip(names, values))
+
+
+class _NoOutput:
+    """What a call of a task without outputs returns: only good for with_overrides."""
+
+    def __init__(self, builder: Builder, node: str):
+        self._builder, self._node = builder, node
+
+    def with_overrides(self, **overrides: Any) -> "_NoOutput":
+        """Change resources, retries, timeout, ... of this node."""
+        self._builder.override(self._node, overrides)
+        return self
+
+
+def contains_promise(value: Any) -> bool:
+    """True when a value is, or holds, a promise."""
+    if isinstance(value, Promise):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(contains_promise(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_promise(v) for v in value.values())
+    return False
+
+
+def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
+    """Bind a call argument to a parameter of type `tp`, checking the type now."""
+    if isinstance(value, Promise):
+        if value._builder is not builder:
+            raise WorkflowDefinitionError(f"{where}: a promise of another workflow is used here; pass it in as an input")
+        if not assignable(value._type, tp):
+            raise TypeMismatchError(
+                f"{where}: expected {type_name(tp)}, got a promise of {type_name(value._type)}")
+        return value._binding
+    if contains_promise(value):
+        inner = optional_inner(tp) or tp
+        origin, args = typing.get_origin(inner) or inner, typing.get_args(inner)
+        if isinstance(value, (list, tuple)) and (origin is list or tp is Any):
+            item_tp = args[0] if args else Any
+            return ListOf(tuple(to_binding(v, item_tp, f"{where}[{i}]", builder) for i, v in enumerate(value)))
+        if isinstance(value, dict) and (origin is dict or tp is Any):
+            item_tp = args[1] if args else Any
+            return DictOf(tuple((k, to_binding(v, item_tp, f"{where}[{k!r}]", builder)) for k, v in value.items()))
+        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
+    if isinstance(value, _NoOutput):
+        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
+    if not conforms(value, tp):
+        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
+    return Const(coerce(value, tp))

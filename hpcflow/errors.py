@@ -1,0 +1,37 @@
+"""One error hierarchy for hpcflow; every message says what to do next."""
+from __future__ import annotations
+
+
+class HpcflowError(Exception):
+    """Base of every error hpcflow raises on purpose."""
+
+    exit_code = 1
+
+
+class WorkflowDefinitionError(HpcflowError):
+    """A task or workflow is declared or called in a way hpcflow cannot compile."""
+
+
+class TypeMismatchError(WorkflowDefinitionError):
+    """A value or promise does not match the annotated type it is bound to."""
+
+
+class LoadError(HpcflowError):
+    """A workflow file or entity cannot be imported."""
+
+
+class InputError(HpcflowError):
+    """Workflow inputs given on the command line or in a call are wrong."""
+
+
+class RunDirError(HpcflowError):
+    """A run directory is missing or unreadable."""
+
+
+class TaskFailedError(HpcflowError):
+    """A task raised while a workflow ran in-process or through a backend."""
+
+    def __init__(self, message: str, *, node: str = "", cause: BaseException | None = None):
+        super().__init__(message)
+        self.node = node
+        self.cause = cause

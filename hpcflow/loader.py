@@ -1,0 +1,66 @@
+"""Imports user workflow files and finds tasks and workflows in them."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hpcflow.core.plan import EntityRef
+from hpcflow.errors import LoadError
+
+
+def load_file(path: str | Path, module_name: str | None = None) -> ModuleType:
+    """Import a Python file as a module named after it (its folder goes on sys.path)."""
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise LoadError(f"cannot import {path}: no such file")
+    name = module_name or file.stem
+    existing = sys.modules.get(name)
+    if existing is not None and Path(getattr(existing, "__file__", "") or "").resolve() == file:
+        return existing
+    if str(file.parent) not in sys.path:
+        sys.path.insert(0, str(file.parent))
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise LoadError(f"cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        del sys.modules[name]
+        raise LoadError(f"cannot import {path}: SyntaxError at line {exc.lineno}: {exc.msg}") from None
+    except Exception as exc:
+        del sys.modules[name]
+        raise LoadError(f"cannot import {path}: {type(exc).__name__}: {exc}") from None
+    return module
+
+
+def load_workflow(ref: str) -> tuple[Any, ModuleType]:
+    """`FILE.py:NAME` -> (the workflow object, its module)."""
+    from hpcflow.sdk.workflow import Workflow
+
+    file, sep, name = ref.rpartition(":")
+    if not sep or not file or not name:
+        raise LoadError(f"expected FILE.py:WORKFLOW, got '{ref}'")
+    module = load_file(file)
+    found = getattr(module, name, None)
+    if not isinstance(found, Workflow):
+        names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
+        what = "has no workflow" if found is None else "defines something that is not a @workflow as"
+        raise LoadError(f"{file} {what} '{name}'; workflows in it: {', '.join(names) or 'none'}")
+    return found, module
+
+
+def resolve_entity(ref: EntityRef) -> Any:
+    """The task (or dynamic) object that an EntityRef names."""
+    try:
+        obj: Any = importlib.import_module(ref.module)
+        for part in ref.qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise LoadError(f"cannot find {ref.module}.{ref.qualname}: {exc}") from None
+    return obj

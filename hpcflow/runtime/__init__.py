@@ -1,0 +1,1 @@
+"""Execution: in-process runs, the run directory, and the per-element entry point."""

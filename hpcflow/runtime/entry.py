@@ -1,0 +1,120 @@
+"""The one entry point that runs every element of every job, under Slurm or locally.
+
+    python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX
+
+It reads its inputs from the run directory, runs the function (with retries and the task's
+timeout), publishes outputs atomically and records status and timing. A failure exits
+non-zero and leaves the traceback in the element's error.txt.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any
+
+from hpcflow.core.plan import JobPlan
+from hpcflow.core.states import State
+from hpcflow.loader import load_file, resolve_entity
+from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.values import FORWARD, element_inputs
+from hpcflow.store.atomic import write_bytes
+from hpcflow.store.codec import encode
+
+
+class ElementTimeout(BaseException):
+    """Raised inside the function when the task's timeout expires.
+
+    A BaseException, so that a user's `except Exception` cannot swallow it.
+    """
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one element; the exit status is 0 on success."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX", file=sys.stderr)
+        return 2
+    rd, job_id, index = RunDir(args[0]), args[1], int(args[2])
+    status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid())
+    rd.write_status(job_id, index, status)
+    try:
+        meta = rd.meta
+        if meta.file:
+            load_file(meta.file, meta.module)
+        job = rd.plan.job(job_id)
+        entity = resolve_entity(job.entity)
+        inputs = element_inputs(rd, job, index)
+        if job.kind == "dynamic":
+            _expand_dynamic(rd, job, index, entity, inputs)
+            status.expanded = True
+        else:
+            outputs = _run_with_retries(entity, inputs, job, status)
+            rd.write_outputs(job_id, index, {k: encode(v, rd.blobs) for k, v in outputs.items()})
+        status.state = State.SUCCEEDED
+    except ElementTimeout:
+        status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s:g} s"
+    except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
+        status.state, status.error = State.FAILED, f"{type(exc).__name__}: {exc}"
+        write_bytes(rd.element_dir(job_id, index) / "error.txt", traceback.format_exc().encode())
+        traceback.print_exc()
+    status.finished = time.time()
+    rd.write_status(job_id, index, status)
+    return 0 if status.state is State.SUCCEEDED else 1
+
+
+def _run_with_retries(task: Any, inputs: dict[str, Any], job: JobPlan, status: ElementStatus) -> dict[str, Any]:
+    where = f"{job.name} ({job.id})"
+    for attempt in range(job.retries + 1):
+        status.attempts = attempt + 1
+        try:
+            with _time_limit(job.timeout_s):
+                result = task.fn(**inputs)
+            return task.interface.split(result, where)
+        except (Exception, ElementTimeout) as exc:
+            if attempt == job.retries:
+                raise
+            print(f"hpcflow: attempt {attempt + 1} of {job.retries + 1} failed: "
+                  f"{type(exc).__name__}: {exc}; retrying", file=sys.stderr, flush=True)
+    raise AssertionError("unreachable")
+
+
+class _time_limit:
+    """Raise ElementTimeout in the main thread after `seconds` (no-op when None)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        if self.seconds:
+            signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    @staticmethod
+    def _expire(signum: int, frame: Any) -> None:
+        raise ElementTimeout()
+
+
+def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: dict[str, Any]) -> None:
+    """Trace the dynamic on concrete inputs and write its sub-workflow as a nested run."""
+    from hpcflow.core.compile import compile_plan
+
+    plan = compile_plan(dynamic.trace(inputs), {})
+    sub = rd.sub_path(job.id, index)
+    if sub.exists():  # a retried element replaces what an earlier attempt wrote
+        shutil.rmtree(sub)
+    rd.create_sub(job.id, index, plan)
+    rd.write_outputs(job.id, index, {FORWARD: True})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

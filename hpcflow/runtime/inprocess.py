@@ -1,0 +1,84 @@
+"""Runs a Graph in this Python process, like flytekit's local execution of `wf(...)`."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from hpcflow.core.bindings import Binding, WorkflowInput, resolve
+from hpcflow.core.graph import Graph, Node
+from hpcflow.errors import TaskFailedError
+from hpcflow.sdk.spec import TaskSpec
+
+
+def run_graph(graph: Graph, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Execute every node in order and return the workflow's named outputs."""
+    values: dict[str, dict[str, Any]] = {}
+
+    def lookup(binding: Binding) -> Any:
+        if isinstance(binding, WorkflowInput):
+            return inputs[binding.name]
+        return values[binding.node][binding.output]  # type: ignore[union-attr]
+
+    for node in graph.nodes:
+        args = {name: resolve(b, lookup) for name, b in node.inputs.items()}
+        values[node.id] = _run_node(node, args, graph.name)
+    return {name: resolve(b, lookup) for name, b in graph.outputs}
+
+
+def _run_node(node: Node, args: dict[str, Any], workflow: str) -> dict[str, Any]:
+    entity = node.entity
+    if node.kind == "task":
+        spec = entity.spec.with_overrides(node.overrides) if node.overrides else entity.spec
+        return call_task(entity, args, spec, f"workflow '{workflow}', node '{node.id}' ({node.name})")
+    if node.kind == "map":
+        return run_map(entity, args, node.overrides, f"workflow '{workflow}', node '{node.id}'")
+    if node.kind == "dynamic":
+        return run_graph(entity.trace(args), {})
+    return run_graph(entity.graph, args)
+
+
+def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
+    """Call a task's function with up to `spec.retries` retries; outputs by name."""
+    for attempt in range(spec.retries + 1):
+        try:
+            result = task.fn(**args)
+            break
+        except Exception as exc:
+            if attempt == spec.retries:
+                if hasattr(exc, "add_note"):
+                    exc.add_note(f"hpcflow: raised by {where} after {attempt + 1} attempt(s)")
+                raise
+    return task.interface.split(result, where)
+
+
+def run_map(map_task: Any, args: Mapping[str, Any], overrides: Mapping[str, Any],
+            where: str = "") -> dict[str, list[Any]]:
+    """Run a map task element by element; failed elements become None above min_success_ratio."""
+    where = where or map_task.name
+    mapped = map_task.mapped_inputs
+    size = map_size({k: args[k] for k in mapped}, where)
+    spec = map_task.spec.with_overrides(overrides) if overrides else map_task.spec
+    ratio = float(overrides.get("min_success_ratio", map_task.min_success_ratio))
+    task, names = map_task.task, map_task.task.interface.output_names
+    results: list[dict[str, Any] | None] = []
+    for i in range(size):
+        element = {k: (v[i] if k in mapped else v) for k, v in args.items()}
+        try:
+            results.append(call_task(task, element, spec, f"{where}[{i}]"))
+        except Exception:
+            if ratio >= 1.0:
+                raise
+            results.append(None)
+    succeeded = sum(r is not None for r in results)
+    if size and succeeded / size < ratio:
+        raise TaskFailedError(f"{where}: {succeeded} of {size} elements succeeded, "
+                              f"below min_success_ratio={ratio}")
+    return {n: [None if r is None else r[n] for r in results] for n in names}
+
+
+def map_size(mapped_values: Mapping[str, Any], where: str) -> int:
+    """The common length of a map's list inputs; raises when they differ."""
+    lengths = {k: len(v) for k, v in mapped_values.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        raise TaskFailedError(f"{where}: mapped inputs must have the same length, but {detail}")
+    return next(iter(lengths.values()), 0)

@@ -1,0 +1,211 @@
+"""The run directory: plan, inputs, per-element status and outputs, logs. Shared by all backends.
+
+Layout (a dynamic element's sub-workflow is a nested run directory of the same shape):
+
+    run.json  plan.json  state.json  outputs.json  blobs/
+    jobs/<job>/job.sh  jobs/<job>/size.json  jobs/<job>/logs/<index>.log
+    jobs/<job>/<index>/status.json  outputs.json  error.txt  sub/
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from hpcflow.core.plan import Plan, plan_from_json, plan_to_json
+from hpcflow.core.states import State
+from hpcflow.errors import RunDirError
+from hpcflow.store import atomic
+from hpcflow.store.blobs import BlobStore
+from hpcflow.store.codec import decode, encode
+
+
+@dataclass
+class ElementStatus:
+    """What one element's process recorded about itself."""
+
+    state: State = State.PENDING
+    attempts: int = 0
+    started: float | None = None
+    finished: float | None = None
+    host: str = ""
+    pid: int | None = None
+    error: str = ""
+    expanded: bool = False  # a dynamic element that wrote a sub-workflow
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object for status.json."""
+        return {**asdict(self), "state": self.state.value}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":
+        """Read back a status.json object."""
+        return cls(**{**obj, "state": State(obj["state"])})
+
+
+@dataclass
+class RunMeta:
+    """Who and what a run is: its id, workflow, the file that defines it, and inputs."""
+
+    run_id: str
+    workflow: str
+    module: str
+    file: str
+    created: float = field(default_factory=time.time)
+    backend: str = "local"
+    root: str = "."  # relative path to the top run directory (for nested sub-runs)
+
+
+def new_run_id(workflow: str) -> str:
+    """A sortable, unique id such as `mean_wf-20261122-120301-3fa9`."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{workflow}-{stamp}-{secrets.token_hex(2)}"
+
+
+class RunDir:
+    """Reads and writes one run directory; every write is atomic."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    # --- creation ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, plan: Plan, meta: RunMeta) -> "RunDir":
+        """Write run.json and plan.json into a new directory."""
+        rd = cls(path)
+        rd.path.mkdir(parents=True, exist_ok=False)
+        atomic.write_json(rd.path / "run.json", asdict(meta))
+        atomic.write_json(rd.path / "plan.json", plan_to_json(plan, lambda v: encode(v, rd.blobs)))
+        for job in plan.jobs:
+            (rd.job_dir(job.id) / "logs").mkdir(parents=True, exist_ok=True)
+        rd.set_state(State.PENDING)
+        return rd
+
+    def create_sub(self, job_id: str, index: int, plan: Plan) -> "RunDir":
+        """Write a dynamic element's sub-workflow as a nested run directory."""
+        meta = self.meta
+        sub_path = self.sub_path(job_id, index)
+        root = os.path.relpath(self.root_path, sub_path)
+        return RunDir.create(sub_path, plan, RunMeta(**{**asdict(meta), "root": root,
+                                                        "workflow": plan.workflow}))
+
+    # --- reading ----------------------------------------------------------------------------
+    @cached_property
+    def meta(self) -> RunMeta:
+        """The contents of run.json."""
+        obj = atomic.read_json(self.path / "run.json")
+        if obj is None:
+            raise RunDirError(f"{self.path} is not an hpcflow run directory (no run.json)")
+        return RunMeta(**obj)
+
+    @cached_property
+    def root_path(self) -> Path:
+        """The top-level run directory (itself, unless this is a sub-run)."""
+        return (self.path / self.meta.root).resolve()
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """The run's content-addressed store of large values."""
+        return BlobStore(self.root_path / "blobs")
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The compiled plan of this run."""
+        obj = atomic.read_json(self.path / "plan.json")
+        if obj is None:
+            raise RunDirError(f"{self.path} has no plan.json")
+        return plan_from_json(obj, lambda v: decode(v, self.blobs))
+
+    def job_dir(self, job_id: str) -> Path:
+        """The folder of one job."""
+        return self.path / "jobs" / job_id
+
+    def element_dir(self, job_id: str, index: int) -> Path:
+        """The folder of one element of a job."""
+        return self.job_dir(job_id) / str(index)
+
+    def log_path(self, job_id: str, index: int) -> Path:
+        """The file that the element's stdout and stderr go to."""
+        return self.job_dir(job_id) / "logs" / f"{index}.log"
+
+    def jobscript_path(self, job_id: str) -> Path:
+        """The rendered jobscript of a job."""
+        return self.job_dir(job_id) / "job.sh"
+
+    def sub_path(self, job_id: str, index: int) -> Path:
+        """Where a dynamic element writes its sub-workflow."""
+        return self.element_dir(job_id, index) / "sub"
+
+    def size(self, job_id: str) -> int | None:
+        """A job's element count: from the plan, else as decided at run time."""
+        size = self.plan.job(job_id).size
+        if size is None:
+            size = (atomic.read_json(self.job_dir(job_id) / "size.json") or {}).get("size")
+        return size
+
+    def status(self, job_id: str, index: int) -> ElementStatus:
+        """The recorded status of an element (PENDING when nothing is recorded)."""
+        obj = atomic.read_json(self.element_dir(job_id, index) / "status.json")
+        return ElementStatus() if obj is None else ElementStatus.from_json(obj)
+
+    def raw_outputs(self, job_id: str, index: int) -> dict[str, Any]:
+        """The encoded outputs.json of an element."""
+        obj = atomic.read_json(self.element_dir(job_id, index) / "outputs.json")
+        if obj is None:
+            raise RunDirError(f"{self.path.name}: {job_id}[{index}] has no outputs")
+        return obj
+
+    @property
+    def state(self) -> tuple[State, str]:
+        """The run's state and error message."""
+        obj = atomic.read_json(self.path / "state.json") or {"state": "PENDING"}
+        return State(obj["state"]), obj.get("error", "")
+
+    def final_outputs(self) -> dict[str, Any]:
+        """The decoded workflow outputs of a finished run."""
+        obj = atomic.read_json(self.path / "outputs.json")
+        if obj is None:
+            raise RunDirError(f"run {self.meta.run_id} has no outputs (state {self.state[0].value})")
+        return {k: decode(v, self.blobs) for k, v in obj.items()}
+
+    # --- writing ----------------------------------------------------------------------------
+    def write_status(self, job_id: str, index: int, status: ElementStatus) -> None:
+        """Record an element's status."""
+        atomic.write_json(self.element_dir(job_id, index) / "status.json", status.to_json())
+
+    def write_outputs(self, job_id: str, index: int, encoded: dict[str, Any]) -> None:
+        """Publish an element's encoded outputs."""
+        atomic.write_json(self.element_dir(job_id, index) / "outputs.json", encoded)
+
+    def write_size(self, job_id: str, size: int) -> None:
+        """Record the element count of a map decided at run time."""
+        atomic.write_json(self.job_dir(job_id) / "size.json", {"size": size})
+
+    def write_job_state(self, job_id: str, state: State, reason: str = "") -> None:
+        """Record a job-level state, e.g. CANCELLED because an upstream job failed."""
+        atomic.write_json(self.job_dir(job_id) / "state.json", {"state": state.value, "reason": reason})
+
+    def job_state(self, job_id: str) -> tuple[State, str] | None:
+        """The job-level state recorded for a job, if any."""
+        obj = atomic.read_json(self.job_dir(job_id) / "state.json")
+        return None if obj is None else (State(obj["state"]), obj["reason"])
+
+    def write_jobscript(self, job_id: str, text: str) -> Path:
+        """Save a rendered jobscript and return its path."""
+        path = self.jobscript_path(job_id)
+        atomic.write_bytes(path, text.encode())
+        path.chmod(0o755)
+        return path
+
+    def set_state(self, state: State, error: str = "") -> None:
+        """Record the run's state."""
+        atomic.write_json(self.path / "state.json", {"state": state.value, "error": error, "time": time.time()})
+
+    def write_final_outputs(self, outputs: dict[str, Any]) -> None:
+        """Publish the workflow's outputs."""
+        atomic.write_json(self.path / "outputs.json", {k: encode(v, self.blobs) for k, v in outputs.items()})

@@ -1,0 +1,1 @@
+"""The user-facing programming model: task, workflow, dynamic, map_task, Resources."""

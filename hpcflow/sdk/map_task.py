@@ -1,0 +1,81 @@
+"""map_task: run a task once per element of one or more list inputs."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Optional
+
+from hpcflow.core.trace import active_builder
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.task import Dynamic, Task
+from hpcflow.types.interface import Interface, Param
+
+
+class MapTask:
+    """A task applied element-wise; inputs bound with functools.partial are broadcast."""
+
+    kind = "map"
+
+    def __init__(self, target: Any, concurrency: int | None = None, min_success_ratio: float = 1.0,
+                 batch_size: int | None = None):
+        bound: dict[str, Any] = {}
+        if isinstance(target, functools.partial):
+            if target.args:
+                raise WorkflowDefinitionError(
+                    "map_task: bind partial arguments by keyword, e.g. functools.partial(t, x=1)")
+            bound, target = dict(target.keywords), target.func
+        if not isinstance(target, Task) or isinstance(target, Dynamic):
+            raise WorkflowDefinitionError(f"map_task takes a @task (or a functools.partial of one), not {target!r}")
+        if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+            raise WorkflowDefinitionError(f"map_task: concurrency={concurrency!r} must be a whole number >= 1")
+        if not 0.0 <= float(min_success_ratio) <= 1.0:
+            raise WorkflowDefinitionError(f"map_task: min_success_ratio={min_success_ratio!r} must be within [0, 1]")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise WorkflowDefinitionError(f"map_task: batch_size={batch_size!r} must be a whole number >= 1")
+        unknown = [k for k in bound if target.interface.param(k) is None]
+        if unknown:
+            raise WorkflowDefinitionError(f"map_task: task '{target.name}' has no input '{unknown[0]}' to bind")
+        self.task, self.bound = target, bound
+        self.concurrency, self.min_success_ratio, self.batch_size = concurrency, float(min_success_ratio), batch_size
+        self.name = f"map_{target.name}"
+        self.spec = target.spec
+        self._interface: Interface | None = None
+
+    @property
+    def mapped_inputs(self) -> tuple[str, ...]:
+        """Names of the inputs that are lists, one element per run of the task."""
+        return tuple(n for n in self.task.interface.input_names if n not in self.bound)
+
+    @property
+    def interface(self) -> Interface:
+        """Bound inputs keep their type; mapped inputs and all outputs become lists."""
+        if self._interface is None:
+            inner = self.task.interface
+            inputs = tuple(p if p.name in self.bound else Param(p.name, list[p.type])  # type: ignore[name-defined]
+                           for p in inner.inputs)
+            wrap = (lambda t: list[Optional[t]]) if self.min_success_ratio < 1 else (lambda t: list[t])  # type: ignore[valid-type]
+            outputs = tuple((n, wrap(t)) for n, t in inner.outputs)
+            kind = "single" if inner.output_kind == "single" else ("none" if not outputs else "tuple")
+            self._interface = Interface(inputs, outputs, kind)
+        return self._interface
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        clash = set(kwargs) & set(self.bound)
+        if clash:
+            raise WorkflowDefinitionError(f"{self.name}: input '{clash.pop()}' is already bound by functools.partial")
+        builder = active_builder()
+        if builder is not None:
+            return builder.add_call(self.kind, self, args, {**self.bound, **kwargs}, self.interface)
+        if args:
+            raise WorkflowDefinitionError(f"{self.name}: call it with keyword arguments")
+        from hpcflow.runtime.inprocess import run_map
+
+        return self.interface.join(run_map(self, {**self.bound, **kwargs}, {}))
+
+    def __repr__(self) -> str:
+        return f"<map_task {self.task!r}>"
+
+
+def map_task(target: Any, concurrency: int | None = None, min_success_ratio: float = 1.0,
+             batch_size: int | None = None) -> MapTask:
+    """Map a task (or a functools.partial of one) over list inputs, element by element."""
+    return MapTask(target, concurrency=concurrency, min_success_ratio=min_success_ratio, batch_size=batch_size)

@@ -1,0 +1,55 @@
+"""The frozen options of a task, as given to @task / @dynamic."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.resources import Resources
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """Everything @task accepts; later stages (Slurm, cache, faults) read their part."""
+
+    cache: bool = False
+    cache_version: str = ""
+    cache_serialize: bool = False
+    cache_ignore_input_vars: tuple[str, ...] = ()
+    cache_fingerprint_source: bool = True
+    retries: int = 0
+    timeout: float | None = None  # seconds
+    interruptible: bool = False
+    requests: Resources | None = None
+    limits: Resources | None = None
+    environment: Mapping[str, str] | Any = field(default_factory=dict)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
+        """A copy with node-level overrides applied (unknown keys are ignored here)."""
+        fields = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
+        return make_spec(self, **fields) if fields else self
+
+
+def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
+    """Validate @task options and build a TaskSpec, starting from `base`."""
+    current = dict(base.__dict__) if base else {}
+    current.update(options)
+    spec = TaskSpec(**current)
+    if not isinstance(spec.retries, int) or spec.retries < 0:
+        raise WorkflowDefinitionError(f"retries={spec.retries!r} must be a whole number >= 0")
+    for name in ("requests", "limits"):
+        value = getattr(spec, name)
+        if value is not None and not isinstance(value, Resources):
+            raise WorkflowDefinitionError(f"{name}= takes Resources(cpu=..., mem=..., gpu=...), not {value!r}")
+    timeout = spec.timeout
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise WorkflowDefinitionError(f"timeout={spec.timeout!r} must be positive seconds or a datetime.timedelta")
+    ignore = spec.cache_ignore_input_vars
+    ignore = (ignore,) if isinstance(ignore, str) else tuple(ignore)
+    if spec.cache_serialize and not spec.cache:
+        raise WorkflowDefinitionError("cache_serialize=True needs cache=True")
+    return TaskSpec(**{**spec.__dict__, "timeout": None if timeout is None else float(timeout),
+                       "cache_ignore_input_vars": ignore, "cache_version": str(spec.cache_version)})

@@ -1,0 +1,111 @@
+"""@task and @dynamic: Python functions that become nodes (jobs) of a workflow."""
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any, Callable, Mapping, Sequence, overload
+
+from hpcflow.core.graph import Graph
+from hpcflow.core.trace import Builder, active_builder
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.spec import TaskSpec, make_spec
+from hpcflow.types.interface import Interface, interface_of
+
+
+class Task:
+    """A Python function with a typed interface and frozen options (a TaskSpec)."""
+
+    kind = "task"
+
+    def __init__(self, fn: Callable[..., Any], spec: TaskSpec):
+        self.fn, self.spec = fn, spec
+        self.name: str = fn.__name__
+        self.module: str = fn.__module__
+        self.qualname: str = fn.__qualname__
+        self._interface: Interface | None = None
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    @property
+    def interface(self) -> Interface:
+        """Inputs and outputs, read from the annotations on first use."""
+        if self._interface is None:
+            interface = interface_of(self.fn, f"{self.kind} '{self.name}'")
+            for name in self.spec.cache_ignore_input_vars:
+                if interface.param(name) is None:
+                    raise WorkflowDefinitionError(
+                        f"{self.kind} '{self.name}': cache_ignore_input_vars names '{name}', which is not an input")
+            self._interface = interface
+        return self._interface
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        builder = active_builder()
+        if builder is not None:
+            return builder.add_call(self.kind, self, args, kwargs, self.interface)
+        return self.run_concrete(*args, **kwargs)
+
+    def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the function on concrete values, as flytekit's local execution does."""
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.module}.{self.qualname}>"
+
+
+class Dynamic(Task):
+    """A task whose body runs at execution time and builds a sub-workflow from concrete inputs."""
+
+    kind = "dynamic"
+
+    def trace(self, inputs: Mapping[str, Any]) -> Graph:
+        """Run the body on concrete inputs, recording the task calls it makes."""
+        builder = Builder(f"dynamic '{self.name}'")
+        with builder.active():
+            result = self.fn(**inputs)
+        return builder.freeze(self.name, self.interface, result)
+
+    def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
+        """Trace the body with these inputs and run the resulting sub-workflow in-process."""
+        from hpcflow.runtime.inprocess import run_graph
+        from hpcflow.sdk.inputs import bind_inputs
+
+        if args:
+            raise WorkflowDefinitionError(f"dynamic '{self.name}': call it with keyword arguments")
+        inputs = bind_inputs(self.interface, kwargs, f"dynamic '{self.name}'")
+        return self.interface.join(run_graph(self.trace(inputs), {}))
+
+
+def _decorator(cls: type[Task]) -> Callable[..., Any]:
+    def decorate(
+        _fn: Callable[..., Any] | None = None,
+        *,
+        cache: bool = False,
+        cache_version: str = "",
+        cache_serialize: bool = False,
+        cache_ignore_input_vars: Sequence[str] = (),
+        cache_fingerprint_source: bool = True,
+        retries: int = 0,
+        timeout: int | float | datetime.timedelta | None = None,
+        interruptible: bool = False,
+        requests: Resources | None = None,
+        limits: Resources | None = None,
+        environment: Mapping[str, str] | Any = None,
+    ) -> Any:
+        spec = make_spec(
+            cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
+            cache_ignore_input_vars=tuple(cache_ignore_input_vars),
+            cache_fingerprint_source=cache_fingerprint_source, retries=retries, timeout=timeout,
+            interruptible=interruptible, requests=requests, limits=limits,
+            environment=environment if environment is not None else {},
+        )
+        if _fn is not None:
+            return cls(_fn, spec)
+        return lambda fn: cls(fn, spec)
+
+    decorate.__name__ = cls.kind
+    decorate.__doc__ = f"Declare a {cls.kind}: @{cls.kind} or @{cls.kind}(retries=2, requests=Resources(cpu='2'), ...)."
+    return decorate
+
+
+task = _decorator(Task)
+dynamic = _decorator(Dynamic)

@@ -1,0 +1,68 @@
+"""@workflow: a function whose body is traced once into a Graph of task calls."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from hpcflow.core.bindings import WorkflowInput
+from hpcflow.core.graph import Graph
+from hpcflow.core.trace import Builder, Promise, active_builder
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.inputs import bind_inputs
+from hpcflow.types.interface import Interface, interface_of
+
+
+class Workflow:
+    """A traced composition of tasks; calling it with values runs it in-process."""
+
+    kind = "workflow"
+
+    def __init__(self, fn: Callable[..., Any]):
+        self.fn = fn
+        self.name: str = fn.__name__
+        self.module: str = fn.__module__
+        self.qualname: str = fn.__qualname__
+        self._interface: Interface | None = None
+        self._graph: Graph | None = None
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    @property
+    def interface(self) -> Interface:
+        """Inputs and outputs, read from the annotations on first use."""
+        if self._interface is None:
+            self._interface = interface_of(self.fn, f"workflow '{self.name}'")
+        return self._interface
+
+    @property
+    def graph(self) -> Graph:
+        """The traced Graph; tracing happens once, on first use, and checks every type."""
+        if self._graph is None:
+            builder = Builder(f"workflow '{self.name}'")
+            promises = {p.name: Promise(WorkflowInput(p.name), p.type, builder) for p in self.interface.inputs}
+            with builder.active():
+                result = self.fn(**promises)
+            self._graph = builder.freeze(self.name, self.interface, result)
+        return self._graph
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        builder = active_builder()
+        if builder is not None:
+            return builder.add_call(self.kind, self, args, kwargs, self.interface)
+        if args:
+            raise WorkflowDefinitionError(
+                f"workflow '{self.name}': call it with keyword arguments, e.g. "
+                f"{self.name}({', '.join(n + '=...' for n in self.interface.input_names)})")
+        from hpcflow.runtime.inprocess import run_graph
+
+        inputs = bind_inputs(self.interface, kwargs, f"workflow '{self.name}'")
+        return self.interface.join(run_graph(self.graph, inputs))
+
+    def __repr__(self) -> str:
+        return f"<workflow {self.module}.{self.qualname}>"
+
+
+def workflow(_fn: Callable[..., Any] | None = None) -> Any:
+    """Declare a workflow: @workflow above a function that calls tasks with keyword arguments."""
+    if _fn is None:
+        return Workflow
+    return Workflow(_fn)

@@ -1,0 +1,1 @@
+"""Storage on the shared filesystem: atomic files, content-addressed blobs, the value codec."""

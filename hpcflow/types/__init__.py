@@ -1,0 +1,1 @@
+"""Type support: annotations to interfaces, value checks, and the on-disk codec."""

@@ -1,0 +1,138 @@
+"""Typed interfaces of tasks and workflows, read from Python annotations."""
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
+from hpcflow.types.check import (
+    NoneType, is_namedtuple, namedtuple_fields, type_name, unsupported_reason,
+)
+
+OutputKind = Literal["none", "single", "tuple", "namedtuple"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<no default>"
+
+
+NO_DEFAULT: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One input: its name, annotated type and default (NO_DEFAULT when required)."""
+
+    name: str
+    type: Any
+    default: Any = NO_DEFAULT
+
+    @property
+    def required(self) -> bool:
+        """True when the caller must supply this input."""
+        return self.default is NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class Interface:
+    """Inputs and named outputs of a task or workflow."""
+
+    inputs: tuple[Param, ...]
+    outputs: tuple[tuple[str, Any], ...]
+    output_kind: OutputKind
+    output_class: type | None = None
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Names of all inputs, in declaration order."""
+        return tuple(p.name for p in self.inputs)
+
+    def param(self, name: str) -> Param | None:
+        """The input called `name`, or None."""
+        return next((p for p in self.inputs if p.name == name), None)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """Names of all outputs: o0, o1, ... or the NamedTuple's fields."""
+        return tuple(n for n, _ in self.outputs)
+
+    def output_type(self, name: str) -> Any:
+        """The annotated type of output `name`."""
+        return dict(self.outputs)[name]
+
+    def split(self, result: Any, where: str) -> dict[str, Any]:
+        """Name the pieces of a function's return value according to the interface."""
+        if self.output_kind == "none":
+            return {}
+        if self.output_kind == "single":
+            return {"o0": result}
+        names = self.output_names
+        if not isinstance(result, tuple) or len(result) != len(names):
+            got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+            raise TypeMismatchError(f"{where} must return {len(names)} outputs "
+                                    f"({', '.join(names)}), but returned {got}")
+        return dict(zip(names, result))
+
+    def join(self, outputs: dict[str, Any]) -> Any:
+        """The caller-facing value for named outputs: None, a value, a tuple or a NamedTuple."""
+        if self.output_kind == "none":
+            return None
+        if self.output_kind == "single":
+            return outputs["o0"]
+        values = [outputs[n] for n in self.output_names]
+        if self.output_kind == "namedtuple" and self.output_class is not None:
+            return self.output_class(*values)
+        return tuple(values)
+
+
+def interface_of(fn: Callable[..., Any], where: str) -> Interface:
+    """Read the interface of `fn` from its annotations; `where` names it in errors."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:
+        raise WorkflowDefinitionError(f"{where}: cannot resolve annotations: {exc}") from None
+    params = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise WorkflowDefinitionError(
+                f"{where}: *{p.name} parameters are not supported; declare each input by name")
+        if p.name not in hints:
+            raise WorkflowDefinitionError(
+                f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int")
+        _require_supported(hints[p.name], f"{where}: parameter '{p.name}'")
+        default = NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
+        params.append(Param(p.name, hints[p.name], default))
+    kind, outputs, cls = _outputs_of(hints.get("return", NoneType), where)
+    return Interface(tuple(params), outputs, kind, cls)
+
+
+def _outputs_of(ret: Any, where: str) -> tuple[OutputKind, tuple[tuple[str, Any], ...], type | None]:
+    if ret is None or ret is NoneType:
+        return "none", (), None
+    if is_namedtuple(ret):
+        fields = namedtuple_fields(ret)
+        for name, tp in fields.items():
+            _require_supported(tp, f"{where}: output '{name}'")
+        return "namedtuple", tuple(fields.items()), ret
+    if typing.get_origin(ret) is tuple:
+        args = typing.get_args(ret)
+        if not args or Ellipsis in args:
+            raise WorkflowDefinitionError(
+                f"{where}: return type {ret} needs fixed element types, e.g. tuple[int, str]")
+        for i, tp in enumerate(args):
+            _require_supported(tp, f"{where}: output 'o{i}'")
+        return "tuple", tuple((f"o{i}", tp) for i, tp in enumerate(args)), None
+    _require_supported(ret, f"{where}: return type")
+    return "single", (("o0", ret),), None
+
+
+def _require_supported(tp: Any, where: str) -> None:
+    reason = unsupported_reason(tp)
+    if reason:
+        raise WorkflowDefinitionError(f"{where}: {reason}")
+
+
+__all__ = ["Interface", "Param", "NO_DEFAULT", "interface_of", "type_name"]
