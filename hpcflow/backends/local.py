@@ -155,10 +155,11 @@ class LocalBackend:
         else:
             job.state = job.done[first_bad] if first_bad is not None else State.FAILED
             status = job.rd.status(job.plan.id, first_bad) if first_bad is not None else ElementStatus()
-            job.error = (f"{job.label}[{first_bad}] ({job.plan.name}) {status.state.value}: {status.error}"
+            hint = f"; see: hpcflow logs {job.rd.meta.run_id} {job.label}[{first_bad}]"
+            job.error = (f"{job.label}[{first_bad}] ({job.plan.name}) {status.state.value}: {status.error}{hint}"
                          if job.plan.kind != "map" or needed >= 1.0 else
                          f"{job.label} ({job.plan.name}): {ok} of {job.size} elements succeeded, below "
-                         f"min_success_ratio={needed}; first failure [{first_bad}]: {status.error}")
+                         f"min_success_ratio={needed}; first failure [{first_bad}]: {status.error}{hint}")
         return True
 
     def _expand(self, job: _Job) -> bool:

@@ -76,20 +76,28 @@ class Promise:
         return f"Promise({self._binding!r}: {type_name(self._type)})"
 
 
-class NodeOutputs(tuple):
-    """The outputs of a multi-output node: unpack it, or read NamedTuple fields by name."""
+class NodeOutputs:
+    """The outputs of a multi-output node: unpack or index it, or read NamedTuple fields by name.
 
-    _names: tuple[str, ...] = ()
+    Not a tuple subclass, so that fields called `count` or `index` are not shadowed.
+    """
 
-    def __new__(cls, promises: list[Promise], names: tuple[str, ...], builder: "Builder", node: str):
-        obj = super().__new__(cls, promises)
-        obj._names, obj._builder, obj._node = names, builder, node
-        return obj
+    def __init__(self, promises: list[Promise], names: tuple[str, ...], builder: "Builder", node: str):
+        self._promises, self._names, self._builder, self._node = tuple(promises), names, builder, node
 
     def __getattr__(self, name: str) -> Promise:
-        if name in self._names:
-            return self[self._names.index(name)]
+        if not name.startswith("_") and name in self._names:
+            return self._promises[self._names.index(name)]
         raise AttributeError(name)
+
+    def __getitem__(self, index: int) -> Promise:
+        return self._promises[index]
+
+    def __iter__(self) -> Iterator[Promise]:
+        return iter(self._promises)
+
+    def __len__(self) -> int:
+        return len(self._promises)
 
     def with_overrides(self, **overrides: Any) -> "NodeOutputs":
         """Change resources, retries, timeout, ... of the node that produces these outputs."""
@@ -166,6 +174,8 @@ class Builder:
     def _bind_outputs(self, interface: Interface, result: Any) -> tuple[tuple[str, Binding], ...]:
         if isinstance(result, _NoOutput):
             result = None
+        if isinstance(result, NodeOutputs):
+            result = tuple(result)
         if interface.output_kind == "none":
             if result is not None:
                 raise WorkflowDefinitionError(
@@ -226,6 +236,9 @@ def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
         raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
     if isinstance(value, _NoOutput):
         raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
+    if isinstance(value, NodeOutputs):
+        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got all {len(value)} outputs of a node "
+                                f"({', '.join(value._names)}); pass one of them")
     if not conforms(value, tp):
         raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
     return Const(coerce(value, tp))

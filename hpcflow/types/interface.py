@@ -70,6 +70,8 @@ class Interface:
         if self.output_kind == "single":
             return {"o0": result}
         names = self.output_names
+        if len(names) == 1 and not (isinstance(result, tuple) and len(result) == 1):
+            return {names[0]: result}  # flytekit lets a one-field NamedTuple task return the bare value
         if not isinstance(result, tuple) or len(result) != len(names):
             got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
             raise TypeMismatchError(f"{where} must return {len(names)} outputs "

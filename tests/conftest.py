@@ -1,0 +1,45 @@
+"""Shared fixtures: a private runs directory and a helper that runs the hpcflow CLI."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "runs"
+    monkeypatch.setenv("HPCFLOW_RUNS_DIR", str(path))
+    return path
+
+
+@pytest.fixture
+def hpcflow(runs_dir: Path):
+    """Run `hpcflow ARGS...` in a subprocess, as a user would."""
+
+    def run(*args: str, timeout: float = 300) -> CliResult:
+        env = {**os.environ, "HPCFLOW_RUNS_DIR": str(runs_dir)}
+        proc = subprocess.run([sys.executable, "-m", "hpcflow.cli.main", *args], capture_output=True,
+                              text=True, timeout=timeout, env=env, cwd=ROOT)
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

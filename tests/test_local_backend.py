@@ -1,0 +1,85 @@
+"""The local backend on real processes: layout, concurrency, retries, timeouts, failures."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import ROOT
+
+FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
+
+
+def _max_overlap(starts: list[float], ends: list[float]) -> int:
+    events = sorted([(s, 1) for s in starts] + [(e, -1) for e in ends])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
+def test_run_directory_layout(hpcflow, runs_dir: Path):
+    res = hpcflow("run", "examples/partitioned_mean.py:partitioned_mean", "-i", "n=1000", "-i", "parts=3", "--json")
+    assert res.code == 0, res.stderr
+    rd = runs_dir / res.json["run_id"]
+    for name in ("run.json", "plan.json", "state.json", "outputs.json"):
+        assert (rd / name).is_file(), name
+    assert json.loads((rd / "state.json").read_text())["state"] == "SUCCEEDED"
+    assert (rd / "jobs" / "n2" / "size.json").read_text().count("3")
+    for i in range(3):
+        status = json.loads((rd / "jobs" / "n2" / str(i) / "status.json").read_text())
+        assert status["state"] == "SUCCEEDED" and status["finished"] >= status["started"]
+        assert (rd / "jobs" / "n2" / "logs" / f"{i}.log").exists()
+    script = (rd / "jobs" / "n2" / "job.sh").read_text()
+    assert "-m hpcflow.runtime.entry" in script and "SLURM_ARRAY_TASK_ID" in script
+    assert list((rd / "blobs").rglob("*.npy")), "arrays are stored by content hash"
+
+
+def test_map_concurrency_is_honoured(hpcflow):
+    res = hpcflow("run", f"{FAULTS}:spans", "-i", "xs=[1,2,3,4,5,6]", "--max-workers", "4", "--json")
+    assert res.code == 0, res.stderr
+    starts, ends = res.json["outputs"]["o0"], res.json["outputs"]["o1"]
+    assert len(starts) == 6
+    assert _max_overlap(starts, ends) == 2  # never more than concurrency=2, and it did run in parallel
+
+
+def test_retries_rerun_a_failing_task(hpcflow, runs_dir: Path, tmp_path: Path):
+    marker = tmp_path / "attempts"
+    res = hpcflow("run", f"{FAULTS}:retried", "-i", f"marker={marker}", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 3} and marker.read_text() == "3"
+    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    assert status["attempts"] == 3
+
+
+def test_timeout_is_recorded_and_downstream_is_cancelled(hpcflow, runs_dir: Path):
+    res = hpcflow("run", f"{FAULTS}:timed_out", "--json")
+    assert res.code == 1
+    assert res.json["state"] == "FAILED" and "TIMEOUT" in res.json["error"]
+    assert len(res.stderr.strip().splitlines()) == 1
+    rd = runs_dir / res.json["run_id"]
+    status = json.loads((rd / "jobs" / "n0" / "0" / "status.json").read_text())
+    assert status["state"] == "TIMEOUT" and status["finished"] - status["started"] < 10
+    st = hpcflow("status", res.json["run_id"], "--json").json
+    assert [(j["node"], j["counts"]) for j in st["jobs"]] == [("n0", {"TIMEOUT": 1}), ("n1", {"CANCELLED": 1})]
+
+
+def test_failed_element_is_named_and_its_log_holds_the_traceback(hpcflow):
+    res = hpcflow("run", f"{FAULTS}:one_bad_element")
+    assert res.code == 1
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "n0[2]" in errors[0] and "ValueError: bad element 2" in errors[0]
+    run_id = errors[0].split("run ")[1].split()[0]
+    assert f"hpcflow logs {run_id} n0[2]" in errors[0]
+    log = hpcflow("logs", run_id, "n0[2]")
+    assert log.code == 0 and "Traceback" in log.stdout and "bad element 2" in log.stdout
+    st = hpcflow("status", run_id, "--json").json
+    assert st["state"] == "FAILED"
+    assert st["jobs"][0]["counts"] == {"SUCCEEDED": 3, "FAILED": 1}
+    assert st["jobs"][1]["counts"] == {"CANCELLED": 1}
+
+
+def test_min_success_ratio_lets_the_run_succeed(hpcflow):
+    res = hpcflow("run", f"{FAULTS}:tolerated_bad_element", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 0 + 1 + 3}

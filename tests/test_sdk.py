@@ -1,0 +1,298 @@
+"""The programming model, run in-process, and its compile-time errors."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+from typing import NamedTuple, Optional
+
+import numpy as np
+import pytest
+
+from hpcflow import Resources, dynamic, map_task, task, workflow
+from hpcflow.errors import InputError, TypeMismatchError, WorkflowDefinitionError
+
+
+class Stats(NamedTuple):
+    total: int
+    count: int
+
+
+@dataclasses.dataclass
+class Point:
+    x: float
+    y: float
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@task
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+@task
+def stats(xs: list[int]) -> Stats:
+    return Stats(sum(xs), len(xs))
+
+
+@task
+def divmod_task(a: int, b: int) -> tuple[int, int]:
+    return divmod(a, b)
+
+
+def test_task_options_are_frozen_in_the_spec():
+    @task(cache=True, cache_version="2", cache_serialize=True, cache_ignore_input_vars=["seed"], retries=3,
+          timeout=datetime.timedelta(minutes=2), interruptible=True,
+          requests=Resources(cpu="2", mem="16Gi", gpu="1"), limits=Resources(mem="32Gi"),
+          environment={"OMP_NUM_THREADS": "2"})
+    def t(x: int, seed: int) -> int:
+        return x
+
+    spec = t.spec
+    assert (spec.cache, spec.cache_version, spec.cache_serialize, spec.cache_ignore_input_vars) == (True, "2", True, ("seed",))
+    assert (spec.retries, spec.timeout, spec.interruptible) == (3, 120.0, True)
+    assert spec.requests == Resources(cpu="2", mem="16Gi", gpu="1") and spec.environment == {"OMP_NUM_THREADS": "2"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.retries = 1  # type: ignore[misc]
+
+
+def test_tuple_and_namedtuple_outputs_with_attribute_access():
+    @workflow
+    def wf(xs: list[int]) -> tuple[int, int, int]:
+        s = stats(xs=xs)
+        q, r = divmod_task(a=s.total, b=s.count)
+        return q, r, add(a=s.count, b=r)
+
+    assert wf(xs=[1, 2, 4]) == (2, 1, 4)
+
+
+def test_dataclass_attribute_access_and_defaults():
+    @task
+    def make(x: float) -> Point:
+        return Point(x, 2 * x)
+
+    @task
+    def norm2(x: float, y: float) -> float:
+        return x * x + y * y
+
+    @workflow
+    def wf(x: float = 1.5) -> float:
+        p = make(x=x)
+        return norm2(x=p.x, y=p.y)
+
+    assert wf() == pytest.approx(1.5 ** 2 + 3.0 ** 2)
+    assert wf(x=1) == 5.0
+
+
+def test_map_task_with_partial_bound_to_a_task_output_and_several_lists():
+    @task
+    def scale(x: int, y: int, factor: int) -> int:
+        return (x + y) * factor
+
+    @workflow
+    def wf(xs: list[int], ys: list[int]) -> list[int]:
+        factor = inc(x=1)
+        return map_task(functools.partial(scale, factor=factor), concurrency=2)(x=xs, y=ys)
+
+    assert wf(xs=[1, 2, 3], ys=[10, 20, 30]) == [22, 44, 66]
+
+
+def test_map_of_namedtuple_outputs_gives_lists_by_field():
+    @workflow
+    def wf(groups: list[list[int]]) -> tuple[list[int], list[int]]:
+        s = map_task(stats)(xs=groups)
+        return s.total, s.count
+
+    assert wf(groups=[[1, 2], [3], []]) == ([3, 3, 0], [2, 1, 0])
+
+
+def test_min_success_ratio_turns_failures_into_none():
+    @task
+    def fragile(x: int) -> int:
+        if x % 3 == 0:
+            raise ValueError("multiple of three")
+        return x
+
+    @workflow
+    def wf(xs: list[int], ratio: float = 0.5) -> list[Optional[int]]:
+        return map_task(fragile, min_success_ratio=0.6)(x=xs)
+
+    assert wf(xs=[1, 2, 3, 4, 5]) == [1, 2, None, 4, 5]
+    with pytest.raises(Exception, match="below min_success_ratio"):
+        wf(xs=[3, 6, 1])
+
+
+def test_with_overrides_on_task_and_map_calls():
+    @workflow
+    def wf(xs: list[int]) -> list[int]:
+        first = inc(x=1).with_overrides(requests=Resources(cpu="4"), retries=2, name="first")
+        return map_task(functools.partial(add, b=first))(a=xs).with_overrides(concurrency=1, timeout=30)
+
+    assert wf(xs=[1, 2]) == [3, 4]
+    n0, n1 = wf.graph.nodes
+    assert n0.name == "first" and n0.overrides["requests"] == Resources(cpu="4")
+    assert n1.overrides == {"concurrency": 1, "timeout": 30}
+
+
+def test_workflows_call_workflows_with_default_inputs():
+    @workflow
+    def inner(x: int, step: int = 10) -> int:
+        return add(a=x, b=step)
+
+    @workflow
+    def outer(x: int) -> tuple[int, int]:
+        return inner(x=x), inner(x=x, step=1)
+
+    assert outer(x=5) == (15, 6)
+
+
+@dynamic
+def fib(n: int) -> int:
+    if n < 2:
+        return n
+    return add(a=fib(n=n - 1), b=fib(n=n - 2))
+
+
+def test_recursive_dynamic_on_concrete_values():
+    @workflow
+    def wf(n: int) -> int:
+        return fib(n=n)
+
+    assert [wf(n=n) for n in range(8)] == [0, 1, 1, 2, 3, 5, 8, 13]
+    assert fib(n=6) == 8  # a dynamic called outside a workflow runs too
+
+
+def test_numpy_arrays_flow_between_tasks():
+    @task
+    def ones(n: int) -> np.ndarray:
+        return np.ones(n)
+
+    @task
+    def total(a: np.ndarray) -> float:
+        return float(a.sum())
+
+    @workflow
+    def wf(n: int) -> float:
+        return total(a=ones(n=n))
+
+    assert wf(n=7) == 7.0
+
+
+def test_retries_in_process():
+    calls = []
+
+    @task(retries=2)
+    def flaky(x: int) -> int:
+        calls.append(x)
+        if len(calls) < 3:
+            raise RuntimeError("transient")
+        return x
+
+    @workflow
+    def wf(x: int) -> int:
+        return flaky(x=x)
+
+    assert wf(x=4) == 4 and len(calls) == 3
+
+
+# --- errors: each names the workflow, the node and the parameter ---------------------------
+
+def _trace(fn):
+    return workflow(fn).graph
+
+
+def test_wrong_type_is_reported_at_compile_time():
+    def wf(x: str) -> int:
+        return inc(x=x)
+
+    with pytest.raises(TypeMismatchError, match=r"workflow 'wf', node 'n0' \(inc\), parameter 'x': expected int, got a promise of str"):
+        _trace(wf)
+
+    def wf2() -> int:
+        return inc(x="three")
+
+    with pytest.raises(TypeMismatchError, match=r"parameter 'x': expected int, got 'three' \(str\)"):
+        _trace(wf2)
+
+
+def test_missing_unknown_and_positional_inputs():
+    def missing() -> int:
+        return add(a=1)
+
+    def unknown() -> int:
+        return add(a=1, b=2, c=3)
+
+    def positional() -> int:
+        return add(1, 2)
+
+    with pytest.raises(WorkflowDefinitionError, match=r"node 'n0' \(add\): missing input 'b' \(int\)"):
+        _trace(missing)
+    with pytest.raises(WorkflowDefinitionError, match="unknown input 'c'; its inputs are: a, b"):
+        _trace(unknown)
+    with pytest.raises(WorkflowDefinitionError, match=r"call it with keyword arguments, e.g. add\(a=..., b=...\)"):
+        _trace(positional)
+
+
+def test_output_arity_mismatch():
+    def two_declared_one_returned(x: int) -> tuple[int, int]:
+        return inc(x=x)
+
+    def none_declared(x: int):
+        return inc(x=x)
+
+    with pytest.raises(WorkflowDefinitionError, match=r"returns 1 output\(s\) but its return annotation declares 2"):
+        _trace(two_declared_one_returned)
+    with pytest.raises(WorkflowDefinitionError, match="declares no outputs"):
+        _trace(none_declared)
+
+
+def test_task_returning_wrong_arity_fails_when_run():
+    @task
+    def bad() -> tuple[int, int]:
+        return (1, 2, 3)  # type: ignore[return-value]
+
+    @workflow
+    def wf() -> tuple[int, int]:
+        return bad()
+
+    with pytest.raises(TypeMismatchError, match="must return 2 outputs"):
+        wf()
+
+
+def test_promises_cannot_drive_python_control_flow():
+    def wf(x: int) -> int:
+        y = inc(x=x)
+        if y:
+            return y
+        return x
+
+    with pytest.raises(WorkflowDefinitionError, match="move that logic into a @dynamic"):
+        _trace(wf)
+
+
+def test_bad_workflow_inputs_in_process():
+    @workflow
+    def wf(xs: list[int]) -> int:
+        return stats(xs=xs).total
+
+    with pytest.raises(InputError, match="input 'xs': expected int, got 'a'"):
+        wf(xs=["a"])
+    with pytest.raises(InputError, match="missing input 'xs'"):
+        wf()
+    with pytest.raises(WorkflowDefinitionError, match="keyword arguments"):
+        wf([1])
+
+
+def test_bad_options_fail_where_declared():
+    with pytest.raises(WorkflowDefinitionError, match="not a quantity"):
+        Resources(mem="16 gigs")
+    with pytest.raises(WorkflowDefinitionError, match="retries"):
+        task(retries=-1)(lambda x: x)
+    with pytest.raises(WorkflowDefinitionError, match="map_task takes a @task"):
+        map_task(lambda x: x)
+    with pytest.raises(WorkflowDefinitionError, match="cache_serialize=True needs cache=True"):
+        task(cache_serialize=True)(lambda x: x)
