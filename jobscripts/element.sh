@@ -1,8 +1,9 @@
 #!/bin/bash
 ${directives}
-# hpcflow run ${run_id}: job ${job_id} (${job_name}), ${elements} element(s).
+# hpcflow run ${run_id}: job ${job_id} (${job_name}), elements ${first}..${last}.
 # Rendered from jobscripts/element.sh; the same script runs under Slurm and the local backend.
-set -e
+INDEX=$${HPCFLOW_ELEMENT_INDEX:-$$(( ${offset} + $${SLURM_ARRAY_TASK_ID:-0} ))}
+exec >>${log_dir}/${log_name} 2>&1
 ${preamble}
 ${environment}
-exec ${python} -m hpcflow.runtime.entry ${run_dir} ${job_id} "$${HPCFLOW_ELEMENT_INDEX:-$${SLURM_ARRAY_TASK_ID:-0}}"
+exec ${python} -m ${entry} ${run_dir} ${job_id} "$$INDEX"

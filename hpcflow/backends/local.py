@@ -132,7 +132,7 @@ class LocalBackend:
             return True
         job.size = size
         job.rd.write_jobscript(job.plan.id, render_jobscript(
-            run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, elements=size, python=sys.executable))
+            run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, count=size, python=sys.executable))
         job.state = State.RUNNING
         return True
 

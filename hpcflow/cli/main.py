@@ -14,6 +14,8 @@ from hpcflow.errors import HpcflowError, InputError, RunDirError
 RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), envvar="HPCFLOW_RUNS_DIR",
                         default=None, help="Where run directories live [default: ~/.hpcflow/runs].")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+INPUTS = click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VALUE",
+                      help="A workflow input; VALUE is JSON when it parses, else a string.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,8 +26,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("target", metavar="FILE.py:WORKFLOW")
-@click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VALUE",
-              help="A workflow input; VALUE is JSON when it parses, else a string.")
+@INPUTS
 @JSON
 @click.option("--max-workers", type=click.IntRange(min=1), default=None,
               help="Elements run at once [default: number of cores].")
@@ -34,20 +35,89 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
         runs_dir: Path | None) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.backends.local import LocalBackend
-    from hpcflow.core.compile import compile_plan
-    from hpcflow.loader import load_workflow
-    from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
+    from hpcflow.runs import compile_for, create_run
 
-    wf, module = load_workflow(target)
-    bound = _bind_cli_inputs(wf, inputs)
-    plan = compile_plan(wf.graph, bound)
-    run_id = new_run_id(wf.name)
-    rd = RunDir.create((runs_dir or default_runs_dir()) / run_id, plan,
-                       RunMeta(run_id, wf.name, module.__name__, str(Path(module.__file__).resolve())))
+    wf, module, bound = _load(target, inputs)
+    plan = compile_for(wf, bound)
+    rd = create_run(wf, module, plan, runs_dir or default_runs_dir())
     if not as_json:
-        click.echo(f"run {run_id}: {len(plan.jobs)} job(s), directory {rd.path}", err=True)
+        click.echo(f"run {rd.meta.run_id}: {len(plan.jobs)} job(s), directory {rd.path}", err=True)
     result = LocalBackend(max_workers).run(rd)
-    _report(run_id, result.state.value, result.outputs, result.error, as_json)
+    _report(rd.meta.run_id, result.state.value, result.outputs, result.error, as_json)
+
+
+@cli.command()
+@click.argument("target", metavar="FILE.py:WORKFLOW")
+@click.option("--site", "site_name", envvar="HPCFLOW_SITE", default=None,
+              help="A site config: a TOML path or a name in site-configs/ [env: HPCFLOW_SITE].")
+@INPUTS
+@click.option("--dry-run", is_flag=True, help="Print the plan and jobscripts; submit nothing.")
+@click.option("--wait", "wait_", is_flag=True, help="Wait for the run to finish and print its outputs.")
+@JSON
+def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run: bool, wait_: bool,
+           as_json: bool) -> None:
+    """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
+    from hpcflow.backends.slurm.submit import submit as submit_run
+    from hpcflow.runs import compile_for, create_run, wait
+    from hpcflow.site.config import load_site
+
+    site = load_site(site_name)
+    wf, module, bound = _load(target, inputs)
+    plan = compile_for(wf, bound)
+    if dry_run:
+        from hpcflow.backends.slurm.preview import preview
+
+        click.echo(preview(plan, site, wf.name))
+        return
+    rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()))
+    ids = submit_run(rd, site)
+    if wait_:
+        view = wait(rd, site.poll_interval_s)
+        _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
+    elif as_json:
+        click.echo(json.dumps({"run_id": rd.meta.run_id, "state": "PENDING", "jobs": ids}))
+    else:
+        click.echo(rd.meta.run_id)
+
+
+@cli.command()
+@click.argument("run_id")
+@JSON
+@RUNS_DIR
+def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
+    """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
+    from hpcflow.runs import find_run, refresh
+
+    view = refresh(find_run(run_id, runs_dir))
+    if as_json:
+        click.echo(json.dumps({"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
+            {"node": j.label, "name": j.name, "kind": j.kind, "size": j.size, "slurm_ids": list(j.slurm_ids),
+             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note} for j in view.jobs]}))
+        return
+    click.echo(f"run {view.run_id}: {view.state.value}" + (f" ({view.error})" if view.error else ""))
+    click.echo(f"{'NODE':<20} {'NAME':<20} {'KIND':<8} {'SIZE':>5}  {'JOBS':<14} COUNTS")
+    for j in view.jobs:
+        counts = " ".join(f"{k.value.lower()}={v}" for k, v in sorted(j.counts.items()))
+        size = "?" if j.size is None else str(j.size)
+        ids = ",".join(map(str, j.slurm_ids)) or "-"
+        click.echo(f"{j.label:<20} {j.name:<20} {j.kind:<8} {size:>5}  {ids:<14} {counts}"
+                   + (f"  ({j.note})" if j.note else ""))
+
+
+@cli.command(name="wait")
+@click.argument("run_id")
+@JSON
+@RUNS_DIR
+@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+def wait_cmd(run_id: str, as_json: bool, runs_dir: Path | None, timeout: float | None) -> None:
+    """Wait for a run to finish, then print its outputs."""
+    from hpcflow.runs import find_run, wait
+    from hpcflow.site.config import load_site
+
+    rd = find_run(run_id, runs_dir)
+    poll = load_site(rd.meta.site).poll_interval_s if rd.meta.site else 1.0
+    view = wait(rd, poll, timeout)
+    _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
 @cli.command()
@@ -56,34 +126,12 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 @RUNS_DIR
 def outputs(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
     """Print the outputs of a finished run."""
-    rd = _open_run(run_id, runs_dir)
-    state, error = rd.state
-    values = rd.final_outputs() if state.ok else None
-    _report(run_id, state.value, values, error, as_json)
+    from hpcflow.runs import find_run, refresh
 
-
-@cli.command()
-@click.argument("run_id")
-@JSON
-@RUNS_DIR
-def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
-    """Show per-job element counts of a run."""
-    from hpcflow.runtime.summary import summarize
-
-    rd = _open_run(run_id, runs_dir)
-    state, error = rd.state
-    jobs = list(summarize(rd))
-    if as_json:
-        click.echo(json.dumps({"run_id": run_id, "state": state.value, "error": error, "jobs": [
-            {"node": j.label, "name": j.name, "kind": j.kind, "size": j.size,
-             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note} for j in jobs]}))
-        return
-    click.echo(f"run {run_id}: {state.value}" + (f" ({error})" if error else ""))
-    click.echo(f"{'NODE':<16} {'NAME':<22} {'KIND':<8} {'SIZE':>5}  COUNTS")
-    for j in jobs:
-        counts = " ".join(f"{k.value.lower()}={v}" for k, v in sorted(j.counts.items()))
-        size = "?" if j.size is None else str(j.size)
-        click.echo(f"{j.label:<16} {j.name:<22} {j.kind:<8} {size:>5}  {counts}" + (f"  ({j.note})" if j.note else ""))
+    view = refresh(find_run(run_id, runs_dir))
+    if view.state.value in ("PENDING", "RUNNING"):
+        raise HpcflowError(f"run {run_id} is {view.state.value}; `hpcflow wait {run_id}` waits for its outputs")
+    _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
 @cli.command()
@@ -92,9 +140,10 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
 @RUNS_DIR
 def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
     """Print the log (and traceback) of one element, e.g. `n1[3]` or `n2[0]/n1`."""
+    from hpcflow.runs import find_run
     from hpcflow.runtime.summary import find_element
 
-    rd = _open_run(run_id, runs_dir)
+    rd = find_run(run_id, runs_dir)
     try:
         sub, job_id, index = find_element(rd, node)
     except (KeyError, ValueError, RunDirError):
@@ -106,40 +155,78 @@ def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("run_id")
+@RUNS_DIR
+def cancel(run_id: str, runs_dir: Path | None) -> None:
+    """Cancel every queued and running job of a run."""
+    from hpcflow.runs import cancel as cancel_run, find_run
+
+    cancel_run(find_run(run_id, runs_dir))
+    click.echo(f"run {run_id}: CANCELLED")
+
+
+@cli.command()
 @RUNS_DIR
 def runs(runs_dir: Path | None) -> None:
-    """List runs, newest last."""
-    from hpcflow.runtime.rundir import RunDir
+    """List runs, oldest first."""
+    from hpcflow.runs import list_runs
 
-    root = runs_dir or default_runs_dir()
-    for path in sorted(root.glob("*/run.json"), key=lambda p: p.stat().st_mtime):
-        rd = RunDir(path.parent)
-        click.echo(f"{path.parent.name}  {rd.state[0].value}")
+    for rd in list_runs(runs_dir):
+        click.echo(f"{rd.meta.run_id}  {rd.meta.backend:<6} {rd.state[0].value}")
+
+
+@cli.group()
+def site() -> None:
+    """Show or check a site config."""
+
+
+@site.command("show")
+@click.argument("name", metavar="SITE")
+def site_show(name: str) -> None:
+    """Print a site config as hpcflow resolved it."""
+    from hpcflow.site.config import load_site
+
+    s = load_site(name)
+    click.echo(f"site {s.name} ({s.path}): scheduler {s.scheduler}, runs in {s.runs_dir}, cache in {s.cache_dir}")
+    click.echo(f"account={s.account or '-'} gpu_request={s.gpu_request} max_array_size={s.max_array_size} "
+               f"preemptible_qos={s.preemptible_qos or '-'} poll_interval={s.poll_interval_s:g}s")
+    for p in s.partitions:
+        limit = "INFINITE" if p.max_time_s is None else f"{p.max_time_s / 3600:g} h"
+        click.echo(f"  partition {p.name:<10} cpus={p.cpus:<4} mem={p.mem_bytes / 2**30:.1f}GiB gpus={p.gpus} "
+                   f"max_time={limit}" + (" (default)" if p.default else ""))
+
+
+@site.command("check")
+@click.argument("name", metavar="SITE")
+def site_check(name: str) -> None:
+    """Compare a site config with the live cluster (sinfo, scontrol)."""
+    from hpcflow.site.check import check_site
+    from hpcflow.site.config import load_site
+
+    problems = check_site(load_site(name))
+    for problem in problems:
+        click.echo(f"mismatch: {problem}")
+    if problems:
+        raise HpcflowError(f"site {name} does not match the cluster ({len(problems)} mismatch(es))")
+    click.echo(f"site {name} matches the cluster")
 
 
 # --- helpers -------------------------------------------------------------------------------
 
-def _bind_cli_inputs(wf: Any, items: tuple[str, ...]) -> dict[str, Any]:
+def _load(target: str, items: tuple[str, ...]) -> tuple[Any, Any, dict[str, Any]]:
     from hpcflow.cli.inputs import parse_input_options
+    from hpcflow.loader import load_workflow
     from hpcflow.sdk.inputs import bind_inputs
 
+    wf, module = load_workflow(target)
     values, json_errors = parse_input_options(items)
     try:
-        return bind_inputs(wf.interface, values, f"workflow '{wf.name}'")
+        return wf, module, bind_inputs(wf.interface, values, f"workflow '{wf.name}'")
     except InputError as exc:
         bad = next((n for n in json_errors if f"input '{n}'" in str(exc)), None)
         if bad is not None:
             raise InputError(f"{exc} (the value is not valid JSON: {json_errors[bad]})") from None
         raise
-
-
-def _open_run(run_id: str, runs_dir: Path | None) -> Any:
-    from hpcflow.runtime.rundir import RunDir
-
-    path = Path(run_id) if Path(run_id).is_absolute() else (runs_dir or default_runs_dir()) / run_id
-    if not (path / "run.json").exists():
-        raise RunDirError(f"no run '{run_id}' in {path.parent}; `hpcflow runs` lists the runs")
-    return RunDir(path)
 
 
 def _report(run_id: str, state: str, outputs: dict[str, Any] | None, error: str, as_json: bool) -> None:

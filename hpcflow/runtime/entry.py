@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         inputs = element_inputs(rd, job, index)
         if job.kind == "dynamic":
             _expand_dynamic(rd, job, index, entity, inputs)
+            if meta.backend == "slurm":
+                from hpcflow.backends.slurm.expand import submit_dynamic_subrun
+
+                submit_dynamic_subrun(rd, job, index)
             status.expanded = True
         else:
             outputs = _run_with_retries(entity, inputs, job, status)

@@ -11,6 +11,8 @@ from typing import Sequence
 from hpcflow.core.plan import JobPlan
 
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "jobscripts"
+ELEMENT_ENTRY = "hpcflow.runtime.entry"
+EXPANDER_ENTRY = "hpcflow.backends.slurm.expand"
 
 
 @lru_cache(maxsize=None)
@@ -22,18 +24,26 @@ def load_template(name: str) -> string.Template:
     return string.Template(resources.files("hpcflow.jobscripts").joinpath(name).read_text())
 
 
-def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, elements: int, python: str,
-                     directives: Sequence[str] = (), preamble: str = "") -> str:
-    """The bash script that runs one element of `job`, chosen by the array index."""
+def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, python: str, offset: int = 0,
+                     count: int = 1, directives: Sequence[str] = (), preamble: str = "",
+                     expander: bool = False) -> str:
+    """The bash script that runs one element of `job`, chosen by the array index plus `offset`."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
-    return load_template("element.sh").substitute(
+    log_dir = run_dir / "jobs" / job.id / "logs"
+    text = load_template("element.sh").substitute(
         directives="\n".join(directives),
         run_id=run_id,
         job_id=job.id,
         job_name=job.name,
-        elements=elements,
-        preamble=preamble,
+        first=offset,
+        last=offset + count - 1,
+        offset=offset,
+        log_dir=shlex.quote(str(log_dir)),
+        log_name="expand.log" if expander else "$INDEX.log",
+        preamble=preamble.strip(),
         environment=env,
         python=shlex.quote(python),
+        entry=EXPANDER_ENTRY if expander else ELEMENT_ENTRY,
         run_dir=shlex.quote(str(run_dir)),
     )
+    return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"

@@ -59,6 +59,7 @@ class RunMeta:
     created: float = field(default_factory=time.time)
     backend: str = "local"
     root: str = "."  # relative path to the top run directory (for nested sub-runs)
+    site: str = ""  # the site config file a Slurm run was submitted with
 
 
 def new_run_id(workflow: str) -> str:
@@ -133,9 +134,10 @@ class RunDir:
         """The file that the element's stdout and stderr go to."""
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
-    def jobscript_path(self, job_id: str) -> Path:
-        """The rendered jobscript of a job."""
-        return self.job_dir(job_id) / "job.sh"
+    def jobscript_path(self, job_id: str, chunk: int = 0) -> Path:
+        """The rendered jobscript of a job: chunk 0, a later chunk of a large array, or -1 (sizing job)."""
+        name = {0: "job.sh", -1: "expand.sh"}.get(chunk, f"job-chunk{chunk}.sh")
+        return self.job_dir(job_id) / name
 
     def sub_path(self, job_id: str, index: int) -> Path:
         """Where a dynamic element writes its sub-workflow."""
@@ -195,9 +197,17 @@ class RunDir:
         obj = atomic.read_json(self.job_dir(job_id) / "state.json")
         return None if obj is None else (State(obj["state"]), obj["reason"])
 
-    def write_jobscript(self, job_id: str, text: str) -> Path:
-        """Save a rendered jobscript and return its path."""
-        path = self.jobscript_path(job_id)
+    def write_slurm_ids(self, job_id: str, records: list[dict[str, Any]]) -> None:
+        """Record the Slurm job ids of a job: [{"id", "offset", "count", "role"}]."""
+        atomic.write_json(self.job_dir(job_id) / "slurm.json", records)
+
+    def slurm_ids(self, job_id: str) -> list[dict[str, Any]]:
+        """The Slurm job ids recorded for a job."""
+        return atomic.read_json(self.job_dir(job_id) / "slurm.json", [])
+
+    def write_jobscript(self, job_id: str, text: str, chunk: int = 0) -> Path:
+        """Save a rendered jobscript (one per array chunk) and return its path."""
+        path = self.jobscript_path(job_id, chunk)
         atomic.write_bytes(path, text.encode())
         path.chmod(0o755)
         return path

@@ -1,44 +1,102 @@
-"""Per-job element counts of a run, read from its run directory (sub-runs included)."""
+"""Per-job element counts and the overall state of a run, from its run directory.
+
+The run directory is the record; for elements it does not show as finished, a backend may
+add what it knows (Slurm's view from one squeue and one sacct call) through `live`.
+"""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from hpcflow.core.states import State
 from hpcflow.runtime.rundir import RunDir
 
+Live = Callable[[RunDir, str, int], "State | None"]
+_BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
+
 
 @dataclass(frozen=True)
 class JobSummary:
-    """One job's element counts by state."""
+    """One job's element counts by state, and whether it is done or beyond saving."""
 
     label: str
     name: str
     kind: str
     size: int | None
     counts: dict[State, int]
+    min_success_ratio: float = 1.0
     note: str = ""
+    bad_elements: tuple[int, ...] = field(default=())
+    slurm_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def failed(self) -> bool:
+        """True when too many elements failed for the job to succeed."""
+        bad = sum(self.counts.get(s, 0) for s in _BAD)
+        if self.size is None:
+            return bad > 0
+        return bad > 0 and (self.size - bad) < self.min_success_ratio * self.size
+
+    @property
+    def succeeded(self) -> bool:
+        """True when every element finished and enough succeeded."""
+        if self.size is None:
+            return False
+        ok = self.counts.get(State.SUCCEEDED, 0)
+        done = ok + sum(self.counts.get(s, 0) for s in _BAD)
+        return done == self.size and not self.failed
 
 
-def summarize(rd: RunDir, prefix: str = "") -> Iterator[JobSummary]:
+def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterator[JobSummary]:
     """Summaries of every job of a run, depth first into dynamic sub-runs."""
     for job in rd.plan.jobs:
         size = rd.size(job.id)
         job_state = rd.job_state(job.id)
         counts: Counter[State] = Counter()
+        bad: list[int] = []
+        ids = tuple(r["id"] for r in rd.slurm_ids(job.id))
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
+        elif size is None:
+            state = live(rd, job.id, 0) if live else None
+            counts[state if state in _BAD else State.PENDING] = 1
         else:
-            for i in range(size or 0):
-                counts[rd.status(job.id, i).state] += 1
+            for i in range(size):
+                state = element_state(rd, job.id, i, live)
+                counts[state] += 1
+                if state in _BAD:
+                    bad.append(i)
         label = prefix + job.id
-        yield JobSummary(label, job.name, job.kind, size, dict(counts), job_state[1] if job_state else "")
+        yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio,
+                         job_state[1] if job_state else "", tuple(bad), ids)
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)
                 if (sub / "plan.json").exists():
-                    yield from summarize(RunDir(sub), f"{label}[{i}]/")
+                    yield from summarize(RunDir(sub), live, f"{label}[{i}]/")
+
+
+def element_state(rd: RunDir, job_id: str, index: int, live: Live | None) -> State:
+    """The run directory's word if final, else the backend's, else the run directory's."""
+    recorded = rd.status(job_id, index).state
+    if recorded.finished or live is None:
+        return recorded
+    return live(rd, job_id, index) or recorded
+
+
+def overall_state(jobs: list[JobSummary]) -> tuple[State, str]:
+    """The run's state from its jobs, and for a failed run the first element to blame."""
+    failed = next((j for j in jobs if j.failed), None)
+    if failed is not None:
+        where = f"{failed.label}[{failed.bad_elements[0]}]" if failed.bad_elements else failed.label
+        states = ", ".join(f"{s.value.lower()}={n}" for s, n in sorted(failed.counts.items()) if s in _BAD)
+        return State.FAILED, f"{where} ({failed.name}) did not succeed ({states})"
+    if all(j.succeeded for j in jobs):
+        return State.SUCCEEDED, ""
+    if any(j.counts.get(State.RUNNING) for j in jobs) or any(j.counts.get(State.SUCCEEDED) for j in jobs):
+        return State.RUNNING, ""
+    return State.PENDING, ""
 
 
 def find_element(rd: RunDir, label: str) -> tuple[RunDir, str, int]:

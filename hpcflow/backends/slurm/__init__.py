@@ -1,0 +1,1 @@
+"""The Slurm backend: jobs as sbatch arrays chained with --dependency; no process waits."""

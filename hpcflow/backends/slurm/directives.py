@@ -1,0 +1,91 @@
+"""#SBATCH directives for a job, from its plan and the site config. Pure."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from hpcflow.core.plan import JobPlan
+from hpcflow.site.config import SiteConfig
+from hpcflow.site.select import pick_partition
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One sbatch call's share of a job: array indices offset..offset+count-1 (as 0..count-1)."""
+
+    offset: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """The ids a job waits on, by kind: afterok, aftercorr (element-wise) or afterany."""
+
+    afterok: tuple[int, ...] = ()
+    aftercorr: tuple[int, ...] = ()
+    afterany: tuple[int, ...] = ()
+
+    def spec(self) -> str:
+        """The --dependency value: kinds joined by ',' so that all must hold."""
+        parts = [f"{kind}:{':'.join(str(i) for i in ids)}"
+                 for kind, ids in (("afterok", self.afterok), ("aftercorr", self.aftercorr), ("afterany", self.afterany))
+                 if ids]
+        return ",".join(parts)
+
+
+def job_name(run_id: str) -> str:
+    """The Slurm job name of every job of a run, so one squeue/sacct --name finds them all."""
+    return f"hf-{run_id}"
+
+
+def chunks(size: int, max_array_size: int) -> list[Chunk]:
+    """Split `size` elements into arrays whose indices stay below the site's MaxArraySize."""
+    return [Chunk(o, min(max_array_size, size - o)) for o in range(0, size, max_array_size)] or [Chunk(0, 0)]
+
+
+def time_limit_s(job: JobPlan, site: SiteConfig) -> float | None:
+    """--time: every attempt's timeout plus the site's margin; None when the task has no timeout."""
+    if job.timeout_s is None:
+        return None
+    return job.timeout_s * (job.retries + 1) + site.time_margin_s
+
+
+def format_time(seconds: float) -> str:
+    """Slurm's D-HH:MM:SS, rounded up to the minute."""
+    minutes = math.ceil(seconds / 60)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    return f"{days}-{hours:02d}:{minutes:02d}:00"
+
+
+def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: str, chunk: Chunk | None,
+                      dependency: Dependency = Dependency(), expander: bool = False) -> list[str]:
+    """The #SBATCH lines for one chunk of `job` (chunk None: a single, non-array job)."""
+    limit = time_limit_s(job, site)
+    resources = job.resources
+    partition = pick_partition(site, resources, limit, f"node '{job.id}' ({job.name})")
+    lines = [f"--job-name={job_name(run_id)}", f"--partition={partition.name}"]
+    if expander:  # a deferred map's small sizing job: it only reads inputs and calls sbatch
+        lines += ["--cpus-per-task=1", "--mem=1G", f"--output={log_dir}/slurm-%j.out"]
+    else:
+        lines.append(f"--cpus-per-task={resources.cpus}")
+        if resources.mem_bytes:
+            lines.append(f"--mem={math.ceil(resources.mem_bytes / 2**20)}M")
+        if resources.gpus:
+            lines.append(f"--gres=gpu:{resources.gpus}" if site.gpu_request == "gres" else f"--gpus={resources.gpus}")
+        if limit is not None:
+            lines.append(f"--time={format_time(limit)}")
+        if chunk is not None:
+            throttle = f"%{job.concurrency}" if job.concurrency and job.concurrency < chunk.count else ""
+            lines.append(f"--array=0-{chunk.count - 1}{throttle}")
+            lines.append(f"--output={log_dir}/slurm-%A_%a.out")
+        else:
+            lines.append(f"--output={log_dir}/slurm-%j.out")
+        if job.interruptible and site.preemptible_qos:
+            lines += [f"--qos={site.preemptible_qos}", "--requeue"]
+    if site.account:
+        lines.append(f"--account={site.account}")
+    if dependency.spec():
+        lines += [f"--dependency={dependency.spec()}", "--kill-on-invalid-dep=yes"]
+    lines += list(site.extra_directives)
+    return [f"#SBATCH {line}" for line in lines]

@@ -1,0 +1,65 @@
+"""What Slurm says about a run's jobs: one squeue and one sacct call, by job name."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Callable
+
+from hpcflow.backends.slurm.directives import job_name
+from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.backends.slurm.states import translate
+from hpcflow.core.states import State
+from hpcflow.runtime.rundir import RunDir
+
+LiveKey = tuple[int, "int | None"]
+_ARRAY = re.compile(r"^(\d+)_(\d+)$")
+_PENDING_ARRAY = re.compile(r"^(\d+)_\[(.+)\]$")
+
+
+def live_states(rd: RunDir, shell: SlurmShell) -> dict[LiveKey, State]:
+    """States by (Slurm job id, array task id or None) from sacct, then squeue (fresher) on top."""
+    name = job_name(rd.meta.run_id)
+    since = dt.datetime.fromtimestamp(rd.meta.created - 60).strftime("%Y-%m-%dT%H:%M:%S")
+    states: dict[LiveKey, State] = {}
+    sacct = shell.run(["sacct", f"--name={name}", "-X", "-n", "-P", "-o", "JobID,State", "-S", since])
+    squeue = shell.run(["squeue", f"--name={name}", "-h", "-r", "-o", "%i|%T"])
+    for text in (sacct, squeue):
+        for line in text.splitlines():
+            if "|" in line:
+                job, _, state = line.partition("|")
+                for key in _keys(job.strip()):
+                    states[key] = translate(state.strip())
+    return states
+
+
+def _keys(job: str) -> list[LiveKey]:
+    if job.isdigit():
+        return [(int(job), None)]
+    match = _ARRAY.match(job)
+    if match:
+        return [(int(match.group(1)), int(match.group(2)))]
+    match = _PENDING_ARRAY.match(job)
+    if not match:
+        return []
+    keys: list[LiveKey] = []
+    for part in match.group(2).split("%")[0].split(","):
+        lo, _, hi = part.partition("-")
+        keys += [(int(match.group(1)), i) for i in range(int(lo), int(hi or lo) + 1)]
+    return keys
+
+
+def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State | None]:
+    """A function giving Slurm's view of one element, for summaries of the run directory."""
+
+    def lookup(rd: RunDir, job_id: str, index: int) -> State | None:
+        for rec in rd.slurm_ids(job_id):
+            if rec["role"] == "expander":
+                continue
+            if rec["offset"] <= index < rec["offset"] + rec["count"]:
+                task = index - rec["offset"] if rec["role"] == "array" else None
+                return states.get((rec["id"], task)) or states.get((rec["id"], None))
+        # a map not yet sized: its sizing job stands for all of it
+        sizing = [r for r in rd.slurm_ids(job_id) if r["role"] == "expander"]
+        return states.get((sizing[0]["id"], None)) if sizing else None
+
+    return lookup

@@ -1,0 +1,75 @@
+"""Which Slurm ids stand for each plan job, and which pending jobs wait on which plan jobs.
+
+A job that expands at run time (a dynamic, or a map sized by an upstream output) adds the
+ids it submits to its gate; jobs waiting on it get their --dependency rewritten with
+`scontrol update` before the expanding job exits, so no process ever waits. Read and
+written only under the run's lease.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hpcflow.backends.slurm.directives import Dependency
+from hpcflow.runtime.rundir import RunDir
+from hpcflow.store import atomic
+from hpcflow.store.lease import Lease
+
+Ref = str  # "<run dir relative to the root>|<job id>"
+
+
+@dataclass
+class Registry:
+    """Gates (ids per plan job), aliases (a dynamic's sub-run sinks) and waiting jobs."""
+
+    root: Path
+    gates: dict[Ref, list[int]] = field(default_factory=dict)
+    aliases: dict[Ref, list[Ref]] = field(default_factory=dict)
+    waiting: dict[str, list[list[str]]] = field(default_factory=dict)  # slurm id -> [[ref, kind], ...]
+
+    @staticmethod
+    def lease(root: RunDir) -> Lease:
+        """The lease that guards the registry of a run."""
+        return Lease(root.root_path / "slurm" / "lock")
+
+    @classmethod
+    def load(cls, root: RunDir) -> "Registry":
+        """Read the registry of a run (empty when nothing was submitted yet)."""
+        obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
+        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), obj.get("waiting", {}))
+
+    def save(self) -> None:
+        """Publish the registry."""
+        atomic.write_json(self.root / "slurm" / "registry.json",
+                          {"gates": self.gates, "aliases": self.aliases, "waiting": self.waiting})
+
+    def ref(self, rd: RunDir, job_id: str) -> Ref:
+        """The registry key of a job of run directory `rd`."""
+        return f"{os.path.relpath(rd.path.resolve(), self.root)}|{job_id}"
+
+    def resolve(self, ref: Ref) -> list[int]:
+        """Every Slurm id that must succeed for `ref`'s outputs to be complete."""
+        ids = list(self.gates.get(ref, []))
+        for alias in self.aliases.get(ref, []):
+            ids += self.resolve(alias)
+        return ids
+
+    def reaches(self, ref: Ref, target: Ref) -> bool:
+        """True when `ref` is `target` or stands (through aliases) for it."""
+        return ref == target or any(self.reaches(a, target) for a in self.aliases.get(ref, []))
+
+    def dependency(self, refs_kinds: list[list[str]]) -> Dependency:
+        """The --dependency for a job waiting on these refs."""
+        by_kind: dict[str, list[int]] = {"afterok": [], "aftercorr": [], "afterany": []}
+        for ref, kind in refs_kinds:
+            by_kind[kind] += self.resolve(ref)
+        return Dependency(*(tuple(dict.fromkeys(by_kind[k])) for k in ("afterok", "aftercorr", "afterany")))
+
+    def waiting_on(self, target: Ref) -> dict[str, list[list[str]]]:
+        """The pending jobs whose dependencies include `target`."""
+        return {jid: refs for jid, refs in self.waiting.items() if any(self.reaches(r, target) for r, _ in refs)}
+
+    def all_ids(self) -> list[int]:
+        """Every Slurm id recorded."""
+        return sorted({i for ids in self.gates.values() for i in ids})

@@ -1,0 +1,126 @@
+"""Submitting a run directory's plan to Slurm: one sbatch per job (per chunk of a big array)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, sbatch_directives
+from hpcflow.backends.slurm.registry import Ref, Registry
+from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
+from hpcflow.core.bindings import NodeOutput, upstream_nodes
+from hpcflow.core.plan import JobPlan, Plan
+from hpcflow.core.states import State
+from hpcflow.errors import HpcflowError
+from hpcflow.runtime.jobscript import render_jobscript
+from hpcflow.runtime.rundir import RunDir
+from hpcflow.site.config import SiteConfig
+
+
+class SubmitError(HpcflowError):
+    """A submission failed; whatever it had queued was cancelled."""
+
+
+def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> list[int]:
+    """Submit every job of a new run in topological order; all or nothing."""
+    shell = shell or SlurmShell()
+    with Registry.lease(rd):
+        registry = Registry.load(rd)
+        try:
+            ids = submit_plan(rd, site, shell, registry)
+        except HpcflowError as exc:
+            queued = registry.all_ids()
+            _cancel_quietly(shell, queued)
+            message = f"submission failed: {exc}" + (f"; cancelled the {len(queued)} job(s) it had queued" if queued else "")
+            rd.set_state(State.FAILED, message)
+            raise SubmitError(message) from None
+        finally:
+            registry.save()
+    return ids
+
+
+def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
+    """sbatch each job of `rd`'s plan, waiting on its upstream jobs; records ids in the registry."""
+    submitted: list[int] = []
+    for job in rd.plan.jobs:
+        ref = registry.ref(rd, job.id)
+        refs_kinds = [[registry.ref(rd, up), _dependency_kind(rd.plan, job, up, site)] for up in job.depends_on]
+        dependency = registry.dependency(refs_kinds)
+        if job.kind == "map" and job.size == 0:
+            registry.gates[ref] = []
+            rd.write_slurm_ids(job.id, [])
+            continue
+        expander = job.kind == "map" and job.size is None
+        ids = submit_job(rd, job, site, shell, dependency, size=1 if expander else job.size, expander=expander)
+        registry.gates[ref] = ids
+        if refs_kinds:
+            for jid in ids:
+                registry.waiting[str(jid)] = refs_kinds
+        submitted += ids
+    return submitted
+
+
+def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Dependency, *,
+               size: int, expander: bool = False) -> list[int]:
+    """Render and sbatch one job (one call per chunk of an array); records its ids in the run dir."""
+    python = site.python or sys.executable
+    records, ids = list(rd.slurm_ids(job.id)), []
+    parts: list[Chunk | None] = chunks(size, site.max_array_size) if job.is_array and not expander else [None]
+    for n, chunk in enumerate(parts):
+        offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
+        directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
+                                       chunk=chunk, dependency=dependency, expander=expander)
+        script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=python, offset=offset,
+                                  count=count, directives=directives, preamble=site.preamble, expander=expander)
+        path = rd.write_jobscript(job.id, script, chunk=-1 if expander else n)
+        jid = shell.sbatch(str(path))
+        ids.append(jid)
+        role = "expander" if expander else ("array" if chunk else "single")
+        records.append({"id": jid, "offset": offset, "count": count, "role": role})
+        rd.write_slurm_ids(job.id, records)
+    return ids
+
+
+def update_waiting(registry: Registry, target: Ref, shell: SlurmShell) -> None:
+    """Rewrite the --dependency of every pending job that waits on `target`."""
+    for jid, refs_kinds in registry.waiting_on(target).items():
+        shell.update_dependency(int(jid), registry.dependency(refs_kinds).spec())
+
+
+def sinks(plan: Plan) -> list[str]:
+    """Jobs of a plan that no other job of the plan depends on."""
+    used = {d for job in plan.jobs for d in job.depends_on}
+    return [job.id for job in plan.jobs if job.id not in used]
+
+
+def _dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig) -> str:
+    """afterany past a map that tolerates failures, aftercorr for element-wise map chains, else afterok."""
+    up = plan.job(upstream_id)
+    if up.kind == "map" and up.min_success_ratio < 1.0:
+        return "afterany"
+    if (job.kind == "map" and up.kind == "map" and job.size is not None and job.size == up.size
+            and 0 < job.size <= site.max_array_size and _only_elementwise(job, upstream_id)):
+        return "aftercorr"
+    return "afterok"
+
+
+def _only_elementwise(job: JobPlan, upstream_id: str) -> bool:
+    """True when element i of `job` reads only element i of the upstream map."""
+    for name, binding in job.inputs:
+        if upstream_id not in upstream_nodes(binding):
+            continue
+        if name not in job.mapped or not (isinstance(binding, NodeOutput) and not binding.path):
+            return False
+    return True
+
+
+def _cancel_quietly(shell: SlurmShell, ids: list[int]) -> None:
+    if ids:
+        try:
+            shell.scancel(ids)
+        except SlurmError:
+            pass  # the submission error is the one to report
+
+
+def site_path_of(rd: RunDir) -> Path:
+    """The site config a run was submitted with."""
+    return Path(rd.meta.site)

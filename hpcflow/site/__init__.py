@@ -1,0 +1,1 @@
+"""Site configs: one TOML file per cluster, resolved once into a frozen SiteConfig."""

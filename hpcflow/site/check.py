@@ -1,0 +1,69 @@
+"""`hpcflow site check`: compare a site config with what the live cluster reports."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.site.config import SiteConfig, parse_slurm_time
+
+
+@dataclass(frozen=True)
+class LivePartition:
+    """What scontrol and sinfo say about one partition."""
+
+    name: str
+    cpus: int
+    mem_mb: int
+    gpus: int
+    max_time_s: float | None
+
+
+def live_partitions(shell: SlurmShell) -> dict[str, LivePartition]:
+    """Partitions with their largest node's CPUs, memory and GPUs, and MaxTime."""
+    nodes = {}
+    # %P partition, %c cpus per node, %m memory (MB), %G gres
+    for line in shell.run(["sinfo", "-h", "-N", "-o", "%P|%c|%m|%G"]).splitlines():
+        part, cpus, mem, gres = (line.split("|") + ["", "", "", ""])[:4]
+        part = part.rstrip("*")
+        gpus = sum(int(m.group(1)) for m in re.finditer(r"gpu(?::[\w.-]+)?:(\d+)", gres))
+        prev = nodes.get(part, (0, 0, 0))
+        nodes[part] = (max(prev[0], int(cpus)), max(prev[1], int(mem.rstrip("+") or 0)), max(prev[2], gpus))
+    result = {}
+    for block in shell.run(["scontrol", "show", "partition", "-o"]).splitlines():
+        fields = dict(kv.split("=", 1) for kv in block.split() if "=" in kv)
+        name = fields.get("PartitionName", "")
+        cpus, mem, gpus = nodes.get(name, (0, 0, 0))
+        result[name] = LivePartition(name, cpus, mem, gpus, parse_slurm_time(fields.get("MaxTime", "INFINITE")))
+    return result
+
+
+def check_site(site: SiteConfig, shell: SlurmShell | None = None) -> list[str]:
+    """Mismatches between the config and the cluster, one sentence each (empty when it agrees)."""
+    shell = shell or SlurmShell()
+    live = live_partitions(shell)
+    problems = []
+    for p in site.partitions:
+        lp = live.get(p.name)
+        if lp is None:
+            problems.append(f"partition '{p.name}' does not exist on the cluster (it has: {', '.join(sorted(live))})")
+            continue
+        if p.cpus > lp.cpus:
+            problems.append(f"partition '{p.name}': config says {p.cpus} cpus per node, the cluster has {lp.cpus}")
+        if p.mem_bytes > lp.mem_mb * 2**20:
+            problems.append(f"partition '{p.name}': config says {p.mem_bytes // 2**20} MB per node, "
+                            f"the cluster has {lp.mem_mb} MB")
+        if p.gpus > lp.gpus:
+            problems.append(f"partition '{p.name}': config says {p.gpus} GPUs per node, the cluster has {lp.gpus}")
+        if lp.max_time_s is not None and (p.max_time_s is None or p.max_time_s > lp.max_time_s):
+            problems.append(f"partition '{p.name}': config allows {p.max_time_s or 'INFINITE'} s, "
+                            f"the cluster's MaxTime is {lp.max_time_s:.0f} s")
+    config = shell.run(["scontrol", "show", "config"])
+    match = re.search(r"^MaxArraySize\s*=\s*(\d+)", config, re.M)
+    if match and site.max_array_size > int(match.group(1)):
+        problems.append(f"max_array_size = {site.max_array_size}, but the cluster's MaxArraySize is {match.group(1)}")
+    if site.preemptible_qos:
+        qos = shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name"]).split()
+        if site.preemptible_qos not in qos:
+            problems.append(f"QoS '{site.preemptible_qos}' (qos.preemptible) does not exist; the cluster has {', '.join(qos)}")
+    return problems

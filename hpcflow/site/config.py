@@ -1,0 +1,244 @@
+"""Loading and validating site-configs/*.toml into frozen dataclasses.
+
+Every validation error names the file, the key and what was expected.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from hpcflow.errors import HpcflowError
+from hpcflow.sdk.resources import parse_mem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SITE_CONFIG_DIR = Path(__file__).resolve().parents[2] / "site-configs"
+UNLIMITED = None
+
+
+class SiteConfigError(HpcflowError):
+    """A site config is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One Slurm partition and the limits of one of its nodes."""
+
+    name: str
+    cpus: int
+    mem_bytes: int
+    max_time_s: float | None = UNLIMITED
+    gpus: int = 0
+    gpu_types: tuple[str, ...] = ()
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything hpcflow needs to know about one cluster."""
+
+    name: str
+    path: Path
+    scheduler: Literal["slurm", "local"]
+    runs_dir: Path
+    cache_dir: Path
+    partitions: tuple[Partition, ...] = ()
+    account: str = ""
+    gpu_request: Literal["gres", "gpus"] = "gres"
+    preemptible_qos: str = ""
+    normal_qos: str = ""
+    max_preemptions: int = 1
+    max_array_size: int = 1001
+    max_fanout: int = 10_000
+    poll_interval_s: float = 5.0
+    time_margin_s: float = 120.0
+    preamble: str = ""
+    python: str = ""
+    extra_directives: tuple[str, ...] = field(default_factory=tuple)
+
+    def partition(self, name: str) -> Partition:
+        """The partition called `name`."""
+        return next(p for p in self.partitions if p.name == name)
+
+
+def resolve_site_path(site: str | None) -> Path:
+    """SITE may be a path to a TOML file or the name of one in site-configs/; HPCFLOW_SITE is the default."""
+    site = site or os.environ.get("HPCFLOW_SITE")
+    if not site:
+        raise SiteConfigError("no site given; pass --site NAME (a file in site-configs/) or set HPCFLOW_SITE")
+    path = Path(site).expanduser()
+    if path.suffix == ".toml" or os.sep in site:
+        if not path.is_file():
+            raise SiteConfigError(f"site config {site} does not exist")
+        return path
+    candidate = SITE_CONFIG_DIR / f"{site}.toml"
+    if not candidate.is_file():
+        known = ", ".join(sorted(p.stem for p in SITE_CONFIG_DIR.glob("*.toml"))) or "none"
+        raise SiteConfigError(f"no site config '{site}' in {SITE_CONFIG_DIR}; known sites: {known}")
+    return candidate
+
+
+def load_site(site: str | None) -> SiteConfig:
+    """Read and validate a site config."""
+    path = resolve_site_path(site)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_site(raw, path)
+
+
+def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
+    """Validate a parsed TOML document into a SiteConfig."""
+    r = _Reader(raw, path)
+    known = {"name", "scheduler", "runs_dir", "cache_dir", "account", "gpu_request", "max_array_size",
+             "max_fanout", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
+             "qos", "partitions"}
+    r.no_unknown(raw, known, "")
+    scheduler = r.choice("scheduler", ("slurm", "local"), "slurm")
+    partitions = tuple(_partition(r, key, value) for key, value in r.table("partitions").items())
+    if scheduler == "slurm" and not partitions:
+        r.fail("partitions", "at least one [partitions.NAME] table")
+    defaults = [p for p in partitions if p.default]
+    if len(defaults) > 1:
+        r.fail("partitions", f"at most one partition with default = true, found {', '.join(p.name for p in defaults)}")
+    qos = r.table("qos")
+    r.no_unknown(qos, {"preemptible", "normal", "max_preemptions"}, "qos.")
+    return SiteConfig(
+        name=r.string("name", path.stem),
+        path=path,
+        scheduler=scheduler,  # type: ignore[arg-type]
+        runs_dir=Path(r.string("runs_dir", "~/.hpcflow/runs")).expanduser(),
+        cache_dir=Path(r.string("cache_dir", "~/.hpcflow/cache")).expanduser(),
+        partitions=partitions,
+        account=r.string("account", ""),
+        gpu_request=r.choice("gpu_request", ("gres", "gpus"), "gres"),  # type: ignore[arg-type]
+        preemptible_qos=r.string("preemptible", "", qos, "qos."),
+        normal_qos=r.string("normal", "", qos, "qos."),
+        max_preemptions=r.integer("max_preemptions", 1, qos, "qos.", minimum=0),
+        max_array_size=r.integer("max_array_size", 1001, minimum=1),
+        max_fanout=r.integer("max_fanout", 10_000, minimum=1),
+        poll_interval_s=r.number("poll_interval", 5.0, minimum=0.05),
+        time_margin_s=r.number("time_margin", 120.0, minimum=0),
+        preamble=r.string("preamble", ""),
+        python=r.string("python", ""),
+        extra_directives=tuple(r.string_list("extra_directives")),
+    )
+
+
+def _partition(r: "_Reader", name: str, raw: Any) -> Partition:
+    key = f"partitions.{name}"
+    if not isinstance(raw, dict):
+        r.fail(key, "a table")
+    r.no_unknown(raw, {"cpus", "mem", "max_time", "gpus", "gpu_types", "default"}, key + ".")
+    mem_text = r.string("mem", None, raw, key + ".")
+    try:
+        mem = parse_mem(mem_text)
+    except HpcflowError:
+        r.fail(f"{key}.mem", f'a memory size such as "192Gi" or "16000M", got {mem_text!r}')
+    max_time = raw.get("max_time", "INFINITE")
+    try:
+        max_time_s = parse_slurm_time(str(max_time))
+    except ValueError:
+        r.fail(f"{key}.max_time", f'a Slurm time such as "2-00:00:00", "48:00:00" or "INFINITE", got {max_time!r}')
+    return Partition(
+        name=name,
+        cpus=r.integer("cpus", None, raw, key + ".", minimum=1),
+        mem_bytes=mem or 0,
+        max_time_s=max_time_s,
+        gpus=r.integer("gpus", 0, raw, key + ".", minimum=0),
+        gpu_types=tuple(r.string_list("gpu_types", raw, key + ".")),
+        default=r.boolean("default", False, raw, key + "."),
+    )
+
+
+def parse_slurm_time(text: str) -> float | None:
+    """Seconds in a Slurm time limit (`D-HH:MM:SS`, `HH:MM:SS`, `MM:SS`, `MM`); None for INFINITE."""
+    text = text.strip()
+    if text.upper() in ("INFINITE", "UNLIMITED"):
+        return None
+    days = 0
+    if "-" in text:
+        d, _, text = text.partition("-")
+        days = int(d)
+    parts = [int(p) for p in text.split(":")]
+    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts):
+        raise ValueError(text)
+    if len(parts) == 1:
+        h, m, s = 0, parts[0], 0
+    elif len(parts) == 2:
+        h, m, s = 0, parts[0], parts[1]
+    else:
+        h, m, s = parts
+    return float(days * 86400 + h * 3600 + m * 60 + s)
+
+
+class _Reader:
+    """Typed access to TOML keys that fails with the file, the key and the expectation."""
+
+    def __init__(self, raw: dict[str, Any], path: Path):
+        self.raw, self.path = raw, path
+
+    def fail(self, key: str, expected: str) -> None:
+        raise SiteConfigError(f"{self.path}: key '{key}': expected {expected}")
+
+    def no_unknown(self, table: dict[str, Any], known: set[str], prefix: str) -> None:
+        for key in table:
+            if key not in known:
+                raise SiteConfigError(f"{self.path}: unknown key '{prefix}{key}'; known keys: {', '.join(sorted(known))}")
+
+    def _get(self, key: str, default: Any, table: dict[str, Any] | None, prefix: str, kind: str) -> Any:
+        table = self.raw if table is None else table
+        if key not in table:
+            if default is None:
+                self.fail(prefix + key, f"{kind} (the key is required)")
+            return default
+        return table[key]
+
+    def string(self, key: str, default: Any, table: dict | None = None, prefix: str = "") -> Any:
+        value = self._get(key, default, table, prefix, "a string")
+        if not isinstance(value, str):
+            self.fail(prefix + key, f"a string, got {value!r}")
+        return value
+
+    def integer(self, key: str, default: Any, table: dict | None = None, prefix: str = "", minimum: int = 0) -> int:
+        value = self._get(key, default, table, prefix, "a whole number")
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(prefix + key, f"a whole number >= {minimum}, got {value!r}")
+        return value
+
+    def number(self, key: str, default: Any, table: dict | None = None, prefix: str = "", minimum: float = 0) -> float:
+        value = self._get(key, default, table, prefix, "a number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+            self.fail(prefix + key, f"a number >= {minimum}, got {value!r}")
+        return float(value)
+
+    def boolean(self, key: str, default: Any, table: dict | None = None, prefix: str = "") -> bool:
+        value = self._get(key, default, table, prefix, "true or false")
+        if not isinstance(value, bool):
+            self.fail(prefix + key, f"true or false, got {value!r}")
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
+        value = self.string(key, default)
+        if value not in options:
+            self.fail(key, f"one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self.raw.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(key, "a table")
+        return value
+
+    def string_list(self, key: str, table: dict | None = None, prefix: str = "") -> list[str]:
+        value = self._get(key, [], table, prefix, "a list of strings")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(prefix + key, f"a list of strings, got {value!r}")
+        return value
