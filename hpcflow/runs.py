@@ -16,7 +16,7 @@ from hpcflow.core.plan import Plan
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError, RunDirError
 from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
-from hpcflow.runtime.summary import JobSummary, overall_state, summarize
+from hpcflow.runtime.summary import JobSummary, overall_state, settle, summarize
 from hpcflow.runtime.values import workflow_outputs
 from hpcflow.store import atomic
 
@@ -63,21 +63,25 @@ def find_run(run_id: str, runs_dir: Path | None = None) -> RunDir:
 
 
 def refresh(rd: RunDir, shell: Any = None) -> RunView:
-    """The run's current state; a finished Slurm run is recorded so later looks need no Slurm call."""
+    """The run's current state; once a Slurm run is finished and settled, no Slurm call is needed."""
     recorded, error = rd.state
+    slurm = rd.meta.backend == "slurm" and not (recorded in _FINAL and rd.settled)
     live = None
-    if rd.meta.backend == "slurm" and recorded not in _FINAL:
+    if slurm:
         from hpcflow.backends.slurm.monitor import live_states, overlay
         from hpcflow.backends.slurm.shell import SlurmShell
 
         live = overlay(live_states(rd, shell or SlurmShell()))
     jobs = list(summarize(rd, live))
-    if rd.meta.backend == "slurm" and recorded not in _FINAL:
-        recorded, error = overall_state(jobs)
-        if recorded is State.SUCCEEDED:
-            rd.write_final_outputs(workflow_outputs(rd))
+    if slurm:
+        if recorded not in _FINAL:
+            recorded, error = overall_state(jobs)
+            if recorded is State.SUCCEEDED:
+                rd.write_final_outputs(workflow_outputs(rd))
         if recorded in _FINAL:
-            rd.set_state(recorded, error)
+            settle(rd, live)  # type: ignore[arg-type]
+            unsettled = any(j.counts.get(State.PENDING) or j.counts.get(State.RUNNING) for j in jobs)
+            rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
 

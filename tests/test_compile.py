@@ -13,7 +13,7 @@ from hpcflow.core.plan import plan_from_json, plan_to_json
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.store.codec import to_display
 
-from conftest import EXAMPLES
+from paths import EXAMPLES
 
 sys.path.insert(0, str(EXAMPLES))
 import nested_parallelism  # noqa: E402

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES
+from paths import EXAMPLES
 from hpcflow.store.codec import to_display
 
 sys.path.insert(0, str(EXAMPLES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ROOT
+from paths import ROOT
 
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
 

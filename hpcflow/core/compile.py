@@ -44,11 +44,12 @@ def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[J
             outs = _flatten(node.entity.graph, inputs, f"{prefix}{node.id}.", jobs, stack + (node.entity.name,))
             sub_outputs[node.id] = dict(outs)
         else:
-            jobs.append(_job(node, inputs, prefix, graph.name))
+            jobs.append(_job(node, inputs, prefix, graph.name, {j.id: j.size for j in jobs if j.kind == "map"}))
     return tuple((name, substitute(b, rebind)) for name, b in graph.outputs)
 
 
-def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str) -> JobPlan:
+def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
+         map_sizes: Mapping[str, int | None]) -> JobPlan:
     entity = node.entity
     task = entity.task if node.kind == "map" else entity
     spec = task.spec.with_overrides(node.overrides) if node.overrides else task.spec
@@ -66,7 +67,7 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str) -> 
         entity=EntityRef(task.module, task.qualname),
         inputs=tuple(inputs.items()),
         mapped=mapped,
-        size=_map_size(inputs, mapped, f"workflow '{workflow}', node '{job_id}'") if mapped else
+        size=_map_size(inputs, mapped, map_sizes, f"workflow '{workflow}', node '{job_id}'") if mapped else
         (0 if node.kind == "map" else 1),
         depends_on=tuple(sorted(set().union(*(upstream_nodes(b) for b in inputs.values())))),
         resources=_resources(spec),
@@ -84,8 +85,12 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str) -> 
     )
 
 
-def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], where: str) -> int | None:
-    """The element count when every mapped list is known now, else None (decided at run time)."""
+def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], map_sizes: Mapping[str, int | None],
+              where: str) -> int | None:
+    """The element count when every mapped list is known now, else None (decided at run time).
+
+    Known: constant lists, lists of bindings, and whole outputs of upstream maps of known size.
+    """
     lengths = {}
     for name in mapped:
         b = inputs[name]
@@ -93,6 +98,8 @@ def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], where: str
             lengths[name] = len(b.value)
         elif isinstance(b, ListOf):
             lengths[name] = len(b.items)
+        elif isinstance(b, NodeOutput) and not b.path and map_sizes.get(b.node) is not None:
+            lengths[name] = map_sizes[b.node]
         else:
             return None
     if len(set(lengths.values())) > 1:

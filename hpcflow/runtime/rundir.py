@@ -212,9 +212,15 @@ class RunDir:
         path.chmod(0o755)
         return path
 
-    def set_state(self, state: State, error: str = "") -> None:
-        """Record the run's state."""
-        atomic.write_json(self.path / "state.json", {"state": state.value, "error": error, "time": time.time()})
+    def set_state(self, state: State, error: str = "", settled: bool = False) -> None:
+        """Record the run's state; `settled` once every element's final state is on disk too."""
+        atomic.write_json(self.path / "state.json",
+                          {"state": state.value, "error": error, "time": time.time(), "settled": settled})
+
+    @property
+    def settled(self) -> bool:
+        """True when the run and all its elements have their final states on disk."""
+        return bool((atomic.read_json(self.path / "state.json") or {}).get("settled"))
 
     def write_final_outputs(self, outputs: dict[str, Any]) -> None:
         """Publish the workflow's outputs."""

@@ -85,6 +85,23 @@ def element_state(rd: RunDir, job_id: str, index: int, live: Live | None) -> Sta
     return live(rd, job_id, index) or recorded
 
 
+def settle(rd: RunDir, live: Live) -> None:
+    """Record the backend's final word for elements whose process could not (killed, cancelled)."""
+    for job in rd.plan.jobs:
+        size = rd.size(job.id)
+        for i in range(size or 0):
+            status = rd.status(job.id, i)
+            state = None if status.state.finished else live(rd, job.id, i)
+            if state is not None and state.finished:
+                status.state, status.error = state, status.error or f"Slurm reports {state.value}"
+                rd.write_status(job.id, i, status)
+        if job.kind == "dynamic":
+            for i in range(size or 0):
+                sub = rd.sub_path(job.id, i)
+                if (sub / "plan.json").exists():
+                    settle(RunDir(sub), live)
+
+
 def overall_state(jobs: list[JobSummary]) -> tuple[State, str]:
     """The run's state from its jobs, and for a failed run the first element to blame."""
     failed = next((j for j in jobs if j.failed), None)

@@ -1,11 +1,11 @@
 """What Slurm says about a run's jobs: one squeue and one sacct call, by job name."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Callable
 
 from hpcflow.backends.slurm.directives import job_name
+from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.states import translate
 from hpcflow.core.states import State
@@ -18,11 +18,11 @@ _PENDING_ARRAY = re.compile(r"^(\d+)_\[(.+)\]$")
 
 def live_states(rd: RunDir, shell: SlurmShell) -> dict[LiveKey, State]:
     """States by (Slurm job id, array task id or None) from sacct, then squeue (fresher) on top."""
-    name = job_name(rd.meta.run_id)
-    since = dt.datetime.fromtimestamp(rd.meta.created - 60).strftime("%Y-%m-%dT%H:%M:%S")
     states: dict[LiveKey, State] = {}
-    sacct = shell.run(["sacct", f"--name={name}", "-X", "-n", "-P", "-o", "JobID,State", "-S", since])
-    squeue = shell.run(["squeue", f"--name={name}", "-h", "-r", "-o", "%i|%T"])
+    # sacct by id, not by name: a time window (which --name needs) drops jobs cancelled before they started
+    ids = Registry.load(rd).all_ids()
+    sacct = shell.run(["sacct", "-j", ",".join(map(str, ids)), "-X", "-n", "-P", "-o", "JobID,State"]) if ids else ""
+    squeue = shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-r", "-o", "%i|%T"])
     for text in (sacct, squeue):
         for line in text.splitlines():
             if "|" in line:

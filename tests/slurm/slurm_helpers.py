@@ -1,0 +1,33 @@
+"""Helpers for the Slurm tests: logged calls, sacct states, polling."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def slurm_calls(log: Path) -> list[list[str]]:
+    """The argv of every Slurm command logged so far."""
+    if not log.exists():
+        return []
+    return [json.loads(line)["argv"] for line in log.read_text().splitlines()]
+
+
+def sacct_states(job_ids: list[int]) -> dict[str, str]:
+    """sacct's state per job (and array element), e.g. {'12_3': 'CANCELLED by 0'}."""
+    out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,State", "-j", ",".join(map(str, job_ids))],
+                         capture_output=True, text=True, check=True).stdout
+    return dict(line.split("|", 1) for line in out.splitlines() if "|" in line)
+
+
+def wait_until(predicate, timeout: float = 60, interval: float = 0.3):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")

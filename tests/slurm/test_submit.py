@@ -1,0 +1,135 @@
+"""hpcflow submit on the real test cluster: arrays, dependencies, GPUs, failures, monitoring."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slurm_helpers import ROOT, sacct_states, slurm_calls, wait_until
+
+CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
+EXAMPLES = [
+    ("mean.py:mean_wf", ["n=2000", "seed=5"]),
+    ("partitioned_mean.py:partitioned_mean", ["n=5000", "parts=4"]),
+    ("nested_dynamic.py:nested_dynamic", []),
+    ("nested_parallelism.py:chunked_sum_of_squares", []),
+    ("resources.py:fit_line", ["n=40"]),
+]
+
+
+def _args(inputs: list[str]) -> list[str]:
+    return sum((["-i", i] for i in inputs), [])
+
+
+@pytest.mark.parametrize("target,inputs", EXAMPLES, ids=[e[0].split(":")[1] for e in EXAMPLES])
+def test_examples_on_slurm_match_local_runs(hpcflow, slurm_env, target, inputs):
+    local = hpcflow("run", f"examples/{target}", *_args(inputs), "--json")
+    remote = hpcflow("submit", f"examples/{target}", "--site", "dev-cluster", *_args(inputs), "--wait", "--json")
+    assert local.code == 0 and remote.code == 0, remote.stderr
+    assert remote.json["state"] == "SUCCEEDED"
+    assert remote.json["outputs"] == local.json["outputs"]
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_k_map_stages_make_k_sbatch_calls_whatever_n(hpcflow, slurm_env, n):
+    res = hpcflow("submit", f"{CASES}:three_stages", "--site", "dev-cluster", "-i", f"xs={list(range(n))}",
+                  "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [x + 3 for x in range(n)]}
+    sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    assert len(sbatch) == 3
+    # element-wise chains: element i of a stage waits only for element i of the stage before
+    run_dir = Path("/var/tmp/hpcflow/runs") / res.json["run_id"]
+    assert "--dependency=aftercorr:" in (run_dir / "jobs" / "n1" / "job.sh").read_text()
+    assert f"--array=0-{n - 1}" in (run_dir / "jobs" / "n2" / "job.sh").read_text()
+
+
+def test_gpu_task_lands_on_gpu_partition_with_cuda_visible_devices(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CASES}:gpu_wf", "--site", "dev-cluster", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    partition, devices = res.json["outputs"]["o0"].split("|")
+    assert partition == "gpu" and devices not in ("unset", "")
+    script = (Path("/var/tmp/hpcflow/runs") / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
+    assert "--gres=gpu:1" in script and "--partition=gpu" in script
+
+
+def test_no_process_left_after_submit_and_the_run_completes(hpcflow, slurm_env):
+    env = {**os.environ, "HPCFLOW_HOME": os.environ["HPCFLOW_HOME"]}
+    proc = subprocess.Popen([sys.executable, "-m", "hpcflow.cli.main", "submit", f"{CASES}:naps", "--site",
+                             "dev-cluster", "-i", "xs=[1,1,1]", "--json"], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True, env=env, cwd=ROOT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    run_id = json.loads(out)["run_id"]
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == [], f"processes left behind by submit: {left}"
+    status = hpcflow("status", run_id, "--json").json
+    assert status["state"] in ("PENDING", "RUNNING")
+    done = hpcflow("wait", run_id, "--json", "--timeout", "120")
+    assert done.code == 0 and done.json["outputs"] == {"o0": 3}
+
+
+def test_scancel_of_one_array_element_fails_the_run_and_cancels_downstream(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CASES}:naps", "--site", "dev-cluster", "-i", "xs=[1,1,60,1]", "--json")
+    assert res.code == 0, res.stderr
+    run_id, (array_id, downstream_id) = res.json["run_id"], res.json["jobs"]
+    wait_until(lambda: sacct_states([array_id]).get(f"{array_id}_2", "").startswith("RUNNING"))
+    subprocess.run(["scancel", f"{array_id}_2"], check=True)
+    done = hpcflow("wait", run_id, "--json", "--timeout", "120")
+    assert done.code == 1 and done.json["state"] == "FAILED"
+    assert "n0[2]" in done.json["error"]
+    wait_until(lambda: sacct_states([downstream_id]).get(str(downstream_id), "").startswith("CANCELLED"), timeout=30)
+    status = hpcflow("status", run_id, "--json").json
+    assert status["state"] == "FAILED"
+    assert status["jobs"][0]["counts"] == {"SUCCEEDED": 3, "CANCELLED": 1}
+    assert status["jobs"][1]["counts"] == {"CANCELLED": 1}
+
+
+def test_failed_sbatch_cancels_what_was_queued(hpcflow, slurm_env, tmp_path: Path):
+    site = tmp_path / "ghost.toml"
+    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text()
+                    + '\n[partitions.ghost]\ncpus = 8\nmem = "16000M"\ngpus = 8\n')
+    res = hpcflow("submit", f"{CASES}:cpu_then_greedy", "--site", str(site), "--json")
+    assert res.code != 0
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and "submission failed: sbatch failed" in err[0] and "cancelled the 1 job(s)" in err[0]
+    sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    cancel = [c for c in slurm_calls(slurm_env) if c[0] == "scancel"]
+    assert len(sbatch) == 2 and len(cancel) == 1
+    first_id = int(cancel[0][1])
+    wait_until(lambda: sacct_states([first_id]).get(str(first_id), "").startswith("CANCELLED"), timeout=30)
+    run_dir = Path(sbatch[0][-1]).parents[2]
+    assert json.loads((run_dir / "state.json").read_text())["state"] == "FAILED"
+
+
+def test_status_uses_one_squeue_and_one_sacct_call(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CASES}:three_stages", "--site", "dev-cluster", "-i", "xs=[1,2,3,4,5]", "--json")
+    before = len(slurm_calls(slurm_env))
+    status = hpcflow("status", res.json["run_id"])
+    assert status.code == 0 and "map_inc" in status.stdout
+    calls = [c[0] for c in slurm_calls(slurm_env)[before:]]
+    assert sorted(calls) in (["sacct", "squeue"], [])  # [] once the run was already recorded as finished
+    hpcflow("wait", res.json["run_id"], "--timeout", "120")
+
+
+def test_recursive_dynamic_on_slurm(hpcflow, slurm_env):
+    docs = ROOT / "tests" / "flytekit_docs"
+    expected = json.loads((docs / "expected_flytekit.json").read_text())["flyte_merge_sort.py"]["merge_sort"]
+    args = sum((["-i", f"{k}={json.dumps(v)}"] for k, v in expected["kwargs"].items()), [])
+    res = hpcflow("submit", f"{docs}/flyte_merge_sort.py:merge_sort", "--site", "dev-cluster", *args, "--wait", "--json",
+                  timeout=600)
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"]["o0"] == expected["result"]
+
+
+def test_cancel_command_cancels_the_run(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CASES}:naps", "--site", "dev-cluster", "-i", "xs=[30,30]", "--json")
+    ids = res.json["jobs"]
+    assert hpcflow("cancel", res.json["run_id"]).code == 0
+    wait_until(lambda: all(s.startswith("CANCELLED") for s in sacct_states(ids).values()), timeout=30)
+    assert hpcflow("status", res.json["run_id"], "--json").json["state"] == "CANCELLED"

@@ -1,0 +1,53 @@
+"""Workflows for the Slurm tests."""
+import os
+import time
+
+from hpcflow import Resources, map_task, task, workflow
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def three_stages(xs: list[int]) -> list[int]:
+    a = map_task(inc)(x=xs)
+    b = map_task(inc)(x=a)
+    return map_task(inc)(x=b)
+
+
+@task(requests=Resources(gpu="1"))
+def gpu_probe() -> str:
+    return f"{os.environ.get('SLURM_JOB_PARTITION')}|{os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}"
+
+
+@workflow
+def gpu_wf() -> str:
+    return gpu_probe()
+
+
+@task
+def nap(seconds: int) -> int:
+    time.sleep(seconds)
+    return seconds
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@workflow
+def naps(xs: list[int]) -> int:
+    return total(xs=map_task(nap)(seconds=xs))
+
+
+@task(requests=Resources(gpu="8"))
+def greedy() -> int:
+    return 8
+
+
+@workflow
+def cpu_then_greedy(x: int = 1) -> int:
+    return total(xs=[inc(x=x), greedy()])
