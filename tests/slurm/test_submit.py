@@ -133,3 +133,15 @@ def test_cancel_command_cancels_the_run(hpcflow, slurm_env):
     assert hpcflow("cancel", res.json["run_id"]).code == 0
     wait_until(lambda: all(s.startswith("CANCELLED") for s in sacct_states(ids).values()), timeout=30)
     assert hpcflow("status", res.json["run_id"], "--json").json["state"] == "CANCELLED"
+
+
+def test_map_larger_than_max_array_size_is_chunked(hpcflow, slurm_env, tmp_path: Path):
+    site = tmp_path / "small-arrays.toml"
+    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+        "max_array_size = 10001", "max_array_size = 4"))
+    res = hpcflow("submit", f"{CASES}:three_stages", "--site", str(site), "-i", f"xs={list(range(10))}", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [x + 3 for x in range(10)]}
+    sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    assert len(sbatch) == 3 * 3  # three stages of 10 elements, in chunks of 4, 4 and 2
+    assert any(c[-1].endswith("job-chunk2.sh") for c in sbatch)
