@@ -145,3 +145,24 @@ def test_map_larger_than_max_array_size_is_chunked(hpcflow, slurm_env, tmp_path:
     sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
     assert len(sbatch) == 3 * 3  # three stages of 10 elements, in chunks of 4, 4 and 2
     assert any(c[-1].endswith("job-chunk2.sh") for c in sbatch)
+
+
+def test_dry_run_prints_plan_and_scripts_and_submits_nothing(hpcflow, slurm_env):
+    res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", "dev-cluster", "--dry-run")
+    assert res.code == 0, res.stderr
+    assert "## n2 (map_partial_sum): map, elements: decided at run time" in res.stdout
+    assert res.stdout.count("#!/bin/bash") == 4 and "depends on: afterok n2" in res.stdout
+    assert slurm_calls(slurm_env) == []
+
+
+def test_site_check_against_the_live_cluster(hpcflow, tmp_path: Path):
+    ok = hpcflow("site", "check", "dev-cluster")
+    assert ok.code == 0 and "matches the cluster" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text()
+                   .replace('[partitions.gpu]\ncpus = 8', '[partitions.gpu]\ncpus = 64')
+                   + '\n[partitions.bigmem]\ncpus = 8\nmem = "1Ti"\n')
+    res = hpcflow("site", "check", str(bad))
+    assert res.code == 1
+    assert "partition 'gpu': config says 64 cpus per node, the cluster has 8" in res.stdout
+    assert "partition 'bigmem' does not exist on the cluster" in res.stdout

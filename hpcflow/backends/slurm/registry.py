@@ -59,12 +59,26 @@ class Registry:
         """True when `ref` is `target` or stands (through aliases) for it."""
         return ref == target or any(self.reaches(a, target) for a in self.aliases.get(ref, []))
 
-    def dependency(self, refs_kinds: list[list[str]]) -> Dependency:
-        """The --dependency for a job waiting on these refs."""
+    def dependency(self, refs_kinds: list[list[str]], skip_finished: bool = False) -> Dependency:
+        """The --dependency for a job waiting on these refs.
+
+        With `skip_finished`, refs whose elements all finished well are left out: Slurm forgets
+        finished jobs after MinJobAge, and naming a forgotten job makes `scontrol update` fail.
+        """
         by_kind: dict[str, list[int]] = {"afterok": [], "aftercorr": [], "afterany": []}
         for ref, kind in refs_kinds:
+            if skip_finished and self.finished_well(ref):
+                continue
             by_kind[kind] += self.resolve(ref)
         return Dependency(*(tuple(dict.fromkeys(by_kind[k])) for k in ("afterok", "aftercorr", "afterany")))
+
+    def finished_well(self, ref: Ref) -> bool:
+        """True when the run directory shows every element of `ref` (and of what it stands for) succeeded."""
+        run, _, job_id = ref.rpartition("|")
+        rd = RunDir(self.root / run)
+        size = rd.size(job_id)
+        own = size is not None and all(rd.status(job_id, i).state.ok for i in range(size))
+        return own and all(self.finished_well(a) for a in self.aliases.get(ref, []))
 
     def waiting_on(self, target: Ref) -> dict[str, list[list[str]]]:
         """The pending jobs whose dependencies include `target`."""

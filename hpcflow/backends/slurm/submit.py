@@ -83,7 +83,7 @@ def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, de
 def update_waiting(registry: Registry, target: Ref, shell: SlurmShell) -> None:
     """Rewrite the --dependency of every pending job that waits on `target`."""
     for jid, refs_kinds in registry.waiting_on(target).items():
-        shell.update_dependency(int(jid), registry.dependency(refs_kinds).spec())
+        shell.update_dependency(int(jid), registry.dependency(refs_kinds, skip_finished=True).spec())
 
 
 def sinks(plan: Plan) -> list[str]:
