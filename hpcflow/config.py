@@ -14,3 +14,9 @@ def default_runs_dir() -> Path:
     """$HPCFLOW_RUNS_DIR, else $HPCFLOW_HOME/runs."""
     env = os.environ.get("HPCFLOW_RUNS_DIR")
     return Path(env).expanduser() if env else hpcflow_home() / "runs"
+
+
+def default_cache_dir() -> Path:
+    """$HPCFLOW_CACHE_DIR, else $HPCFLOW_HOME/cache."""
+    env = os.environ.get("HPCFLOW_CACHE_DIR")
+    return Path(env).expanduser() if env else hpcflow_home() / "cache"

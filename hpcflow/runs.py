@@ -35,10 +35,11 @@ class RunView:
 
 
 def create_run(wf: Any, module: ModuleType, plan: Plan, runs_dir: Path, *, backend: str = "local",
-               site: str = "") -> RunDir:
+               site: str = "", cache_dir: Path | None = None) -> RunDir:
     """Write a new run directory for a compiled plan and index it by run id."""
     run_id = new_run_id(wf.name)
-    meta = RunMeta(run_id, wf.name, module.__name__, str(Path(module.__file__).resolve()), backend=backend, site=site)
+    meta = RunMeta(run_id, wf.name, module.__name__, str(Path(module.__file__).resolve()), backend=backend, site=site,
+                   cache_dir=str(cache_dir) if cache_dir else "")
     rd = RunDir.create(runs_dir / run_id, plan, meta)
     atomic.write_json(hpcflow_home() / "index" / f"{run_id}.json", {"path": str(rd.path)})
     return rd

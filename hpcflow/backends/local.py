@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpcflow.cache.prepass import take_cached
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.runtime.jobscript import render_jobscript
@@ -41,7 +42,8 @@ class _Job:
     deps: list["_Job"]
     state: State = State.PENDING
     size: int = 0
-    next_index: int = 0
+    todo: list[int] = field(default_factory=list)  # element indices to launch (not cached)
+    next_index: int = 0  # position in todo
     running: int = 0
     done: dict[int, State] = field(default_factory=dict)
     children: list["_Job"] = field(default_factory=list)  # jobs of a dynamic's sub-runs
@@ -88,6 +90,7 @@ class LocalBackend:
 
     # --- scheduling ---------------------------------------------------------------------------
     def _add_run(self, rd: RunDir, prefix: str) -> list[_Job]:
+        take_cached(rd)
         by_id: dict[str, _Job] = {}
         for plan in rd.plan.jobs:
             job = _Job(rd, plan, prefix + plan.id, [by_id[d] for d in plan.depends_on])
@@ -117,13 +120,13 @@ class LocalBackend:
             if all(d.state.ok for d in job.deps):
                 return self._start(job)
             return False
-        if job.state is State.RUNNING and job.next_index >= job.size and job.running == 0:
+        if job.state is State.RUNNING and job.next_index >= len(job.todo) and job.running == 0:
             return self._finish(job)
         return False
 
     def _start(self, job: _Job) -> bool:
         try:
-            size = job.plan.size
+            size = job.rd.size(job.plan.id)
             if size is None:
                 size = mapped_element_count(job.rd, job.plan)
                 job.rd.write_size(job.plan.id, size)
@@ -131,6 +134,9 @@ class LocalBackend:
             job.state, job.error = State.FAILED, f"{job.label}: {exc}"
             return True
         job.size = size
+        cached = {i for i in range(size) if job.rd.status(job.plan.id, i).state is State.CACHED}
+        job.todo = [i for i in range(size) if i not in cached]
+        job.done.update(dict.fromkeys(cached, State.CACHED))
         job.rd.write_jobscript(job.plan.id, render_jobscript(
             run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, count=size, python=sys.executable))
         job.state = State.RUNNING
@@ -178,8 +184,8 @@ class LocalBackend:
             if job.state is not State.RUNNING:
                 continue
             limit = job.plan.concurrency or job.size
-            while job.next_index < job.size and job.running < limit and len(self._procs) < self.max_workers:
-                self._spawn(job, job.next_index)
+            while job.next_index < len(job.todo) and job.running < limit and len(self._procs) < self.max_workers:
+                self._spawn(job, job.todo[job.next_index])
                 job.next_index += 1
                 launched = True
         return launched

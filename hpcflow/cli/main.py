@@ -31,15 +31,20 @@ def cli() -> None:
 @click.option("--max-workers", type=click.IntRange(min=1), default=None,
               help="Elements run at once [default: number of cores].")
 @RUNS_DIR
+@click.option("--site", "site_name", default=None,
+              help="Use this site's runs and cache directories (to share the cache with Slurm runs).")
 def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
-        runs_dir: Path | None) -> None:
+        runs_dir: Path | None, site_name: str | None) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.backends.local import LocalBackend
+    from hpcflow.config import default_cache_dir
     from hpcflow.runs import compile_for, create_run
 
+    site = _site_or_none(site_name)
     wf, module, bound = _load(target, inputs)
     plan = compile_for(wf, bound)
-    rd = create_run(wf, module, plan, runs_dir or default_runs_dir())
+    rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
+                    cache_dir=site.cache_dir if site else default_cache_dir())
     if not as_json:
         click.echo(f"run {rd.meta.run_id}: {len(plan.jobs)} job(s), directory {rd.path}", err=True)
     result = LocalBackend(max_workers).run(rd)
@@ -69,7 +74,8 @@ def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run:
 
         click.echo(preview(plan, site, wf.name))
         return
-    rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()))
+    rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()),
+                    cache_dir=site.cache_dir)
     ids = submit_run(rd, site)
     if wait_:
         view = wait(rd, site.poll_interval_s)
@@ -211,7 +217,98 @@ def site_check(name: str) -> None:
     click.echo(f"site {name} matches the cluster")
 
 
+@cli.group()
+def cache() -> None:
+    """Inspect and prune the content-addressed cache."""
+
+
+CACHE_DIR = click.option("--site", "site_name", envvar="HPCFLOW_SITE", default=None,
+                         help="Use this site's cache_dir [default: $HPCFLOW_CACHE_DIR or ~/.hpcflow/cache].")
+
+
+@cache.command("ls")
+@CACHE_DIR
+def cache_ls(site_name: str | None) -> None:
+    """Entries, sizes and ages per task."""
+    from hpcflow.cache.report import per_task
+
+    for row in per_task(_cache_store(site_name)):
+        click.echo(row)
+
+
+@cache.command("info")
+@CACHE_DIR
+def cache_info(site_name: str | None) -> None:
+    """Where the cache is and how big."""
+    from hpcflow.cache.report import summary
+
+    click.echo(summary(_cache_store(site_name)))
+
+
+@cache.command("gc")
+@CACHE_DIR
+@click.option("--older-than", default=None, metavar="AGE", help="Remove entries unused for AGE, e.g. 7d, 12h, 30m.")
+@click.option("--max-size", default=None, metavar="SIZE", help="Then remove least recently used entries above SIZE, e.g. 50Gi.")
+def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None) -> None:
+    """Remove old entries, or the least recently used ones above a size."""
+    from hpcflow.cache.report import parse_age
+    from hpcflow.sdk.resources import parse_mem
+
+    if older_than is None and max_size is None:
+        raise InputError("say what to remove: --older-than 7d and/or --max-size 50Gi")
+    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None,
+                                               parse_mem(max_size) if max_size else None)
+    click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, freed {freed / 2**20:.1f} MiB")
+
+
+@cache.command("clear")
+@CACHE_DIR
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def cache_clear(site_name: str | None, yes: bool) -> None:
+    """Remove every entry."""
+    store = _cache_store(site_name)
+    if not yes and not click.confirm(f"remove everything in {store.root}?"):
+        raise InputError("nothing removed")
+    store.clear()
+    click.echo(f"cleared {store.root}")
+
+
+@cache.command("explain")
+@click.argument("run_id")
+@click.argument("node", metavar="NODE[INDEX]")
+@RUNS_DIR
+def cache_explain(run_id: str, node: str, runs_dir: Path | None) -> None:
+    """Why an element missed the cache: which part of its key changed."""
+    from hpcflow.cache.report import explain
+    from hpcflow.cache.store import CacheStore
+    from hpcflow.runs import find_run
+    from hpcflow.runtime.summary import find_element
+
+    rd = find_run(run_id, runs_dir)
+    try:
+        sub, job_id, index = find_element(rd, node)
+    except (KeyError, ValueError, RunDirError):
+        raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}`") from None
+    if not rd.meta.cache_dir:
+        raise InputError(f"run {run_id} ran without a cache")
+    click.echo(explain(sub, job_id, index, CacheStore(Path(rd.meta.cache_dir))))
+
+
 # --- helpers -------------------------------------------------------------------------------
+
+def _site_or_none(name: str | None) -> Any:
+    from hpcflow.site.config import load_site
+
+    return load_site(name) if name else None
+
+
+def _cache_store(site_name: str | None) -> Any:
+    from hpcflow.cache.store import CacheStore
+    from hpcflow.config import default_cache_dir
+
+    site = _site_or_none(site_name)
+    return CacheStore(site.cache_dir if site else default_cache_dir())
+
 
 def _load(target: str, items: tuple[str, ...]) -> tuple[Any, Any, dict[str, Any]]:
     from hpcflow.cli.inputs import parse_input_options

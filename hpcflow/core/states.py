@@ -13,6 +13,7 @@ class State(str, Enum):
     FAILED = "FAILED"
     TIMEOUT = "TIMEOUT"
     CANCELLED = "CANCELLED"
+    CACHED = "CACHED"  # outputs taken from the cache; nothing ran
 
     @property
     def finished(self) -> bool:
@@ -22,4 +23,4 @@ class State(str, Enum):
     @property
     def ok(self) -> bool:
         """True when it produced its outputs."""
-        return self is State.SUCCEEDED
+        return self in (State.SUCCEEDED, State.CACHED)

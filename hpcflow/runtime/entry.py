@@ -17,6 +17,7 @@ import time
 import traceback
 from typing import Any
 
+from hpcflow.cache.use import run_cached
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.loader import load_file, resolve_entity
@@ -56,10 +57,15 @@ def main(argv: list[str] | None = None) -> int:
 
                 submit_dynamic_subrun(rd, job, index)
             status.expanded = True
+            status.state = State.SUCCEEDED
         else:
-            outputs = _run_with_retries(entity, inputs, job, status)
-            rd.write_outputs(job_id, index, {k: encode(v, rd.blobs) for k, v in outputs.items()})
-        status.state = State.SUCCEEDED
+            def compute() -> dict[str, Any]:
+                outputs = _run_with_retries(entity, inputs, job, status)
+                return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+
+            encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
+            rd.write_outputs(job_id, index, encoded)
+            status.state = State.CACHED if cached else State.SUCCEEDED
     except ElementTimeout:
         status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s:g} s"
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
@@ -68,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
-    return 0 if status.state is State.SUCCEEDED else 1
+    return 0 if status.state.ok else 1
 
 
 def _run_with_retries(task: Any, inputs: dict[str, Any], job: JobPlan, status: ElementStatus) -> dict[str, Any]:

@@ -60,6 +60,7 @@ class RunMeta:
     backend: str = "local"
     root: str = "."  # relative path to the top run directory (for nested sub-runs)
     site: str = ""  # the site config file a Slurm run was submitted with
+    cache_dir: str = ""  # where cache=True tasks look up and publish results
 
 
 def new_run_id(workflow: str) -> str:
@@ -183,6 +184,14 @@ class RunDir:
     def write_outputs(self, job_id: str, index: int, encoded: dict[str, Any]) -> None:
         """Publish an element's encoded outputs."""
         atomic.write_json(self.element_dir(job_id, index) / "outputs.json", encoded)
+
+    def write_cache_key(self, job_id: str, index: int, parts: dict[str, Any]) -> None:
+        """Record the parts of an element's cache key (for `hpcflow cache explain`)."""
+        atomic.write_json(self.element_dir(job_id, index) / "cache_key.json", parts)
+
+    def cache_key_parts(self, job_id: str, index: int) -> dict[str, Any] | None:
+        """The recorded parts of an element's cache key."""
+        return atomic.read_json(self.element_dir(job_id, index) / "cache_key.json")
 
     def write_size(self, job_id: str, size: int) -> None:
         """Record the element count of a map decided at run time."""

@@ -43,7 +43,7 @@ class JobSummary:
         """True when every element finished and enough succeeded."""
         if self.size is None:
             return False
-        ok = self.counts.get(State.SUCCEEDED, 0)
+        ok = self.counts.get(State.SUCCEEDED, 0) + self.counts.get(State.CACHED, 0)
         done = ok + sum(self.counts.get(s, 0) for s in _BAD)
         return done == self.size and not self.failed
 
@@ -111,7 +111,7 @@ def overall_state(jobs: list[JobSummary]) -> tuple[State, str]:
         return State.FAILED, f"{where} ({failed.name}) did not succeed ({states})"
     if all(j.succeeded for j in jobs):
         return State.SUCCEEDED, ""
-    if any(j.counts.get(State.RUNNING) for j in jobs) or any(j.counts.get(State.SUCCEEDED) for j in jobs):
+    if any(j.counts.get(State.RUNNING) or j.counts.get(State.SUCCEEDED) or j.counts.get(State.CACHED) for j in jobs):
         return State.RUNNING, ""
     return State.PENDING, ""
 

@@ -1,21 +1,13 @@
 """Content-addressed storage of large values (numpy arrays) in sharded folders."""
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
 import numpy as np
 
+from hpcflow.cache.hashing import array_digest
 from hpcflow.store.atomic import write_bytes
-
-
-def array_digest(array: np.ndarray) -> str:
-    """A hash of dtype, shape and the raw buffer (no copy for contiguous arrays)."""
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{array.dtype.str}|{array.shape}|".encode())
-    h.update(memoryview(np.ascontiguousarray(array)).cast("B"))
-    return h.hexdigest()
 
 
 class BlobStore:
@@ -35,7 +27,7 @@ class BlobStore:
         if not target.exists():
             buf = io.BytesIO()
             np.save(buf, array, allow_pickle=False)
-            write_bytes(target, buf.getvalue())
+            write_bytes(target, buf.getvalue(), fsync=True)
         return key
 
     def get_array(self, key: str) -> np.ndarray:

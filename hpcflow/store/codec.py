@@ -9,6 +9,7 @@ import numpy as np
 
 from hpcflow.store.blobs import BlobStore
 from hpcflow.types.check import is_namedtuple
+from hpcflow.types.custom import custom_type
 
 
 def encode(value: Any, blobs: BlobStore) -> Any:
@@ -19,6 +20,9 @@ def encode(value: Any, blobs: BlobStore) -> Any:
         return {"$ndarray": blobs.put_array(value)}
     if isinstance(value, np.generic):
         return value.item()
+    custom = custom_type(type(value))
+    if custom is not None:
+        return {"$custom": _class_ref(custom.cls), "value": custom.to_json(value)}
     if is_namedtuple(type(value)):
         return {"$namedtuple": _class_ref(type(value)),
                 "fields": {k: encode(v, blobs) for k, v in value._asdict().items()}}
@@ -43,6 +47,9 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
         return obj
     if "$ndarray" in obj:
         return blobs.get_array(obj["$ndarray"])
+    if "$custom" in obj:
+        cls = _load_class(obj["$custom"])
+        return custom_type(cls).from_json(obj["value"])  # type: ignore[union-attr]
     if "$dict" in obj:
         return {k: decode(v, blobs) for k, v in obj["$dict"].items()}
     if "$namedtuple" in obj or "$dataclass" in obj:

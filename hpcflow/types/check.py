@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from hpcflow.types.custom import custom_type
+from hpcflow.types.files import Directory, File
+
 NoneType = type(None)
 _PRIMITIVES = (int, float, str, bool)
 
@@ -73,7 +76,7 @@ def is_ndarray_type(tp: Any) -> bool:
 
 def unsupported_reason(tp: Any) -> str | None:
     """None when hpcflow can carry values of this type, else why not."""
-    if tp is Any or tp is NoneType or tp in _PRIMITIVES or is_ndarray_type(tp):
+    if tp is Any or tp is NoneType or tp in _PRIMITIVES or is_ndarray_type(tp) or custom_type(tp):
         return None
     inner = optional_inner(tp)
     if inner is not None:
@@ -163,6 +166,11 @@ def coerce(value: Any, tp: Any) -> Any:
         return None if value is None else coerce(value, inner)
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
+    if tp in (File, Directory) and isinstance(value, str):
+        return tp(value)
+    custom = custom_type(tp)
+    if custom is not None:
+        return value if isinstance(value, tp) else custom.from_json(value)
     if tp in _PRIMITIVES or tp is NoneType:
         if conforms(value, tp):
             return value

@@ -11,10 +11,29 @@ from hpcflow.site.select import pick_partition
 
 @dataclass(frozen=True)
 class Chunk:
-    """One sbatch call's share of a job: array indices offset..offset+count-1 (as 0..count-1)."""
+    """One sbatch call's share of a job: array indices offset..offset+count-1 (as 0..count-1),
+    or only `indices` (relative to offset) when the others are cached."""
 
     offset: int
     count: int
+    indices: tuple[int, ...] | None = None
+
+    def array_spec(self) -> str:
+        """The --array ranges, e.g. `0-99` or `1,4-6`."""
+        if self.indices is None:
+            return f"0-{self.count - 1}"
+        runs: list[list[int]] = []
+        for i in self.indices:
+            if runs and i == runs[-1][1] + 1:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i])
+        return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+    @property
+    def tasks(self) -> int:
+        """How many array tasks this chunk has."""
+        return self.count if self.indices is None else len(self.indices)
 
 
 @dataclass(frozen=True)
@@ -38,9 +57,14 @@ def job_name(run_id: str) -> str:
     return f"hf-{run_id}"
 
 
-def chunks(size: int, max_array_size: int) -> list[Chunk]:
-    """Split `size` elements into arrays whose indices stay below the site's MaxArraySize."""
-    return [Chunk(o, min(max_array_size, size - o)) for o in range(0, size, max_array_size)] or [Chunk(0, 0)]
+def chunks(size: int, max_array_size: int, todo: list[int] | None = None) -> list[Chunk]:
+    """Split `size` elements (or only those in `todo`) into arrays whose indices stay below MaxArraySize."""
+    if todo is None:
+        return [Chunk(o, min(max_array_size, size - o)) for o in range(0, size, max_array_size)] or [Chunk(0, 0)]
+    groups: dict[int, list[int]] = {}
+    for i in todo:
+        groups.setdefault(i - i % max_array_size, []).append(i)
+    return [Chunk(o, max(ix) - o + 1, tuple(i - o for i in ix)) for o, ix in sorted(groups.items())]
 
 
 def time_limit_s(job: JobPlan, site: SiteConfig) -> float | None:
@@ -76,8 +100,8 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         if limit is not None:
             lines.append(f"--time={format_time(limit)}")
         if chunk is not None:
-            throttle = f"%{job.concurrency}" if job.concurrency and job.concurrency < chunk.count else ""
-            lines.append(f"--array=0-{chunk.count - 1}{throttle}")
+            throttle = f"%{job.concurrency}" if job.concurrency and job.concurrency < chunk.tasks else ""
+            lines.append(f"--array={chunk.array_spec()}{throttle}")
             lines.append(f"--output={log_dir}/slurm-%A_%a.out")
         else:
             lines.append(f"--output={log_dir}/slurm-%j.out")

@@ -7,6 +7,7 @@ from pathlib import Path
 from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, sbatch_directives
 from hpcflow.backends.slurm.registry import Ref, Registry
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
+from hpcflow.cache.prepass import take_cached
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.plan import JobPlan, Plan
 from hpcflow.core.states import State
@@ -40,17 +41,23 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> lis
 
 def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
     """sbatch each job of `rd`'s plan, waiting on its upstream jobs; records ids in the registry."""
+    cached = take_cached(rd)
+    partial = {job_id for job_id, hits in cached.items() if hits}
     submitted: list[int] = []
     for job in rd.plan.jobs:
         ref = registry.ref(rd, job.id)
-        refs_kinds = [[registry.ref(rd, up), _dependency_kind(rd.plan, job, up, site)] for up in job.depends_on]
+        refs_kinds = [[registry.ref(rd, up), _dependency_kind(rd.plan, job, up, site, partial)]
+                      for up in job.depends_on]
         dependency = registry.dependency(refs_kinds)
-        if job.kind == "map" and job.size == 0:
+        size = rd.size(job.id)
+        hits = cached.get(job.id, set())
+        if size is not None and len(hits) == size:  # wholly cached, or an empty map: nothing to run
             registry.gates[ref] = []
             rd.write_slurm_ids(job.id, [])
             continue
-        expander = job.kind == "map" and job.size is None
-        ids = submit_job(rd, job, site, shell, dependency, size=1 if expander else job.size, expander=expander)
+        expander = size is None
+        todo = [i for i in range(size) if i not in hits] if hits and size else None
+        ids = submit_job(rd, job, site, shell, dependency, size=1 if expander else size, expander=expander, todo=todo)
         registry.gates[ref] = ids
         if refs_kinds:
             for jid in ids:
@@ -60,11 +67,11 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
 
 
 def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Dependency, *,
-               size: int, expander: bool = False) -> list[int]:
-    """Render and sbatch one job (one call per chunk of an array); records its ids in the run dir."""
+               size: int, expander: bool = False, todo: list[int] | None = None) -> list[int]:
+    """Render and sbatch one job (one call per chunk of an array; only `todo` indices when given)."""
     python = site.python or sys.executable
     records, ids = list(rd.slurm_ids(job.id)), []
-    parts: list[Chunk | None] = chunks(size, site.max_array_size) if job.is_array and not expander else [None]
+    parts: list[Chunk | None] = chunks(size, site.max_array_size, todo) if job.is_array and not expander else [None]
     for n, chunk in enumerate(parts):
         offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
         directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
@@ -92,12 +99,15 @@ def sinks(plan: Plan) -> list[str]:
     return [job.id for job in plan.jobs if job.id not in used]
 
 
-def _dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig) -> str:
-    """afterany past a map that tolerates failures, aftercorr for element-wise map chains, else afterok."""
+def _dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
+                     partial: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
+    full arrays (task i of one waits for task i of the other), else afterok."""
     up = plan.job(upstream_id)
     if up.kind == "map" and up.min_success_ratio < 1.0:
         return "afterany"
     if (job.kind == "map" and up.kind == "map" and job.size is not None and job.size == up.size
+            and not partial & {job.id, upstream_id}
             and 0 < job.size <= site.max_array_size and _only_elementwise(job, upstream_id)):
         return "aftercorr"
     return "afterok"

@@ -1,0 +1,84 @@
+"""Content hashes of task inputs: canonical JSON for plain values, buffers for arrays,
+bytes for files and directories, and a user hook for registered types."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from hpcflow.types.check import is_namedtuple
+from hpcflow.types.custom import custom_type
+from hpcflow.types.files import Directory, File
+
+_CHUNK = 1 << 20
+
+
+def digest(data: bytes | memoryview) -> str:
+    """The hash used everywhere in the cache (BLAKE2b, 160 bits)."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def array_digest(array: np.ndarray) -> str:
+    """Hash of dtype, shape and the raw buffer; contiguous arrays are hashed without a copy."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{array.dtype.str}|{array.shape}|".encode())
+    data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    h.update(memoryview(data).cast("B"))
+    return h.hexdigest()
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """Hash of a file's bytes, read in 1 MiB pieces."""
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def directory_digest(path: str | os.PathLike) -> str:
+    """Hash of a directory tree: every file's relative path and content hash."""
+    root = os.fspath(path)
+    entries = [(os.path.relpath(f, root), file_digest(f)) for f in Directory(root).files()]
+    return digest(json.dumps(entries).encode())
+
+
+def canonical(value: Any) -> Any:
+    """A JSON-able stand-in for `value` in which large or external things are their hashes."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return {"$f": value.hex()}  # exact, and distinct from ints
+    if isinstance(value, np.ndarray):
+        return {"$ndarray": array_digest(value)}
+    if isinstance(value, np.generic):
+        return canonical(value.item())
+    if isinstance(value, File):
+        return {"$file": file_digest(value.path)}
+    if isinstance(value, Directory):
+        return {"$dir": directory_digest(value.path)}
+    custom = custom_type(type(value))
+    if custom is not None:
+        hashed = custom.hash(value) if custom.hash else json.dumps(custom.to_json(value), sort_keys=True)
+        return {"$custom": f"{custom.cls.__qualname__}:{digest(hashed.encode() if isinstance(hashed, str) else hashed)}"}
+    if is_namedtuple(type(value)):
+        return {"$nt": type(value).__qualname__, "f": {k: canonical(v) for k, v in value._asdict().items()}}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"$dc": type(value).__qualname__,
+                "f": {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {"$d": [[str(k), canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]}
+    raise TypeError(f"cannot hash a value of type {type(value).__name__}; register it with hpcflow.register_type")
+
+
+def value_digest(value: Any) -> str:
+    """The content hash of one input value."""
+    if isinstance(value, np.ndarray):
+        return array_digest(value)
+    return digest(json.dumps(canonical(value), sort_keys=True, separators=(",", ":")).encode())

@@ -1,0 +1,62 @@
+"""Cache keys: the task's identity and version, its source fingerprint, and its inputs' hashes."""
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import textwrap
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from hpcflow.cache.hashing import digest, value_digest
+from hpcflow.core.plan import JobPlan
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """The parts of a cache key, kept so that `hpcflow cache explain` can say which one changed."""
+
+    task: str
+    version: str
+    source: str
+    inputs: tuple[tuple[str, str], ...]
+
+    @property
+    def digest(self) -> str:
+        """The key itself: a hash of all its parts."""
+        return digest(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode())
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object of the parts."""
+        return {**asdict(self), "inputs": dict(self.inputs)}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "CacheKey":
+        """The parts back from JSON."""
+        return cls(obj["task"], obj["version"], obj["source"], tuple(sorted(obj["inputs"].items())))
+
+
+@lru_cache(maxsize=None)
+def source_fingerprint(fn: Callable[..., Any]) -> str:
+    """A hash of the function's code without its decorators, comments or formatting.
+
+    Editing the body invalidates the cache (flytekit keys on cache_version alone, and its users
+    trip on stale results); changing only @task options or comments does not.
+    """
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(source)
+        func = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        func.decorator_list = []
+        return digest(ast.unparse(func).encode())
+    except (OSError, TypeError, StopIteration, SyntaxError):
+        return digest(fn.__code__.co_code)  # no source on disk: fall back to the bytecode
+
+
+def cache_key(task: Any, job: JobPlan, inputs: Mapping[str, Any]) -> CacheKey:
+    """The key of one element of a cached job."""
+    source = source_fingerprint(task.fn) if task.spec.cache_fingerprint_source else ""
+    hashed = tuple(sorted((name, value_digest(value)) for name, value in inputs.items()
+                          if name not in job.cache_ignore_input_vars))
+    return CacheKey(f"{job.entity.module}.{job.entity.qualname}", job.cache_version, source, hashed)

@@ -1,0 +1,41 @@
+"""Before anything is launched: take from the cache every element whose inputs are known now."""
+from __future__ import annotations
+
+from hpcflow.cache.store import CacheStore
+from hpcflow.cache.use import cache_store_for, lookup
+from hpcflow.core.states import State
+from hpcflow.loader import resolve_entity
+from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.values import element_inputs, mapped_element_count
+
+
+def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[int]]:
+    """Mark cached elements CACHED (outputs written into the run); returns job id -> cached indices.
+
+    A job's inputs are known when it reads only constants and jobs that were wholly cached;
+    the others look themselves up when they run.
+    """
+    store = store or cache_store_for(rd)
+    cached: dict[str, set[int]] = {}
+    if store is None:
+        return cached
+    whole: set[str] = set()
+    for job in rd.plan.jobs:
+        if not job.cache or job.kind == "dynamic" or not set(job.depends_on) <= whole:
+            continue
+        size = job.size
+        if size is None:
+            size = mapped_element_count(rd, job)
+            rd.write_size(job.id, size)
+        task = resolve_entity(job.entity)
+        hits = set()
+        for i in range(size):
+            outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
+            if outputs is not None:
+                rd.write_outputs(job.id, i, outputs)
+                rd.write_status(job.id, i, ElementStatus(State.CACHED))
+                hits.add(i)
+        cached[job.id] = hits
+        if len(hits) == size:
+            whole.add(job.id)
+    return cached
