@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,7 @@ HPCFLOW_CLI = [sys.executable, "-m", "hpcflow.cli.main"]
 RPC_HEADER = "Remote Procedure Call statistics by message type"
 SUBMIT_RPC = "REQUEST_SUBMIT_BATCH_JOB"
 SACCT_RPC = "DBD_GET_JOBS_COND"
+STATS_RPC = "REQUEST_STATS_INFO"
 SUBMIT_TARGET, MAKESPAN_TARGET, RPC_TARGET = 1.2, 1.0, 1.0
 
 
@@ -103,7 +105,9 @@ def reset_stats() -> None:
 
 def read_stats() -> tuple[Counter[str], Counter[str]]:
     """(slurmctld RPCs, slurmdbd RPCs) by message type since the last reset."""
-    return parse_rpc_counts(run(["sdiag"])), parse_rpc_counts(run(["sacctmgr", "show", "stats"]))
+    ctld = parse_rpc_counts(run(["sdiag"]))
+    ctld[STATS_RPC] -= 1  # this very sdiag call
+    return +ctld, parse_rpc_counts(run(["sacctmgr", "show", "stats"]))
 
 
 # --- measurements ---------------------------------------------------------------------------
@@ -167,7 +171,8 @@ class Bench:
         names = sorted(self.job_names())
         if not names:
             return
-        run(["scancel", f"--name={','.join(names)}"])
+        for name in names:  # scancel takes one --name
+            run(["scancel", f"--name={name}"])
         wait_for_queue(names, self.timeout_s)
 
 
@@ -455,6 +460,7 @@ def main() -> None:
         child_main(args)
         return
     check_cluster()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cancels our jobs
     tmp = Path(tempfile.mkdtemp(prefix="hpcflow-bench-submit-"))
     bench = Bench(tmp, args.site, args.partition, args.timeout)
     try:

@@ -63,12 +63,21 @@ def explain(rd: RunDir, job_id: str, index: int, store: CacheStore) -> str:
     state = rd.status(job_id, index).state.value
     if state == "CACHED":
         return f"{job_id}[{index}] hit the cache (key {key.digest[:12]})"
-    others = [(info, k) for info, k in store.entries() if k.task == key.task and info.key != key.digest]
+    looked = (rd.element_dir(job_id, index) / "cache_key.json").stat().st_mtime
+    others = [(info, k) for info, k in store.entries()
+              if k.task == key.task and info.key != key.digest and info.created <= looked]
     if not others:
         return f"{job_id}[{index}] missed: the cache held no earlier result of {key.task}"
-    info, previous = max(others, key=lambda ik: ik[0].created)
+    info, previous = min(others, key=lambda ik: _distance(ik[1], key) + (-ik[0].created / 1e12,))
     return f"{job_id}[{index}] missed; against the latest earlier entry ({_age(time.time() - info.created)} old): " \
         + "; ".join(_differences(previous, key))
+
+
+def _distance(old: CacheKey, new: CacheKey) -> tuple[int, int]:
+    """Closest first: the same inputs under another version or source, then the fewest changed inputs."""
+    old_in, new_in = dict(old.inputs), dict(new.inputs)
+    changed_inputs = sum(old_in.get(n) != new_in.get(n) for n in set(old_in) | set(new_in))
+    return (changed_inputs > 0, changed_inputs + (old.version != new.version) + (old.source != new.source))
 
 
 def _differences(old: CacheKey, new: CacheKey) -> list[str]:

@@ -1,0 +1,217 @@
+"""The cache on the local backend, and the store's guarantees (atomic publish, damage = miss)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hpcflow.cache.hashing import array_digest, value_digest
+from hpcflow.cache.key import CacheKey, source_fingerprint
+from hpcflow.cache.store import CacheStore, CorruptEntryWarning
+from hpcflow.store.blobs import BlobStore
+from hpcflow.store.codec import encode
+from hpcflow.types.files import Directory, File
+from paths import ROOT
+
+CACHED = ROOT / "tests" / "workflows" / "cached.py"
+
+
+def _counts(folder: Path) -> dict[str, int]:
+    return {p.name: len(p.read_text()) for p in folder.iterdir()} if folder.exists() else {}
+
+
+@pytest.fixture
+def counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A private copy of the cached workflow, a private cache, and run counts per task."""
+    folder = tmp_path / "counts"
+    folder.mkdir()
+    monkeypatch.setenv("COUNTS_DIR", str(folder))
+    monkeypatch.setenv("HPCFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    copy = tmp_path / "cached_copy.py"
+    shutil.copy(CACHED, copy)
+
+    def counts_since(before: dict[str, int]) -> dict[str, int]:
+        now = _counts(folder)
+        return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
+
+    return copy, (lambda: _counts(folder)), counts_since
+
+
+def test_hashing_is_by_content():
+    a = np.arange(10.0)
+    assert array_digest(a) == array_digest(a.copy()) != array_digest(a.astype(np.float32))
+    assert array_digest(np.asfortranarray(np.ones((3, 4)))) == array_digest(np.ones((3, 4)))
+    assert value_digest({"b": 1, "a": [1.0, 2]}) == value_digest({"a": [1.0, 2], "b": 1})
+    assert value_digest(1) != value_digest(1.0) != value_digest("1")
+
+
+def test_files_and_directories_hash_by_content(tmp_path: Path):
+    (tmp_path / "d").mkdir()
+    f1, f2 = tmp_path / "d" / "a.txt", tmp_path / "b.txt"
+    f1.write_text("same")
+    f2.write_text("same")
+    assert value_digest(File(str(f1))) == value_digest(File(str(f2)))  # flytekit would hash the URI
+    before = value_digest(Directory(str(tmp_path / "d")))
+    f1.write_text("changed")
+    assert value_digest(File(str(f1))) != value_digest(File(str(f2)))
+    assert value_digest(Directory(str(tmp_path / "d"))) != before
+
+
+def test_custom_type_hook():
+    from hpcflow import register_type
+
+    class Celsius:
+        def __init__(self, t: float):
+            self.t = t
+
+    register_type(Celsius, to_json=lambda c: c.t, from_json=Celsius, hash=lambda c: f"{c.t:.3f}")
+    assert value_digest(Celsius(20.0)) == value_digest(Celsius(20.0004)) != value_digest(Celsius(21.0))
+
+
+def test_source_fingerprint_ignores_decorators_and_comments():
+    def f(x):
+        # a comment
+        return x + 1
+
+    def g(x):
+        return x + 1
+
+    def h(x):
+        return x + 2
+
+    assert source_fingerprint(f) != source_fingerprint(h)
+    assert source_fingerprint(f).startswith(source_fingerprint(f)[:8])
+    g.__name__ = "f"
+    # same body, different name: the function name is part of the code, so they differ
+    assert source_fingerprint(g) != source_fingerprint(h)
+
+
+def _publish(store: CacheStore, tmp: Path, value) -> CacheKey:
+    run_blobs = BlobStore(tmp / "run-blobs")
+    key = CacheKey("m.t", "1", "src", (("x", value_digest(len(str(value)))),))
+    store.put(key, {"o0": encode(value, run_blobs)}, run_blobs)
+    return key
+
+
+def test_damaged_entries_are_misses_with_a_warning(tmp_path: Path):
+    store = CacheStore(tmp_path / "cache")
+    key = _publish(store, tmp_path, np.arange(1000.0))
+    assert store.get(key.digest) is not None
+    blob = next((tmp_path / "cache" / "blobs").rglob("*.npy"))
+    blob.write_bytes(blob.read_bytes()[:-100])  # truncated
+    with pytest.warns(CorruptEntryWarning, match="wrong size"):
+        assert store.get(key.digest) is None
+    key = _publish(store, tmp_path, {"a": 1})
+    entry = store.entry_path(key.digest)
+    entry.write_text(entry.read_text().replace('"a": 1', '"a": 2'))  # edited
+    with pytest.warns(CorruptEntryWarning, match="checksum"):
+        assert store.get(key.digest) is None
+    assert not entry.exists()
+
+
+_WRITER = """
+import sys, numpy as np
+from pathlib import Path
+from hpcflow.cache.key import CacheKey
+from hpcflow.cache.store import CacheStore
+from hpcflow.store.blobs import BlobStore
+from hpcflow.store.codec import encode
+root = Path(sys.argv[1]); store = CacheStore(root / "cache"); blobs = BlobStore(root / "run-blobs")
+key = CacheKey("m.big", "1", "", ())
+print(key.digest, flush=True)
+store.put(key, {"o0": encode(np.random.default_rng(0).random(40_000_000), blobs)}, blobs)
+"""
+
+
+def test_kill_9_during_a_publish_leaves_no_readable_partial_entry(tmp_path: Path):
+    """A writer killed at many points of publishing a 320 MB array: the entry is absent or whole."""
+    outcomes = set()
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0, 3.0):
+        root = tmp_path / f"try{delay}"
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(root)], stdout=subprocess.PIPE, text=True)
+        key = proc.stdout.readline().strip()
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        store = CacheStore(root / "cache")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a damaged entry would warn: it must not even look damaged
+            hit = store.get(key)
+        if hit is None:
+            assert not store.entry_path(key).exists()
+            outcomes.add("absent")
+        else:
+            array = store.blobs.get_array(hit["o0"]["$ndarray"])
+            assert array.shape == (40_000_000,)
+            outcomes.add("whole")
+        partial_files = [p for p in root.rglob("*") if p.is_file() and p.name.endswith(".tmp")]
+        for p in partial_files:  # temp files may remain, but no reader ever opens them
+            assert p.name.startswith(".")
+    assert "absent" in outcomes
+
+
+def test_rerun_uses_the_cache_and_editing_a_body_reruns_only_it_and_downstream(hpcflow, counted):
+    wf, counts, since = counted
+    first = hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2,3]", "--json")
+    assert first.code == 0 and first.json["outputs"] == {"o0": 4 + 16 + 36}
+    assert counts() == {"scale": 3, "square": 3, "add_up": 1}
+
+    before = counts()
+    again = hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2,3]", "--json")
+    assert again.json["outputs"] == first.json["outputs"] and since(before) == {}
+    status = hpcflow("status", again.json["run_id"], "--json").json
+    assert [j["counts"] for j in status["jobs"]] == [{"CACHED": 3}, {"CACHED": 3}, {"CACHED": 1}]
+
+    wf.write_text(wf.read_text().replace("return x * x", "return x * x + 1"))
+    before = counts()
+    edited = hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2,3]", "--json")
+    assert edited.json["outputs"] == {"o0": 4 + 16 + 36 + 3}
+    assert since(before) == {"square": 3, "add_up": 1}  # scale, upstream of the edit, came from the cache
+    explain = hpcflow("cache", "explain", edited.json["run_id"], "n1[0]")
+    assert "the task's source code changed" in explain.stdout
+
+
+def test_changing_one_mapped_element_reruns_one_element(hpcflow, counted):
+    wf, counts, since = counted
+    hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2,3,4]")
+    before = counts()
+    res = hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2,30,4]", "--json")
+    assert res.json["outputs"] == {"o0": 4 + 16 + 3600 + 64}
+    assert since(before) == {"scale": 1, "square": 1, "add_up": 1}
+    status = hpcflow("status", res.json["run_id"], "--json").json
+    assert status["jobs"][0]["counts"] == {"CACHED": 3, "SUCCEEDED": 1}
+    assert "input(s) changed: x" in hpcflow("cache", "explain", res.json["run_id"], "n0[2]").stdout
+
+
+def test_cache_serialize_computes_identical_elements_once(hpcflow, counted):
+    wf, counts, since = counted
+    res = hpcflow("run", f"{wf}:two_identical", "--max-workers", "2", "--json")
+    assert res.code == 0 and res.json["outputs"] == {"o0": [[5.0] * 4, [5.0] * 4]}
+    assert counts() == {"slow_once": 1}
+    states = hpcflow("status", res.json["run_id"], "--json").json["jobs"][0]["counts"]
+    assert states == {"SUCCEEDED": 1, "CACHED": 1}
+
+
+def test_cache_commands(hpcflow, counted, tmp_path: Path):
+    wf, counts, since = counted
+    hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2]")
+    ls = hpcflow("cache", "ls")
+    assert ls.code == 0 and "cached_copy.scale" in ls.stdout and "cached_copy.add_up" in ls.stdout
+    assert "5 entries for 3 task(s)" in hpcflow("cache", "info").stdout
+    assert hpcflow("cache", "gc").code == 1  # must say what to remove
+    assert "removed 0 entries" in hpcflow("cache", "gc", "--older-than", "1d").stdout
+    assert "removed 5 entries" in hpcflow("cache", "gc", "--max-size", "0").stdout
+    before = counts()
+    hpcflow("run", f"{wf}:pipeline", "-i", "xs=[1,2]")
+    assert since(before) == {"scale": 2, "square": 2, "add_up": 1}
+    assert hpcflow("cache", "clear", "--yes").code == 0
+    assert "0 entries" in hpcflow("cache", "info").stdout
