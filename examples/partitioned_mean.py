@@ -1,5 +1,7 @@
 """A partitioned mean: split the data, sum each part in a map task, combine the parts.
 
+Every task is cached, so a re-run with the same inputs runs nothing.
+
 Run it:  hpcflow run examples/partitioned_mean.py:partitioned_mean -i n=1000000 -i parts=8
 """
 from typing import NamedTuple
@@ -14,13 +16,13 @@ class PartialSum(NamedTuple):
     count: int
 
 
-@task
+@task(cache=True, cache_version="1")
 def make_data(n: int, seed: int) -> np.ndarray:
     """n uniform samples on [0, 100)."""
     return np.random.default_rng(seed).uniform(0.0, 100.0, size=n)
 
 
-@task
+@task(cache=True, cache_version="1")
 def partition(data: np.ndarray, parts: int) -> list[np.ndarray]:
     """Split the data into `parts` nearly equal pieces."""
     return list(np.array_split(data, parts))
@@ -32,7 +34,7 @@ def partial_sum(part: np.ndarray) -> PartialSum:
     return PartialSum(total=float(part.sum()), count=int(part.size))
 
 
-@task
+@task(cache=True, cache_version="1")
 def combine(totals: list[float], counts: list[int]) -> float:
     """The overall mean from the per-piece sums."""
     return sum(totals) / sum(counts)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import textwrap
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -24,8 +23,9 @@ class CacheKey:
 
     @property
     def digest(self) -> str:
-        """The key itself: a hash of all its parts."""
-        return digest(json.dumps(self.to_json(), sort_keys=True, separators=(",", ":")).encode())
+        """The key itself: a hash of all its parts (NUL-separated; no part contains NUL)."""
+        fields = [self.task, self.version, self.source, *(f"{n}={h}" for n, h in self.inputs)]
+        return digest("\0".join(fields).encode())
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object of the parts."""

@@ -15,10 +15,15 @@ class BlobStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._root = str(self.root)
 
     def path(self, key: str) -> Path:
         """Where the blob with this key lives."""
-        return self.root / key[:2] / f"{key}.npy"
+        return Path(self.file(key))
+
+    def file(self, key: str) -> str:
+        """The same, as a plain string (cheaper on hot paths)."""
+        return f"{self._root}/{key[:2]}/{key}.npy"
 
     def put_array(self, array: np.ndarray) -> str:
         """Store an array (if not already there) and return its key."""
@@ -32,4 +37,4 @@ class BlobStore:
 
     def get_array(self, key: str) -> np.ndarray:
         """Load the array stored under `key`."""
-        return np.load(self.path(key), allow_pickle=False)
+        return np.load(self.file(key), allow_pickle=False)
