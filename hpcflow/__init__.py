@@ -3,13 +3,15 @@
 Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
 from hpcflow.errors import HpcflowError
+from hpcflow.runtime.retry import RecoverableError
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.task import dynamic, task
+from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
 from hpcflow.types.custom import register_type
 from hpcflow.types.files import Directory, File
 
 __version__ = "0.1.0"
-__all__ = ["task", "workflow", "dynamic", "map_task", "Resources", "File", "Directory", "register_type",
-           "HpcflowError", "__version__"]
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "Resources", "File", "Directory", "register_type",
+           "HpcflowError", "RecoverableError", "__version__"]

@@ -28,6 +28,7 @@ class CliResult:
 def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "runs"
     monkeypatch.setenv("HPCFLOW_RUNS_DIR", str(path))
+    monkeypatch.setenv("HPCFLOW_HOME", str(tmp_path / "home"))  # a private cache and run index
     return path
 
 
@@ -36,7 +37,7 @@ def hpcflow(runs_dir: Path):
     """Run `hpcflow ARGS...` in a subprocess, as a user would."""
 
     def run(*args: str, timeout: float = 300) -> CliResult:
-        env = {**os.environ, "HPCFLOW_RUNS_DIR": str(runs_dir)}
+        env = dict(os.environ)
         proc = subprocess.run([sys.executable, "-m", "hpcflow.cli.main", *args], capture_output=True,
                               text=True, timeout=timeout, env=env, cwd=ROOT)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)

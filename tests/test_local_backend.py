@@ -83,3 +83,17 @@ def test_min_success_ratio_lets_the_run_succeed(hpcflow):
     res = hpcflow("run", f"{FAULTS}:tolerated_bad_element", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 0 + 1 + 3}
+
+
+def test_user_errors_are_not_retried(hpcflow, runs_dir: Path):
+    res = hpcflow("run", f"{FAULTS}:one_bad_element", "--json")
+    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "2" / "status.json").read_text())
+    assert status["state"] == "FAILED" and status["attempts"] == 1
+
+
+def test_traced_calls_replay_after_a_retry(hpcflow, runs_dir: Path, tmp_path: Path):
+    res = hpcflow("run", f"{FAULTS}:traced", "-i", f"folder={tmp_path}", "--json")
+    assert res.code == 0 and res.json["outputs"] == {"o0": 60}
+    assert [(tmp_path / f"step{i}").read_text() for i in (1, 2, 3)] == ["1", "1", "1"]  # nothing ran twice
+    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    assert status["attempts"] == 2 and status["trace_replayed"] == 2 and status["trace_executed"] == 3

@@ -182,21 +182,35 @@ def test_numpy_arrays_flow_between_tasks():
     assert wf(n=7) == 7.0
 
 
-def test_retries_in_process():
+def test_retries_in_process_apply_to_recoverable_errors_only():
+    from hpcflow import RecoverableError
+
     calls = []
 
     @task(retries=2)
     def flaky(x: int) -> int:
         calls.append(x)
         if len(calls) < 3:
-            raise RuntimeError("transient")
+            raise RecoverableError("transient")
         return x
+
+    @task(retries=2)
+    def buggy(x: int) -> int:
+        calls.append(x)
+        raise KeyError("a bug: retrying cannot help")
 
     @workflow
     def wf(x: int) -> int:
         return flaky(x=x)
 
+    @workflow
+    def wf2(x: int) -> int:
+        return buggy(x=x)
+
     assert wf(x=4) == 4 and len(calls) == 3
+    with pytest.raises(KeyError):
+        wf2(x=1)
+    assert len(calls) == 4  # a user error fails at once
 
 
 # --- errors: each names the workflow, the node and the parameter ---------------------------

@@ -21,6 +21,8 @@ from hpcflow.cache.use import run_cached
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.loader import load_file, resolve_entity
+from hpcflow.runtime.retry import is_recoverable
+from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, element_inputs
 from hpcflow.store.atomic import write_bytes
@@ -41,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX", file=sys.stderr)
         return 2
     rd, job_id, index = RunDir(args[0]), args[1], int(args[2])
-    status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid())
+    previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
+    status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid(),
+                           attempts=previous.attempts, trace_executed=previous.trace_executed,
+                           trace_replayed=previous.trace_replayed,
+                           restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")))
     rd.write_status(job_id, index, status)
     try:
         meta = rd.meta
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             status.state = State.SUCCEEDED
         else:
             def compute() -> dict[str, Any]:
-                outputs = _run_with_retries(entity, inputs, job, status)
+                outputs = _run_with_retries(entity, inputs, rd, job, index, status)
                 return {k: encode(v, rd.blobs) for k, v in outputs.items()}
 
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
@@ -77,20 +83,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if status.state.ok else 1
 
 
-def _run_with_retries(task: Any, inputs: dict[str, Any], job: JobPlan, status: ElementStatus) -> dict[str, Any]:
+def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int,
+                      status: ElementStatus) -> dict[str, Any]:
     where = f"{job.name} ({job.id})"
-    for attempt in range(job.retries + 1):
-        status.attempts = attempt + 1
+    log = TraceLog(rd.element_dir(job.id, index) / "trace", rd.blobs)
+    carried = (status.trace_executed, status.trace_replayed)
+    try:
+        return _attempts(task, inputs, rd, job, index, status, log, where)
+    finally:
+        status.trace_executed, status.trace_replayed = carried[0] + log.executed, carried[1] + log.replayed
+
+
+def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int, status: ElementStatus,
+              log: TraceLog, where: str) -> dict[str, Any]:
+    while True:
+        status.attempts += 1  # counts across resubmissions too: the status file carries it over
+        log.seq = 0  # each attempt replays the calls the earlier ones finished
         try:
-            with _time_limit(job.timeout_s):
+            with _time_limit(job.timeout_s), tracing(log):
                 result = task.fn(**inputs)
             return task.interface.split(result, where)
         except (Exception, ElementTimeout) as exc:
-            if attempt == job.retries:
+            if status.attempts > job.retries or not is_recoverable(exc):
                 raise
-            print(f"hpcflow: attempt {attempt + 1} of {job.retries + 1} failed: "
+            rd.write_status(job.id, index, status)
+            print(f"hpcflow: attempt {status.attempts} of {job.retries + 1} failed with a recoverable "
                   f"{type(exc).__name__}: {exc}; retrying", file=sys.stderr, flush=True)
-    raise AssertionError("unreachable")
 
 
 class _time_limit:

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 from hpcflow.core.bindings import Binding, WorkflowInput, resolve
 from hpcflow.core.graph import Graph, Node
 from hpcflow.errors import TaskFailedError
+from hpcflow.runtime.retry import is_recoverable
 from hpcflow.sdk.spec import TaskSpec
 
 
@@ -37,13 +38,13 @@ def _run_node(node: Node, args: dict[str, Any], workflow: str) -> dict[str, Any]
 
 
 def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
-    """Call a task's function with up to `spec.retries` retries; outputs by name."""
+    """Call a task's function, retrying recoverable errors up to `spec.retries` times; outputs by name."""
     for attempt in range(spec.retries + 1):
         try:
             result = task.fn(**args)
             break
         except Exception as exc:
-            if attempt == spec.retries:
+            if attempt == spec.retries or not is_recoverable(exc):
                 if hasattr(exc, "add_note"):
                     exc.add_note(f"hpcflow: raised by {where} after {attempt + 1} attempt(s)")
                 raise

@@ -37,6 +37,9 @@ class ElementStatus:
     pid: int | None = None
     error: str = ""
     expanded: bool = False  # a dynamic element that wrote a sub-workflow
+    trace_executed: int = 0  # @trace calls that ran
+    trace_replayed: int = 0  # @trace calls answered from checkpoints of an earlier attempt
+    restarts: int = 0  # times Slurm requeued the element (preemption)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for status.json."""

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-from hpcflow import map_task, task, workflow
+from hpcflow import RecoverableError, map_task, task, trace, workflow
 
 
 class Span(NamedTuple):
@@ -34,7 +34,7 @@ def flaky(marker: str) -> int:
     attempts = int(path.read_text()) + 1 if path.exists() else 1
     path.write_text(str(attempts))
     if attempts < 3:
-        raise RuntimeError(f"transient failure on attempt {attempts}")
+        raise RecoverableError(f"transient failure on attempt {attempts}")
     return attempts
 
 
@@ -79,3 +79,28 @@ def one_bad_element(xs: list[int] = [0, 1, 2, 3]) -> int:
 @workflow
 def tolerated_bad_element(xs: list[int] = [0, 1, 2, 3]) -> int:
     return total(xs=map_task(check, min_success_ratio=0.75)(x=xs))
+
+
+def _bump(path: Path) -> int:
+    n = int(path.read_text()) + 1 if path.exists() else 1
+    path.write_text(str(n))
+    return n
+
+
+@trace
+def step(folder: str, i: int) -> int:
+    _bump(Path(folder) / f"step{i}")
+    return i * 10
+
+
+@task(retries=1)
+def stepper(folder: str) -> int:
+    total = step(folder, 1) + step(folder, 2)
+    if _bump(Path(folder) / "attempt") == 1:
+        raise RecoverableError("lost the node after two steps")
+    return total + step(folder, 3)
+
+
+@workflow
+def traced(folder: str) -> int:
+    return stepper(folder=folder)

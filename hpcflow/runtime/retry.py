@@ -1,0 +1,26 @@
+"""The retry rule, shared by in-process runs, the local backend and Slurm.
+
+As in flytekit, an exception from user code is a *user error* and is not retried: running the
+same code on the same inputs again would fail the same way. An error is *recoverable*, and
+retried up to the task's `retries`, when it is:
+- a `hpcflow.RecoverableError` (raise it, or a subclass, for transient failures you detect);
+- a transient OS-level failure: ConnectionError, TimeoutError, InterruptedError, MemoryError;
+- the task's `timeout` expiring;
+- a failure that Slurm reports for the element's job (NODE_FAIL, OUT_OF_MEMORY, TIMEOUT,
+  PREEMPTED): the element is resubmitted in a new array of only the failed indices.
+"""
+from __future__ import annotations
+
+
+class RecoverableError(Exception):
+    """Raise (or subclass) this for failures worth retrying, e.g. a flaky network read."""
+
+
+TRANSIENT = (RecoverableError, ConnectionError, TimeoutError, InterruptedError, MemoryError)
+
+
+def is_recoverable(exc: BaseException) -> bool:
+    """True for errors that `retries` applies to."""
+    from hpcflow.runtime.entry import ElementTimeout
+
+    return isinstance(exc, TRANSIENT + (ElementTimeout,))
