@@ -57,7 +57,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 HERE = Path(__file__).resolve().parent
 WORKFLOW_FILE = HERE / "_submit_workflows.py"
@@ -324,7 +324,7 @@ def submitit_run(mode: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 # --- the sections ---------------------------------------------------------------------------
 
-def repeated(bench: Bench, times: int, measure: Any, *args: Any) -> Measurement:
+def repeated(bench: Bench, times: int, measure: Callable[..., Measurement], *args: Any) -> Measurement:
     """Measure `times` times (cancelling in between); the run with the median process time,
     with the median in-process time."""
     results = []

@@ -79,12 +79,25 @@ def refresh(rd: RunDir, shell: Any = None) -> RunView:
             recorded, error = overall_state(jobs)
             if recorded is State.SUCCEEDED:
                 rd.write_final_outputs(workflow_outputs(rd))
+            if recorded is State.FAILED:  # Flyte's default policy: a failed run stops its queued work
+                _cancel_pending(rd, shell)
+                jobs = list(summarize(rd, live))
         if recorded in _FINAL:
             settle(rd, live)  # type: ignore[arg-type]
             unsettled = any(j.counts.get(State.PENDING) or j.counts.get(State.RUNNING) for j in jobs)
             rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
+
+
+def _cancel_pending(rd: RunDir, shell: Any) -> None:
+    """scancel the run's jobs that have not started, and record their elements as CANCELLED."""
+    from hpcflow.backends.slurm.directives import job_name
+    from hpcflow.backends.slurm.shell import SlurmShell
+    from hpcflow.runtime.summary import mark_pending
+
+    (shell or SlurmShell()).run(["scancel", f"--name={job_name(rd.meta.run_id)}", "--state=PENDING"])
+    mark_pending(rd, State.CANCELLED, "the run failed before this element started")
 
 
 def wait(rd: RunDir, poll_s: float, timeout_s: float | None = None, shell: Any = None) -> RunView:

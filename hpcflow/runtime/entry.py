@@ -24,7 +24,7 @@ from hpcflow.loader import load_file, resolve_entity
 from hpcflow.runtime.retry import is_recoverable
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.rundir import ElementStatus, RunDir
-from hpcflow.runtime.values import FORWARD, element_inputs
+from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.atomic import write_bytes
 from hpcflow.store.codec import encode
 
@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             status.state = State.CACHED if cached else State.SUCCEEDED
     except ElementTimeout:
         status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s:g} s"
+    except UpstreamFailed as exc:  # nothing of this element ran: it is cancelled, not failed
+        status.state, status.error = State.CANCELLED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
         status.state, status.error = State.FAILED, f"{type(exc).__name__}: {exc}"
         write_bytes(rd.element_dir(job_id, index) / "error.txt", traceback.format_exc().encode())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from hpcflow.core.states import State
-from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.rundir import ElementStatus, RunDir
 
 Live = Callable[[RunDir, str, int], "State | None"]
 _BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
@@ -100,6 +100,23 @@ def settle(rd: RunDir, live: Live) -> None:
                 sub = rd.sub_path(job.id, i)
                 if (sub / "plan.json").exists():
                     settle(RunDir(sub), live)
+
+
+def mark_pending(rd: RunDir, state: State, reason: str) -> None:
+    """Give every element that has not started (and every unsized map) the final `state`."""
+    for job in rd.plan.jobs:
+        size = rd.size(job.id)
+        if size is None:
+            rd.write_job_state(job.id, state, reason)
+            continue
+        for i in range(size):
+            if rd.status(job.id, i).state is State.PENDING:
+                rd.write_status(job.id, i, ElementStatus(state, error=reason))
+        if job.kind == "dynamic":
+            for i in range(size):
+                sub = rd.sub_path(job.id, i)
+                if (sub / "plan.json").exists():
+                    mark_pending(RunDir(sub), state, reason)
 
 
 def overall_state(jobs: list[JobSummary]) -> tuple[State, str]:

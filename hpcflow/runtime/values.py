@@ -19,7 +19,7 @@ def element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
     if not status.state.ok:
         if job.kind == "map":
             return None
-        raise RunDirError(f"{job_id}[{index}] has not succeeded ({status.state.value})")
+        raise UpstreamFailed(f"upstream {job_id}[{index}] has not succeeded ({status.state.value})")
     raw = rd.raw_outputs(job_id, index)
     if raw.get(FORWARD):
         sub = RunDir(rd.sub_path(job_id, index))
@@ -27,12 +27,21 @@ def element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
     return decode(raw[output], rd.blobs)
 
 
+class UpstreamFailed(RunDirError):
+    """An upstream job did not produce what this element needs (e.g. a map below its min_success_ratio)."""
+
+
 def job_output(rd: RunDir, job_id: str, output: str) -> Any:
-    """An output of a job: a list over the elements for a map."""
-    if rd.plan.job(job_id).kind == "map":
+    """An output of a job: a list over the elements for a map (None for failed elements)."""
+    job = rd.plan.job(job_id)
+    if job.kind == "map":
         size = rd.size(job_id)
         if size is None:
-            raise RunDirError(f"{job_id} has not been sized yet")
+            raise UpstreamFailed(f"{job_id} has not been sized yet")
+        ok = sum(rd.status(job_id, i).state.ok for i in range(size))
+        if size and ok < job.min_success_ratio * size:
+            raise UpstreamFailed(f"upstream {job_id} ({job.name}): {ok} of {size} elements succeeded, "
+                                 f"below min_success_ratio={job.min_success_ratio}")
         return [element_output(rd, job_id, i, output) for i in range(size)]
     return element_output(rd, job_id, 0, output)
 

@@ -1,6 +1,7 @@
 """Workflows for the Slurm tests."""
 import os
 import time
+from typing import Optional
 
 from hpcflow import Resources, map_task, task, workflow
 
@@ -51,3 +52,25 @@ def greedy() -> int:
 @workflow
 def cpu_then_greedy(x: int = 1) -> int:
     return total(xs=[inc(x=x), greedy()])
+
+
+@task
+def fails_on_multiples_of_three(x: int) -> int:
+    if x % 3 == 0:
+        raise ValueError(f"{x} is a multiple of three")
+    return x
+
+
+@task
+def survivors(xs: list[Optional[int]]) -> list[int]:
+    return [x for x in xs if x is not None]
+
+
+@workflow
+def tolerant(xs: list[int], ratio: float = 0.5) -> list[int]:
+    return survivors(xs=map_task(fails_on_multiples_of_three, min_success_ratio=0.5)(x=xs))
+
+
+@workflow
+def intolerant(xs: list[int]) -> list[int]:
+    return survivors(xs=map_task(fails_on_multiples_of_three, min_success_ratio=0.9)(x=xs))
