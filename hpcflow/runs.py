@@ -101,15 +101,23 @@ def _cancel_pending(rd: RunDir, shell: Any) -> None:
 
 
 def wait(rd: RunDir, poll_s: float, timeout_s: float | None = None, shell: Any = None) -> RunView:
-    """Poll until the run finishes (each poll: one squeue and one sacct call)."""
+    """Poll until the run finishes (each poll: one squeue and one sacct call).
+
+    The interval starts at the site's poll_interval and grows by half each poll up to 20 times
+    it, so a long run costs the controller little; it drops back whenever something changed.
+    """
     deadline = None if timeout_s is None else time.time() + timeout_s
+    interval, last = poll_s, None
     while True:
         view = refresh(rd, shell)
         if view.state in _FINAL:
             return view
         if deadline is not None and time.time() > deadline:
             raise HpcflowError(f"run {view.run_id} still {view.state.value} after {timeout_s:.0f} s")
-        time.sleep(poll_s)
+        progress = [(j.label, sorted(j.counts.items())) for j in view.jobs]
+        interval = poll_s if progress != last else min(interval * 1.5, poll_s * 20)
+        last = progress
+        time.sleep(interval)
 
 
 def cancel(rd: RunDir, shell: Any = None) -> None:

@@ -134,9 +134,10 @@ class LocalBackend:
             job.state, job.error = State.FAILED, f"{job.label}: {exc}"
             return True
         job.size = size
-        cached = {i for i in range(size) if job.rd.status(job.plan.id, i).state is State.CACHED}
-        job.todo = [i for i in range(size) if i not in cached]
-        job.done.update(dict.fromkeys(cached, State.CACHED))
+        finished = {i: job.rd.status(job.plan.id, i).state for i in range(size)}
+        finished = {i: s for i, s in finished.items() if s.ok}  # cached, or done before a resume
+        job.todo = [i for i in range(size) if i not in finished]
+        job.done.update(finished)
         job.rd.write_jobscript(job.plan.id, render_jobscript(
             run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, count=size, python=sys.executable))
         job.state = State.RUNNING

@@ -172,6 +172,40 @@ def cancel(run_id: str, runs_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("run_id")
+@click.option("--wait", "wait_", is_flag=True, help="Wait for the resumed run to finish.")
+@JSON
+@RUNS_DIR
+@click.option("--max-workers", type=click.IntRange(min=1), default=None, help="For local runs.")
+def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_workers: int | None) -> None:
+    """Rerun only what did not succeed (failed, cancelled, never ran) and what depends on it."""
+    from hpcflow.runs import find_run, wait
+
+    rd = find_run(run_id, runs_dir)
+    if rd.meta.backend == "local":
+        from hpcflow.backends.local import LocalBackend
+        from hpcflow.runtime.resume import check_resumable, reset_unfinished
+
+        check_resumable(rd)
+        reset_unfinished(rd)
+        result = LocalBackend(max_workers).run(rd)
+        _report(run_id, result.state.value, result.outputs, result.error, as_json)
+        return
+    from hpcflow.backends.slurm.submit import resume as resume_slurm
+    from hpcflow.site.config import load_site
+
+    site = load_site(rd.meta.site)
+    ids = resume_slurm(rd, site)
+    if wait_:
+        view = wait(rd, site.poll_interval_s)
+        _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
+    elif as_json:
+        click.echo(json.dumps({"run_id": run_id, "state": "PENDING", "jobs": ids}))
+    else:
+        click.echo(f"run {run_id}: resubmitted {len(ids)} job(s)")
+
+
+@cli.command()
 @RUNS_DIR
 def runs(runs_dir: Path | None) -> None:
     """List runs, oldest first."""

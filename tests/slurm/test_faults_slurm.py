@@ -45,3 +45,24 @@ def test_below_min_success_ratio_the_run_fails_and_dependents_are_cancelled(hpcf
     status = hpcflow("status", res.json["run_id"], "--json").json
     assert status["jobs"][0]["counts"] == {"SUCCEEDED": 7, "FAILED": 3}
     assert status["jobs"][1]["counts"] == {"CANCELLED": 1}
+
+
+def test_cancel_then_resume_completes_and_reruns_nothing_that_succeeded(hpcflow, slurm_env, tmp_path: Path):
+    xs = [1, 1, 1, 30, 30, 30]
+    res = hpcflow("submit", f"{CASES}:resumable", "--site", "dev-cluster", "-i", f"xs={xs}",
+                  "-i", f"folder={tmp_path}", "--json")
+    run_id, (array_id, _) = res.json["run_id"], res.json["jobs"]
+    # once the three short elements are done and the long ones run, cancel the run
+    wait_until(lambda: len(list(tmp_path.glob("ran-1-*"))) == 3, timeout=60)
+    wait_until(lambda: sacct_states([array_id]).get(f"{array_id}_3", "").startswith("RUNNING"), timeout=60)
+    assert hpcflow("cancel", run_id).code == 0
+    status = hpcflow("status", run_id, "--json").json
+    assert status["state"] == "CANCELLED"
+    resumed = hpcflow("resume", run_id, "--wait", "--json")
+    assert resumed.code == 0, resumed.stderr
+    assert resumed.json["outputs"] == {"o0": sum(xs)}
+    ran = {p.name: p.read_text() for p in tmp_path.glob("ran-*")}
+    assert len(ran) == 6 and set(ran.values()) == {"x"}  # every element ran exactly once to completion
+    sbatch = [c for c in json.loads("[" + ",".join(slurm_env.read_text().splitlines()) + "]") if c["argv"][0] == "sbatch"]
+    resubmitted = Path(sbatch[2]["argv"][-1]).read_text()
+    assert "--array=3-5\n" in resubmitted  # only the elements that had not succeeded

@@ -1,4 +1,5 @@
 """Workflows for the Slurm tests."""
+import functools
 import os
 import time
 from typing import Optional
@@ -74,3 +75,17 @@ def tolerant(xs: list[int], ratio: float = 0.5) -> list[int]:
 @workflow
 def intolerant(xs: list[int]) -> list[int]:
     return survivors(xs=map_task(fails_on_multiples_of_three, min_success_ratio=0.9)(x=xs))
+
+
+@task
+def counted_nap(seconds: int, folder: str) -> int:
+    """Sleeps, then records that it ran (one file per input, appended once per run)."""
+    time.sleep(seconds)
+    with open(os.path.join(folder, f"ran-{seconds}-{os.environ.get('SLURM_ARRAY_TASK_ID', '0')}"), "a") as fh:
+        fh.write("x")
+    return seconds
+
+
+@workflow
+def resumable(xs: list[int], folder: str) -> int:
+    return total(xs=map_task(functools.partial(counted_nap, folder=folder), concurrency=3)(seconds=xs))

@@ -25,6 +25,7 @@ class SlurmShell:
 
     timeout_s: float = 60.0
     calls: list[list[str]] = field(default_factory=list)
+    submitted: list[int] = field(default_factory=list)  # every job id sbatch returned, for rollbacks
 
     def run(self, args: Sequence[str]) -> str:
         """Run one Slurm command and return its stdout; SlurmError with its stderr on failure."""
@@ -48,9 +49,11 @@ class SlurmShell:
         """Submit a jobscript; the Slurm job id."""
         out = self.run(["sbatch", "--parsable", *extra, script]).strip()
         try:
-            return int(out.split(";")[0])
+            job_id = int(out.split(";")[0])
         except ValueError:
             raise SlurmError(f"sbatch gave an unexpected reply: {out!r}") from None
+        self.submitted.append(job_id)
+        return job_id
 
     def scancel(self, job_ids: Sequence[int | str] = (), name: str = "") -> None:
         """Cancel jobs by id (one call) or by name."""
@@ -67,5 +70,8 @@ class SlurmShell:
     def _log(argv: list[str], start: float, code: int | str) -> None:
         path = os.environ.get("HPCFLOW_SLURM_CALL_LOG")
         if path:
-            with open(path, "a") as fh:
-                fh.write(json.dumps({"argv": argv, "seconds": round(time.time() - start, 4), "exit": code}) + "\n")
+            try:
+                with open(path, "a") as fh:
+                    fh.write(json.dumps({"argv": argv, "seconds": round(time.time() - start, 4), "exit": code}) + "\n")
+            except OSError:
+                pass  # a diagnostics log must never break a submission

@@ -26,14 +26,18 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> lis
     shell = shell or SlurmShell()
     with Registry.lease(rd):
         registry = Registry.load(rd)
+        already = len(shell.submitted)
         try:
             ids = submit_plan(rd, site, shell, registry)
-        except HpcflowError as exc:
-            queued = registry.all_ids()
+        except BaseException as exc:  # anything at all, Ctrl-C included: leave no half-submitted run
+            queued = shell.submitted[already:]
             _cancel_quietly(shell, queued)
-            message = f"submission failed: {exc}" + (f"; cancelled the {len(queued)} job(s) it had queued" if queued else "")
+            reason = str(exc) if isinstance(exc, HpcflowError) else f"{type(exc).__name__}: {exc}"
+            message = f"submission failed: {reason}" + (f"; cancelled the {len(queued)} job(s) it had queued" if queued else "")
             rd.set_state(State.FAILED, message)
-            raise SubmitError(message) from None
+            if isinstance(exc, (HpcflowError, Exception)):
+                raise SubmitError(message) from None
+            raise
         finally:
             registry.save()
     return ids
@@ -41,19 +45,24 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> lis
 
 def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
     """sbatch each job of `rd`'s plan, waiting on its upstream jobs; records ids in the registry."""
-    cached = take_cached(rd)
-    partial = {job_id for job_id, hits in cached.items() if hits}
+    take_cached(rd)
+    done = {job.id: _done_indices(rd, job.id) for job in rd.plan.jobs}
+    partial = {job_id for job_id, hits in done.items() if hits}
     submitted: list[int] = []
     for job in rd.plan.jobs:
         ref = registry.ref(rd, job.id)
         refs_kinds = [[registry.ref(rd, up), _dependency_kind(rd.plan, job, up, site, partial)]
                       for up in job.depends_on]
-        dependency = registry.dependency(refs_kinds)
+        dependency = registry.dependency(refs_kinds, skip_finished=True)
         size = rd.size(job.id)
-        hits = cached.get(job.id, set())
-        if size is not None and len(hits) == size:  # wholly cached, or an empty map: nothing to run
-            registry.gates[ref] = []
-            rd.write_slurm_ids(job.id, [])
+        hits = done[job.id]
+        if size is not None and len(hits) == size:  # cached, done before a resume, or an empty map
+            if job.kind == "dynamic":  # its sub-runs may still have work (after a resume)
+                for i in range(size):
+                    submitted += submit_plan(RunDir(rd.sub_path(job.id, i)), site, shell, registry)
+            else:
+                registry.gates[ref] = []
+                rd.write_slurm_ids(job.id, [])
             continue
         expander = size is None
         todo = [i for i in range(size) if i not in hits] if hits and size else None
@@ -85,6 +94,29 @@ def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, de
         records.append({"id": jid, "offset": offset, "count": count, "role": role})
         rd.write_slurm_ids(job.id, records)
     return ids
+
+
+def _done_indices(rd: RunDir, job_id: str) -> set[int]:
+    """Elements whose outputs are already in the run directory (cached, or done before a resume)."""
+    size = rd.size(job_id)
+    return {i for i in range(size or 0) if rd.status(job_id, i).state.ok}
+
+
+def resume(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> list[int]:
+    """Resubmit what did not succeed, and what depends on it; reuse every output already written."""
+    from hpcflow.runtime.resume import check_resumable, reset_unfinished
+
+    check_resumable(rd)
+    shell = shell or SlurmShell()
+    with Registry.lease(rd):
+        registry = Registry.load(rd)
+        registry.waiting.clear()  # the jobs that waited before are all gone
+        reset_unfinished(rd)
+        rd.set_state(State.PENDING)
+        try:
+            return submit_plan(rd, site, shell, registry)
+        finally:
+            registry.save()
 
 
 def update_waiting(registry: Registry, target: Ref, shell: SlurmShell) -> None:
