@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         if meta.file:
             load_file(meta.file, meta.module)
         job = rd.plan.job(job_id)
+        if job.interruptible and status.restarts and meta.backend == "slurm":
+            _last_preemptible_attempt(rd, status.restarts)
         entity = resolve_entity(job.entity)
         inputs = element_inputs(rd, job, index)
         if job.kind == "dynamic":
@@ -132,6 +134,19 @@ class _time_limit:
     @staticmethod
     def _expire(signum: int, frame: Any) -> None:
         raise ElementTimeout()
+
+
+def _last_preemptible_attempt(rd: RunDir, restarts: int) -> None:
+    """After the site's allowed preemptions, make this job not requeueable: if it is preempted
+    once more, Slurm ends it as PREEMPTED and its sentinel resubmits it on the normal QoS."""
+    from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
+    from hpcflow.site.config import load_site
+
+    if restarts >= load_site(rd.meta.site).max_preemptions:
+        try:
+            SlurmShell().run(["scontrol", "update", f"JobId={os.environ['SLURM_JOB_ID']}", "Requeue=0"])
+        except (SlurmError, KeyError) as exc:
+            print(f"hpcflow: could not stop further requeues: {exc}", file=sys.stderr)
 
 
 def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: dict[str, Any]) -> None:

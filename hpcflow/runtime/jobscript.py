@@ -13,6 +13,7 @@ from hpcflow.core.plan import JobPlan
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "jobscripts"
 ELEMENT_ENTRY = "hpcflow.runtime.entry"
 EXPANDER_ENTRY = "hpcflow.backends.slurm.expand"
+SENTINEL_ENTRY = "hpcflow.backends.slurm.sentinel"
 
 
 @lru_cache(maxsize=None)
@@ -26,7 +27,7 @@ def load_template(name: str) -> string.Template:
 
 def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, python: str, offset: int = 0,
                      count: int = 1, directives: Sequence[str] = (), preamble: str = "",
-                     expander: bool = False) -> str:
+                     expander: bool = False, sentinel_round: int | None = None) -> str:
     """The bash script that runs one element of `job`, chosen by the array index plus `offset`."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
     log_dir = run_dir / "jobs" / job.id / "logs"
@@ -39,11 +40,12 @@ def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, python: str, o
         last=offset + count - 1,
         offset=offset,
         log_dir=shlex.quote(str(log_dir)),
-        log_name="expand.log" if expander else "$INDEX.log",
+        log_name="expand.log" if expander else ("sentinel.log" if sentinel_round is not None else "$INDEX.log"),
         preamble=preamble.strip(),
         environment=env,
         python=shlex.quote(python),
-        entry=EXPANDER_ENTRY if expander else ELEMENT_ENTRY,
+        entry=EXPANDER_ENTRY if expander else (SENTINEL_ENTRY if sentinel_round is not None else ELEMENT_ENTRY),
         run_dir=shlex.quote(str(run_dir)),
+        index="$INDEX" if sentinel_round is None else str(sentinel_round),
     )
     return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"

@@ -138,9 +138,9 @@ class RunDir:
         """The file that the element's stdout and stderr go to."""
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
-    def jobscript_path(self, job_id: str, chunk: int = 0) -> Path:
-        """The rendered jobscript of a job: chunk 0, a later chunk of a large array, or -1 (sizing job)."""
-        name = {0: "job.sh", -1: "expand.sh"}.get(chunk, f"job-chunk{chunk}.sh")
+    def jobscript_path(self, job_id: str, chunk: int = 0, name: str = "") -> Path:
+        """The rendered jobscript of a job: chunk 0, a later chunk of a large array, -1 (sizing job), or `name`."""
+        name = name or {0: "job.sh", -1: "expand.sh"}.get(chunk, f"job-chunk{chunk}.sh")
         return self.job_dir(job_id) / name
 
     def sub_path(self, job_id: str, index: int) -> Path:
@@ -217,9 +217,9 @@ class RunDir:
         """The Slurm job ids recorded for a job."""
         return atomic.read_json(self.job_dir(job_id) / "slurm.json", [])
 
-    def write_jobscript(self, job_id: str, text: str, chunk: int = 0) -> Path:
+    def write_jobscript(self, job_id: str, text: str, chunk: int = 0, name: str = "") -> Path:
         """Save a rendered jobscript (one per array chunk) and return its path."""
-        path = self.jobscript_path(job_id, chunk)
+        path = self.jobscript_path(job_id, chunk, name)
         atomic.write_bytes(path, text.encode())
         path.chmod(0o755)
         return path

@@ -4,7 +4,7 @@ import os
 import time
 from typing import Optional
 
-from hpcflow import Resources, map_task, task, workflow
+from hpcflow import Resources, map_task, task, trace, workflow
 
 
 @task
@@ -89,3 +89,36 @@ def counted_nap(seconds: int, folder: str) -> int:
 @workflow
 def resumable(xs: list[int], folder: str) -> int:
     return total(xs=map_task(functools.partial(counted_nap, folder=folder), concurrency=3)(seconds=xs))
+
+
+@task(retries=1)
+def dies_once(x: int, folder: str) -> int:
+    """Element 1 loses its process (SIGKILL, as an out-of-memory kill would) on its first attempt."""
+    marker = os.path.join(folder, f"died-{x}")
+    if x == 1 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), 9)
+    return x * 10
+
+
+@workflow
+def killed_and_retried(xs: list[int], folder: str) -> int:
+    return total(xs=map_task(functools.partial(dies_once, folder=folder))(x=xs))
+
+
+@trace
+def slow_step(folder: str, x: int, step: int) -> int:
+    with open(os.path.join(folder, f"x{x}-step{step}"), "a") as fh:
+        fh.write("x")
+    time.sleep(4)
+    return step
+
+
+@task(interruptible=True, requests=Resources(cpu="2"))
+def preemptible_steps(x: int, folder: str) -> int:
+    return sum(slow_step(folder, x, s) for s in range(6)) + x
+
+
+@workflow
+def preemptible_map(xs: list[int], folder: str) -> int:
+    return total(xs=map_task(functools.partial(preemptible_steps, folder=folder))(x=xs))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hpcflow.core.plan import JobPlan
+from hpcflow.core.plan import JobPlan, ResourceRequest
 from hpcflow.site.config import SiteConfig
 from hpcflow.site.select import pick_partition
 
@@ -83,13 +83,20 @@ def format_time(seconds: float) -> str:
 
 
 def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: str, chunk: Chunk | None,
-                      dependency: Dependency = Dependency(), expander: bool = False) -> list[str]:
-    """The #SBATCH lines for one chunk of `job` (chunk None: a single, non-array job)."""
+                      dependency: Dependency = Dependency(), expander: bool = False, helper: bool = False,
+                      qos: str | None = None) -> list[str]:
+    """The #SBATCH lines for one chunk of `job` (chunk None: a single, non-array job).
+
+    `expander`/`helper`: a small job that sizes a map or checks an array for retries: it only
+    reads the run directory and calls sbatch. `qos` overrides the QoS (a last, unpreemptible try).
+    """
     limit = time_limit_s(job, site)
     resources = job.resources
-    partition = pick_partition(site, resources, limit, f"node '{job.id}' ({job.name})")
+    small = expander or helper
+    partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit,
+                               f"node '{job.id}' ({job.name})")
     lines = [f"--job-name={job_name(run_id)}", f"--partition={partition.name}"]
-    if expander:  # a deferred map's small sizing job: it only reads inputs and calls sbatch
+    if small:
         lines += ["--cpus-per-task=1", "--mem=1G", f"--output={log_dir}/slurm-%j.out"]
     else:
         lines.append(f"--cpus-per-task={resources.cpus}")
@@ -105,7 +112,9 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
             lines.append(f"--output={log_dir}/slurm-%A_%a.out")
         else:
             lines.append(f"--output={log_dir}/slurm-%j.out")
-        if job.interruptible and site.preemptible_qos:
+        if qos:
+            lines.append(f"--qos={qos}")
+        elif job.interruptible and site.preemptible_qos:
             lines += [f"--qos={site.preemptible_qos}", "--requeue"]
     if site.account:
         lines.append(f"--account={site.account}")

@@ -52,12 +52,13 @@ def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State 
     """A function giving Slurm's view of one element, for summaries of the run directory."""
 
     def lookup(rd: RunDir, job_id: str, index: int) -> State | None:
-        for rec in rd.slurm_ids(job_id):
-            if rec["role"] == "expander":
+        for rec in reversed(rd.slurm_ids(job_id)):  # the latest submission of an element counts
+            if rec["role"] in ("expander", "sentinel"):
                 continue
-            if rec["offset"] <= index < rec["offset"] + rec["count"]:
-                task = index - rec["offset"] if rec["role"] == "array" else None
-                return states.get((rec["id"], task)) or states.get((rec["id"], None))
+            task = index - rec["offset"]
+            if 0 <= task < rec["count"] and ("indices" not in rec or task in rec["indices"]):
+                task_key = task if rec["role"] == "array" else None
+                return states.get((rec["id"], task_key)) or states.get((rec["id"], None))
         # a map not yet sized: its sizing job stands for all of it
         sizing = [r for r in rd.slurm_ids(job_id) if r["role"] == "expander"]
         return states.get((sizing[0]["id"], None)) if sizing else None

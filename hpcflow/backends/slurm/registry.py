@@ -27,6 +27,7 @@ class Registry:
     gates: dict[Ref, list[int]] = field(default_factory=dict)
     aliases: dict[Ref, list[Ref]] = field(default_factory=dict)
     waiting: dict[str, list[list[str]]] = field(default_factory=dict)  # slurm id -> [[ref, kind], ...]
+    submitted: list[int] = field(default_factory=list)  # every id submitted for the run, for sacct
 
     @staticmethod
     def lease(root: RunDir) -> Lease:
@@ -37,12 +38,14 @@ class Registry:
     def load(cls, root: RunDir) -> "Registry":
         """Read the registry of a run (empty when nothing was submitted yet)."""
         obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
-        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), obj.get("waiting", {}))
+        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), obj.get("waiting", {}),
+                   obj.get("submitted", []))
 
     def save(self) -> None:
         """Publish the registry."""
         atomic.write_json(self.root / "slurm" / "registry.json",
-                          {"gates": self.gates, "aliases": self.aliases, "waiting": self.waiting})
+                          {"gates": self.gates, "aliases": self.aliases, "waiting": self.waiting,
+                           "submitted": self.submitted})
 
     def ref(self, rd: RunDir, job_id: str) -> Ref:
         """The registry key of a job of run directory `rd`."""
@@ -86,4 +89,4 @@ class Registry:
 
     def all_ids(self) -> list[int]:
         """Every Slurm id recorded."""
-        return sorted({i for ids in self.gates.values() for i in ids})
+        return sorted({i for ids in self.gates.values() for i in ids} | set(self.submitted))

@@ -67,6 +67,12 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
         expander = size is None
         todo = [i for i in range(size) if i not in hits] if hits and size else None
         ids = submit_job(rd, job, site, shell, dependency, size=1 if expander else size, expander=expander, todo=todo)
+        registry.submitted += ids
+        if needs_sentinel(job) and not expander:
+            # dependents wait for the sentinel, which resubmits what Slurm killed before it gives the word
+            sentinel = submit_sentinel(rd, job, site, shell, ids, round_=1)
+            registry.submitted.append(sentinel)
+            ids = [sentinel]
         registry.gates[ref] = ids
         if refs_kinds:
             for jid in ids:
@@ -76,24 +82,50 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
 
 
 def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Dependency, *,
-               size: int, expander: bool = False, todo: list[int] | None = None) -> list[int]:
+               size: int, expander: bool = False, todo: list[int] | None = None, qos: str | None = None,
+               prefix: str = "") -> list[int]:
     """Render and sbatch one job (one call per chunk of an array; only `todo` indices when given)."""
     python = site.python or sys.executable
     records, ids = list(rd.slurm_ids(job.id)), []
-    parts: list[Chunk | None] = chunks(size, site.max_array_size, todo) if job.is_array and not expander else [None]
+    if job.is_array and not expander:
+        parts: list[Chunk | None] = list(chunks(size, site.max_array_size, todo))
+    else:
+        parts = [None]
     for n, chunk in enumerate(parts):
         offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
         directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
-                                       chunk=chunk, dependency=dependency, expander=expander)
+                                       chunk=chunk, dependency=dependency, expander=expander, qos=qos)
         script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=python, offset=offset,
                                   count=count, directives=directives, preamble=site.preamble, expander=expander)
-        path = rd.write_jobscript(job.id, script, chunk=-1 if expander else n)
+        name = f"{prefix}job-chunk{n}.sh" if prefix else ""
+        path = rd.write_jobscript(job.id, script, chunk=-1 if expander else n, name=name)
         jid = shell.sbatch(str(path))
         ids.append(jid)
         role = "expander" if expander else ("array" if chunk else "single")
-        records.append({"id": jid, "offset": offset, "count": count, "role": role})
+        record = {"id": jid, "offset": offset, "count": count, "role": role}
+        if chunk is not None and chunk.indices is not None:
+            record["indices"] = list(chunk.indices)
+        records.append(record)
         rd.write_slurm_ids(job.id, records)
     return ids
+
+
+def needs_sentinel(job: JobPlan) -> bool:
+    """Jobs whose elements Slurm may kill and hpcflow should resubmit: retries, or interruptible."""
+    return job.kind in ("task", "map") and (job.retries > 0 or job.interruptible)
+
+
+def submit_sentinel(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, after: list[int],
+                    round_: int) -> int:
+    """A small job that runs once `after` have all ended and resubmits the elements Slurm killed."""
+    directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
+                                   chunk=None, dependency=Dependency(afterany=tuple(after)), helper=True)
+    script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=site.python or sys.executable,
+                              directives=directives, preamble=site.preamble, sentinel_round=round_)
+    path = rd.write_jobscript(job.id, script, name=f"sentinel{round_}.sh")
+    jid = shell.sbatch(str(path))
+    rd.write_slurm_ids(job.id, rd.slurm_ids(job.id) + [{"id": jid, "offset": 0, "count": 1, "role": "sentinel"}])
+    return jid
 
 
 def _done_indices(rd: RunDir, job_id: str) -> set[int]:
@@ -136,6 +168,8 @@ def _dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfi
     """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
     full arrays (task i of one waits for task i of the other), else afterok."""
     up = plan.job(upstream_id)
+    if needs_sentinel(up):
+        return "afterok"  # on its sentinel, which checks min_success_ratio too
     if up.kind == "map" and up.min_success_ratio < 1.0:
         return "afterany"
     if (job.kind == "map" and up.kind == "map" and job.size is not None and job.size == up.size

@@ -1,0 +1,118 @@
+"""The sentinel of a job that has retries or is interruptible.
+
+    python -m hpcflow.backends.slurm.sentinel RUN_DIR JOB_ID ROUND
+
+It runs once every element of the job's last submission has ended (afterany), and decides:
+- elements Slurm killed (NODE_FAIL, OUT_OF_MEMORY, TIMEOUT, PREEMPTED, a lost process) with
+  retries left are resubmitted as one new array of just those indices, with twice the memory
+  after OUT_OF_MEMORY and twice the timeout after TIMEOUT; an interruptible element preempted
+  after its last requeue goes on the site's normal (unpreemptible) QoS. A new sentinel
+  watches them, and the job's dependents are re-pointed at it;
+- otherwise it exits 0 when enough elements succeeded (min_success_ratio) and 1 when not,
+  which cancels the dependents (they wait on it with afterok).
+Errors recorded by the element itself (user errors, exhausted retries) are final.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+
+from hpcflow.backends.slurm.directives import Dependency
+from hpcflow.backends.slurm.registry import Registry
+from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.backends.slurm.states import translate
+from hpcflow.backends.slurm.submit import submit_job, submit_sentinel, update_waiting
+from hpcflow.core.plan import JobPlan
+from hpcflow.core.states import State
+from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.site.config import SiteConfig, load_site
+
+RETRYABLE = {"NODE_FAIL", "OUT_OF_MEMORY", "TIMEOUT", "PREEMPTED", "FAILED", "BOOT_FAIL", "DEADLINE"}
+_FIELD = re.compile(r"(\w+)=(\S*)")
+
+
+def slurm_states(shell: SlurmShell, rd: RunDir, job: JobPlan) -> dict[int, str]:
+    """Element index -> Slurm's state word for the latest submission of each element
+    (scontrol, which knows ended jobs at once; sacct may lag behind)."""
+    states: dict[int, str] = {}
+    for rec in rd.slurm_ids(job.id):
+        if rec["role"] in ("expander", "sentinel"):
+            continue
+        out = shell.run(["scontrol", "-o", "show", "job", str(rec["id"])])
+        for line in out.splitlines():
+            fields = dict(_FIELD.findall(line))
+            task = fields.get("ArrayTaskId")
+            index = rec["offset"] + (int(task) if task and task.isdigit() else 0)
+            states[index] = fields.get("JobState", "")
+    return states
+
+
+def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int], set[str]]:
+    """Which elements to resubmit and why; records the final word for the others."""
+    retry, reasons = [], set()
+    for i in range(rd.size(job.id) or 0):
+        status = rd.status(job.id, i)
+        if status.state.ok or status.state.finished:
+            continue  # succeeded, or a failure the element recorded itself: final
+        word = states.get(i, "")
+        used = status.attempts + 1  # the attempt Slurm killed never recorded itself
+        preempted_last = word == "PREEMPTED" and job.interruptible
+        if word in RETRYABLE and (used <= job.retries or preempted_last):
+            retry.append(i)
+            reasons.add(word)
+            attempts = status.attempts if preempted_last else used
+            rd.write_status(job.id, i, dataclasses.replace(
+                status, state=State.PENDING, attempts=attempts, error=f"resubmitted after {word}"))
+        else:
+            final = translate(word) if word else State.FAILED
+            final = final if final.finished and not final.ok else State.FAILED
+            rd.write_status(job.id, i, dataclasses.replace(
+                status, state=final, error=f"Slurm reported {word or 'no state'}; no retries left"))
+    return retry, reasons
+
+
+def grown(job: JobPlan, reasons: set[str]) -> JobPlan:
+    """The job with more memory after OUT_OF_MEMORY and more time after TIMEOUT."""
+    resources, timeout = job.resources, job.timeout_s
+    if "OUT_OF_MEMORY" in reasons and resources.mem_bytes:
+        resources = dataclasses.replace(resources, mem_bytes=resources.mem_bytes * 2)
+    if "TIMEOUT" in reasons and timeout:
+        timeout = timeout * 2
+    return dataclasses.replace(job, resources=resources, timeout_s=timeout)
+
+
+def run_sentinel(rd: RunDir, job: JobPlan, round_: int, site: SiteConfig, shell: SlurmShell) -> int:
+    """Resubmit what Slurm killed, or give the verdict; the exit status for the sentinel job."""
+    retry, reasons = decide(rd, job, slurm_states(shell, rd, job))
+    if retry:
+        qos = site.normal_qos or None if "PREEMPTED" in reasons and job.interruptible else None
+        with Registry.lease(rd):
+            registry = Registry.load(rd)
+            ref = registry.ref(rd, job.id)
+            ids = submit_job(rd, grown(job, reasons), site, shell, Dependency(), size=rd.size(job.id) or 1,
+                             todo=retry if job.is_array else None, qos=qos, prefix=f"retry{round_}-")
+            sentinel = submit_sentinel(rd, job, site, shell, ids, round_ + 1)
+            registry.submitted += ids + [sentinel]
+            registry.gates[ref] = [sentinel]
+            registry.save()
+            update_waiting(registry, ref, shell)
+        print(f"resubmitted {len(retry)} element(s) after {', '.join(sorted(reasons))}: {retry}")
+        return 0
+    size = rd.size(job.id) or 0
+    ok = sum(rd.status(job.id, i).state.ok for i in range(size))
+    if size and ok < job.min_success_ratio * size:
+        print(f"{ok} of {size} elements succeeded, below min_success_ratio={job.min_success_ratio}")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of a sentinel job."""
+    args = sys.argv[1:] if argv is None else argv
+    rd = RunDir(args[0])
+    return run_sentinel(rd, rd.plan.job(args[1]), int(args[2]), load_site(rd.meta.site), SlurmShell())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
