@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         if meta.file:
             load_file(meta.file, meta.module)
         job = rd.plan.job(job_id)
-        if job.interruptible and status.restarts and meta.backend == "slurm":
+        if job.interruptible and meta.backend == "slurm":
             _last_preemptible_attempt(rd, status.restarts)
         entity = resolve_entity(job.entity)
         inputs = element_inputs(rd, job, index)

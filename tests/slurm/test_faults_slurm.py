@@ -111,3 +111,27 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
     for x in range(4):  # finished steps ran once; only the step that was cut off ran again
         runs = [len((tmp_path / f"x{x}-step{s}").read_text()) for s in range(6)]
         assert runs[:2] == [1, 1] and sum(runs) <= 7
+
+
+def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(hpcflow, slurm_env, tmp_path: Path):
+    import subprocess
+
+    site = tmp_path / "no-requeue.toml"
+    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+        "max_preemptions = 2", "max_preemptions = 0"))
+    folder = tmp_path / "steps"
+    folder.mkdir()
+    res = hpcflow("submit", f"{CASES}:preemptible_map", "--site", str(site), "-i", "xs=[0,1,2,3]",
+                  "-i", f"folder={folder}", "--json")
+    run_id = res.json["run_id"]
+    wait_until(lambda: all((folder / f"x{x}-step1").exists() for x in range(4)), timeout=120)
+    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog",
+                          "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        done = hpcflow("wait", run_id, "--json", "--timeout", "300", timeout=400)
+    finally:
+        subprocess.run(["scancel", hog])
+    assert done.code == 0, done.stderr
+    assert done.json["outputs"] == {"o0": 4 * 15 + 6}
+    retry = (RUNS / run_id / "jobs" / "n0" / "retry1-job-chunk0.sh").read_text()
+    assert "--qos=normal" in retry and "--requeue" not in retry and "--array=0-3\n" in retry
