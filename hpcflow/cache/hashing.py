@@ -8,11 +8,10 @@ import json
 import os
 from typing import Any
 
-import numpy as np
-
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
 from hpcflow.types.files import Directory, File
+from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
 
 _CHUNK = 1 << 20
 
@@ -23,11 +22,11 @@ def digest(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def array_digest(array: np.ndarray) -> str:
+def array_digest(array: Any) -> str:
     """Hash of dtype, shape and the raw buffer; contiguous arrays are hashed without a copy."""
     h = hashlib.sha256()
     h.update(f"{array.dtype.str}|{array.shape}|".encode())
-    data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    data = array if array.flags.c_contiguous else array.copy(order="C")
     h.update(memoryview(data).cast("B"))
     return h.hexdigest()
 
@@ -54,9 +53,9 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return {"$f": value.hex()}  # exact, and distinct from ints
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return {"$ndarray": array_digest(value)}
-    if isinstance(value, np.generic):
+    if is_numpy_scalar(value):
         return canonical(value.item())
     if isinstance(value, File):
         return {"$file": file_digest(value.path)}
@@ -80,6 +79,6 @@ def canonical(value: Any) -> Any:
 
 def value_digest(value: Any) -> str:
     """The content hash of one input value."""
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return array_digest(value)
     return digest(json.dumps(canonical(value), sort_keys=True, separators=(",", ":")).encode())

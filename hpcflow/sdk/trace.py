@@ -8,7 +8,7 @@ their arguments. Outside an element (e.g. `wf()` in-process) a traced function i
 """
 from __future__ import annotations
 
-import asyncio
+import inspect
 import functools
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -79,7 +79,7 @@ class tracing:
 
 def trace(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Checkpoint every call of `fn` made inside a task, so a re-run replays finished calls."""
-    if asyncio.iscoroutinefunction(fn):
+    if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             log = current_trace()

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from hpcflow.cache.hashing import array_digest
 from hpcflow.store.atomic import write_bytes
@@ -25,16 +24,20 @@ class BlobStore:
         """The same, as a plain string (cheaper on hot paths)."""
         return f"{self._root}/{key[:2]}/{key}.npy"
 
-    def put_array(self, array: np.ndarray) -> str:
+    def put_array(self, array: Any) -> str:
         """Store an array (if not already there) and return its key."""
         key = array_digest(array)
         target = self.path(key)
         if not target.exists():
             buf = io.BytesIO()
+            import numpy as np
+
             np.save(buf, array, allow_pickle=False)
             write_bytes(target, buf.getvalue(), fsync=True)
         return key
 
-    def get_array(self, key: str) -> np.ndarray:
+    def get_array(self, key: str) -> Any:
         """Load the array stored under `key`."""
+        import numpy as np
+
         return np.load(self.file(key), allow_pickle=False)

@@ -5,20 +5,19 @@ import dataclasses
 import importlib
 from typing import Any
 
-import numpy as np
-
 from hpcflow.store.blobs import BlobStore
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
+from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
 
 
 def encode(value: Any, blobs: BlobStore) -> Any:
     """A JSON-able form of `value` that `decode` turns back into an equal value."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return {"$ndarray": blobs.put_array(value)}
-    if isinstance(value, np.generic):
+    if is_numpy_scalar(value):
         return value.item()
     custom = custom_type(type(value))
     if custom is not None:
@@ -62,7 +61,7 @@ def to_display(value: Any) -> Any:
     """A plain JSON form for people and scripts: arrays as lists, records as objects."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (np.ndarray, np.generic)):
+    if is_array(value) or is_numpy_scalar(value):
         return value.tolist()
     if is_namedtuple(type(value)):
         return {k: to_display(v) for k, v in value._asdict().items()}

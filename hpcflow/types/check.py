@@ -10,10 +10,9 @@ import types
 import typing
 from typing import Any
 
-import numpy as np
-
 from hpcflow.types.custom import custom_type
 from hpcflow.types.files import Directory, File
+from hpcflow.types.lazy_numpy import is_array, is_array_type, loaded_numpy
 
 NoneType = type(None)
 _PRIMITIVES = (int, float, str, bool)
@@ -32,7 +31,7 @@ def type_name(tp: Any) -> str:
     if origin in (list, dict):
         args = ", ".join(type_name(a) for a in typing.get_args(tp))
         return f"{origin.__name__}[{args}]" if args else origin.__name__
-    if origin is np.ndarray or tp is np.ndarray:
+    if is_array_type(tp):
         return "numpy.ndarray"
     return getattr(tp, "__name__", repr(tp))
 
@@ -71,7 +70,7 @@ def dataclass_fields(tp: type) -> dict[str, Any]:
 
 def is_ndarray_type(tp: Any) -> bool:
     """True for numpy.ndarray and numpy.typing.NDArray[...] annotations."""
-    return tp is np.ndarray or typing.get_origin(tp) is np.ndarray
+    return is_array_type(tp)
 
 
 def unsupported_reason(tp: Any) -> str | None:
@@ -112,15 +111,20 @@ def conforms(value: Any, tp: Any) -> bool:
     if inner is not None:
         return conforms(value, inner)
     if tp is bool:
-        return isinstance(value, (bool, np.bool_))
+        np = loaded_numpy()
+        return isinstance(value, bool) or (np is not None and isinstance(value, np.bool_))
     if tp is int:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        np = loaded_numpy()
+        return (isinstance(value, int) or (np is not None and isinstance(value, np.integer))) \
+            and not isinstance(value, bool)
     if tp is float:
-        return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        np = loaded_numpy()
+        numbers = (int, float) if np is None else (int, float, np.integer, np.floating)
+        return isinstance(value, numbers) and not isinstance(value, bool)
     if tp is str:
         return isinstance(value, str)
     if is_ndarray_type(tp):
-        return isinstance(value, np.ndarray)
+        return is_array(value)
     origin = typing.get_origin(tp) or tp
     args = typing.get_args(tp)
     if origin is list:
@@ -177,6 +181,8 @@ def coerce(value: Any, tp: Any) -> Any:
         raise ValueError(f"expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
     if is_ndarray_type(tp):
         try:
+            import numpy as np  # a list from the CLI becomes an array: now numpy is needed
+
             return value if isinstance(value, np.ndarray) else np.asarray(value)
         except Exception as exc:  # numpy's own message is the useful part
             raise ValueError(f"cannot make a numpy array from {value!r}: {exc}") from None
