@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hpcflow.cache.prepass import take_cached
+from hpcflow.core.batching import batch_of, batch_size_for
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.runtime.jobscript import render_jobscript
@@ -42,7 +43,8 @@ class _Job:
     deps: list["_Job"]
     state: State = State.PENDING
     size: int = 0
-    todo: list[int] = field(default_factory=list)  # element indices to launch (not cached)
+    todo: list[int] = field(default_factory=list)  # array task indices to launch (elements, or batches)
+    batch: int | None = None  # elements per task of a batched map
     next_index: int = 0  # position in todo
     running: int = 0
     done: dict[int, State] = field(default_factory=dict)
@@ -136,8 +138,11 @@ class LocalBackend:
         job.size = size
         finished = {i: job.rd.status(job.plan.id, i).state for i in range(size)}
         finished = {i: s for i, s in finished.items() if s.ok}  # cached, or done before a resume
-        job.todo = [i for i in range(size) if i not in finished]
         job.done.update(finished)
+        job.batch = batch_size_for(size, job.plan.batch_size, None) if job.plan.kind == "map" else None
+        if job.batch:
+            job.rd.write_batch(job.plan.id, job.batch)
+        job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in finished})
         job.rd.write_jobscript(job.plan.id, render_jobscript(
             run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, count=size, python=sys.executable))
         job.state = State.RUNNING
@@ -201,7 +206,8 @@ class LocalBackend:
         finally:
             log.close()
         timeout = job.plan.timeout_s
-        deadline = time.time() + timeout * (job.plan.retries + 1) + _KILL_MARGIN_S if timeout else None
+        deadline = (time.time() + timeout * (job.plan.retries + 1) * (job.batch or 1) + _KILL_MARGIN_S
+                    if timeout else None)
         self._procs.append(_Proc(job, index, popen, deadline))
         job.running += 1
 
@@ -216,16 +222,18 @@ class LocalBackend:
                 proc.popen.wait()
             self._procs.remove(proc)
             reaped = True
-            job, index = proc.job, proc.index
+            job, task = proc.job, proc.index
             job.running -= 1
-            status = job.rd.status(job.plan.id, index)
-            if not status.state.finished:  # the process died before it could record anything
-                timed_out = proc.deadline is not None and now >= proc.deadline
-                status.state = State.TIMEOUT if timed_out else State.FAILED
-                status.error = status.error or f"process ended with exit status {proc.popen.returncode}"
-                status.finished = now
-                job.rd.write_status(job.plan.id, index, status)
-            job.done[index] = status.state
+            elements = range(task * job.batch, min(job.size, (task + 1) * job.batch)) if job.batch else [task]
+            for index in elements:
+                status = job.rd.status(job.plan.id, index)
+                if not status.state.finished:  # the process died before it could record anything
+                    timed_out = proc.deadline is not None and now >= proc.deadline
+                    status.state = State.TIMEOUT if timed_out else State.FAILED
+                    status.error = status.error or f"process ended with exit status {proc.popen.returncode}"
+                    status.finished = now
+                    job.rd.write_status(job.plan.id, index, status)
+                job.done[index] = status.state
         return reaped
 
     def _kill_all(self) -> None:

@@ -37,18 +37,29 @@ class ElementTimeout(BaseException):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one element; the exit status is 0 on success."""
+    """Run one element (or, for a batched map, one batch of elements); exit status 0 on success."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 3:
         print("usage: python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX", file=sys.stderr)
         return 2
     rd, job_id, index = RunDir(args[0]), args[1], int(args[2])
+    batch = rd.batch_size(job_id)
+    if batch:
+        from hpcflow.runtime.batch import run_batch
+
+        return 0 if run_batch(rd, job_id, index, batch) else 1
+    return 0 if run_element(rd, job_id, index).ok else 1
+
+
+def run_element(rd: RunDir, job_id: str, index: int) -> State:
+    """Run element `index` of a job and record its status; its final state."""
     previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
     status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid(),
                            attempts=previous.attempts, trace_executed=previous.trace_executed,
                            trace_replayed=previous.trace_replayed,
                            restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")))
     rd.write_status(job_id, index, status)
+    job = None
     try:
         meta = rd.meta
         if meta.file:
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             rd.write_outputs(job_id, index, encoded)
             status.state = State.CACHED if cached else State.SUCCEEDED
     except ElementTimeout:
-        status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s:g} s"
+        status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s if job else 0:g} s"
     except UpstreamFailed as exc:  # nothing of this element ran: it is cancelled, not failed
         status.state, status.error = State.CANCELLED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
@@ -84,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
-    return 0 if status.state.ok else 1
+    return status.state
 
 
 def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int,

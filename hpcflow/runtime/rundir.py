@@ -196,6 +196,14 @@ class RunDir:
         """The recorded parts of an element's cache key."""
         return atomic.read_json(self.element_dir(job_id, index) / "cache_key.json")
 
+    def write_batch(self, job_id: str, batch_size: int) -> None:
+        """Record that a map runs `batch_size` elements per array task."""
+        atomic.write_json(self.job_dir(job_id) / "batch.json", {"batch_size": batch_size})
+
+    def batch_size(self, job_id: str) -> int | None:
+        """Elements per array task of a batched map (None: one element per task)."""
+        return (atomic.read_json(self.job_dir(job_id) / "batch.json") or {}).get("batch_size")
+
     def write_size(self, job_id: str, size: int) -> None:
         """Record the element count of a map decided at run time."""
         atomic.write_json(self.job_dir(job_id) / "size.json", {"size": size})

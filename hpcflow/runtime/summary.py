@@ -68,8 +68,11 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
                 if state in _BAD:
                     bad.append(i)
         label = prefix + job.id
-        yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio,
-                         job_state[1] if job_state else "", tuple(bad), ids)
+        note = job_state[1] if job_state else ""
+        batch = rd.batch_size(job.id) if job.kind == "map" else None
+        if batch and size:
+            note = note or f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
+        yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids)
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)

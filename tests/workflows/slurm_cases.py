@@ -122,3 +122,31 @@ def preemptible_steps(x: int, folder: str) -> int:
 @workflow
 def preemptible_map(xs: list[int], folder: str) -> int:
     return total(xs=map_task(functools.partial(preemptible_steps, folder=folder))(x=xs))
+
+
+@task(cache=True, cache_version="1")
+def cube(x: int) -> int:
+    if x == 13:
+        raise ValueError("unlucky")
+    return x ** 3
+
+
+@workflow
+def batched_cubes(xs: list[int]) -> list[Optional[int]]:
+    return map_task(cube, batch_size=4, min_success_ratio=0.9)(x=xs)
+
+
+@workflow
+def unbatched_cubes(xs: list[int]) -> list[Optional[int]]:
+    return map_task(cube, min_success_ratio=0.9)(x=xs)
+
+
+@task(requests=Resources(cpu="4"))
+def pid_of(x: int) -> int:
+    time.sleep(0.5)
+    return os.getpid()
+
+
+@workflow
+def batched_pids(xs: list[int]) -> list[int]:
+    return map_task(pid_of, batch_size=8)(x=xs)

@@ -55,7 +55,7 @@ def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State 
         for rec in reversed(rd.slurm_ids(job_id)):  # the latest submission of an element counts
             if rec["role"] in ("expander", "sentinel"):
                 continue
-            task = index - rec["offset"]
+            task = (index // rec["batch"] if rec.get("batch") else index) - rec["offset"]
             if 0 <= task < rec["count"] and ("indices" not in rec or task in rec["indices"]):
                 task_key = task if rec["role"] == "array" else None
                 return states.get((rec["id"], task_key)) or states.get((rec["id"], None))

@@ -23,6 +23,7 @@ from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.states import translate
 from hpcflow.backends.slurm.submit import submit_job, submit_sentinel, update_waiting
+from hpcflow.core.batching import batch_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.runtime.rundir import ElementStatus, RunDir
@@ -33,8 +34,8 @@ _FIELD = re.compile(r"(\w+)=(\S*)")
 
 
 def slurm_states(shell: SlurmShell, rd: RunDir, job: JobPlan) -> dict[int, str]:
-    """Element index -> Slurm's state word for the latest submission of each element
-    (scontrol, which knows ended jobs at once; sacct may lag behind)."""
+    """Array task index (the element index, or the batch index of a batched map) -> Slurm's state
+    word for its latest submission (scontrol knows ended jobs at once; sacct may lag behind)."""
     states: dict[int, str] = {}
     for rec in rd.slurm_ids(job.id):
         if rec["role"] in ("expander", "sentinel"):
@@ -51,11 +52,12 @@ def slurm_states(shell: SlurmShell, rd: RunDir, job: JobPlan) -> dict[int, str]:
 def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int], set[str]]:
     """Which elements to resubmit and why; records the final word for the others."""
     retry, reasons = [], set()
+    batch = rd.batch_size(job.id)
     for i in range(rd.size(job.id) or 0):
         status = rd.status(job.id, i)
         if status.state.ok or status.state.finished:
             continue  # succeeded, or a failure the element recorded itself: final
-        word = states.get(i, "")
+        word = states.get(batch_of(i, batch), "")
         used = status.attempts + 1  # the attempt Slurm killed never recorded itself
         preempted_last = word == "PREEMPTED" and job.interruptible
         if word in RETRYABLE and (used <= job.retries or preempted_last):

@@ -8,6 +8,7 @@ from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, sbatch_
 from hpcflow.backends.slurm.registry import Ref, Registry
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.cache.prepass import take_cached
+from hpcflow.core.batching import batch_of, batch_size_for, batches
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.plan import JobPlan, Plan
 from hpcflow.core.states import State
@@ -87,7 +88,13 @@ def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, de
     """Render and sbatch one job (one call per chunk of an array; only `todo` indices when given)."""
     python = site.python or sys.executable
     records, ids = list(rd.slurm_ids(job.id)), []
+    batch = None
     if job.is_array and not expander:
+        batch = rd.batch_size(job.id) or batch_size_for(size, job.batch_size, site.max_fanout)
+        if batch:  # array tasks run `batch` elements each
+            rd.write_batch(job.id, batch)
+            todo = sorted({batch_of(i, batch) for i in todo}) if todo is not None else None
+            size = batches(size, batch)
         parts: list[Chunk | None] = list(chunks(size, site.max_array_size, todo))
     else:
         parts = [None]
@@ -102,7 +109,7 @@ def submit_job(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, de
         jid = shell.sbatch(str(path))
         ids.append(jid)
         role = "expander" if expander else ("array" if chunk else "single")
-        record = {"id": jid, "offset": offset, "count": count, "role": role}
+        record = {"id": jid, "offset": offset, "count": count, "role": role, "batch": batch}
         if chunk is not None and chunk.indices is not None:
             record["indices"] = list(chunk.indices)
         records.append(record)

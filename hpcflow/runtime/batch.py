@@ -1,0 +1,43 @@
+"""One array task of a batched map: its elements run in parallel over the task's CPUs with Dask.
+
+Each element keeps its own status, outputs, cache entry and error record, exactly as if it
+had its own array task, so min_success_ratio, caching and resume keep working per element.
+dask is imported only here, and only when a batch has work for more than one CPU.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from hpcflow.runtime.rundir import RunDir
+
+
+@lru_cache(maxsize=4)
+def _open(run_dir: str) -> RunDir:
+    return RunDir(run_dir)  # one plan read per worker process, not per element
+
+
+def _run_one(run_dir: str, job_id: str, index: int) -> bool:
+    from hpcflow.runtime.entry import run_element
+
+    return run_element(_open(run_dir), job_id, index).ok
+
+
+def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
+    """Run the elements of array task `batch` that have not succeeded yet; True when all did."""
+    size = rd.size(job_id) or 0
+    todo = [i for i in range(batch * batch_size, min(size, (batch + 1) * batch_size))
+            if not rd.status(job_id, i).state.ok]
+    workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
+    if workers <= 1 or len(todo) <= 1:
+        return all([_run_one(str(rd.path), job_id, i) for i in todo])
+    import dask
+
+    if rd.meta.file:  # load the user's module before the workers fork, so they share it
+        from hpcflow.loader import load_file
+
+        load_file(rd.meta.file, rd.meta.module)
+    tasks = [dask.delayed(_run_one)(str(rd.path), job_id, i) for i in todo]
+    with dask.config.set({"multiprocessing.context": "fork"}):
+        results = dask.compute(*tasks, scheduler="processes", num_workers=min(workers, len(todo)))
+    return all(results)

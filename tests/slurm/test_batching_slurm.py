@@ -1,0 +1,52 @@
+"""Batched and automatically batched maps on the real test cluster."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from slurm_helpers import ROOT, slurm_calls
+
+CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
+RUNS = Path("/var/tmp/hpcflow/runs")
+XS = list(range(1, 21))
+EXPECTED = [None if x == 13 else x ** 3 for x in XS]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> str:
+    """dev-cluster with a private cache, so earlier runs of cube() are not reused."""
+    path = tmp_path / "site.toml"
+    path.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+        'cache_dir = "/var/tmp/hpcflow/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
+    return str(path)
+
+
+def test_batched_map_on_slurm_matches_the_unbatched_path(hpcflow, slurm_env, site):
+    res = hpcflow("submit", f"{CASES}:batched_cubes", "--site", site, "-i", f"xs={XS}", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": EXPECTED}
+    script = (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
+    assert "--array=0-4\n" in script  # 20 elements in 5 array tasks
+    status = hpcflow("status", res.json["run_id"], "--json").json["jobs"][0]
+    assert status["counts"] == {"SUCCEEDED": 19, "FAILED": 1} and "5 array tasks of 4" in status["note"]
+
+
+def test_a_map_above_the_fanout_limit_is_batched_automatically(hpcflow, slurm_env, site):
+    Path(site).write_text(Path(site).read_text().replace("max_array_size = 10001", "max_array_size = 10001\nmax_fanout = 6"))
+    res = hpcflow("submit", f"{CASES}:unbatched_cubes", "--site", site, "-i", f"xs={XS}", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": EXPECTED}
+    sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    # at most 6 tasks: batches of ceil(20 / 6) = 4 elements, so 5 array tasks
+    assert len(sbatch) == 1 and "--array=0-4\n" in Path(sbatch[0][-1]).read_text()
+    note = hpcflow("status", res.json["run_id"], "--json").json["jobs"][0]["note"]
+    assert note == "batched: 20 elements in 5 array tasks of 4"
+
+
+def test_dask_spreads_a_batch_over_the_cpus_slurm_allocated(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CASES}:batched_pids", "--site", "dev-cluster", "-i", f"xs={list(range(8))}",
+                  "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert "--cpus-per-task=4" in (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
+    assert len(set(res.json["outputs"]["o0"])) > 1
