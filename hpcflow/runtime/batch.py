@@ -32,12 +32,15 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     if workers <= 1 or len(todo) <= 1:
         return all([_run_one(str(rd.path), job_id, i) for i in todo])
     import dask
+    import dask.bag
 
     if rd.meta.file:  # load the user's module before the workers fork, so they share it
         from hpcflow.loader import load_file
 
         load_file(rd.meta.file, rd.meta.module)
-    tasks = [dask.delayed(_run_one)(str(rd.path), job_id, i) for i in todo]
+    workers = min(workers, len(todo))
+    # one partition per worker: Dask's per-task cost is paid per partition, not per element
+    bag = dask.bag.from_sequence(todo, npartitions=workers).map(lambda i: _run_one(str(rd.path), job_id, i))
     with dask.config.set({"multiprocessing.context": "fork"}):
-        results = dask.compute(*tasks, scheduler="processes", num_workers=min(workers, len(todo)))
+        results = bag.compute(scheduler="processes", num_workers=workers)
     return all(results)

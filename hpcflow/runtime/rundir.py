@@ -77,6 +77,7 @@ class RunDir:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.memo: dict[tuple[str, int, str], Any] = {}  # outputs already read (see values.element_output)
 
     # --- creation ---------------------------------------------------------------------------
     @classmethod

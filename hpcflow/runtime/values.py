@@ -13,7 +13,21 @@ FORWARD = "$forward"  # outputs.json marker: the outputs are those of the elemen
 
 
 def element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
-    """One output of one element; None for a failed element of a map."""
+    """One output of one element; None for a failed element of a map.
+
+    Succeeded outputs never change, so they are kept per RunDir object: the elements of a batch
+    that all read one upstream list decode it once, not once each.
+    """
+    key = (job_id, index, output)
+    if key in rd.memo:
+        return rd.memo[key]
+    value = _element_output(rd, job_id, index, output)
+    if rd.status(job_id, index).state.ok:
+        rd.memo[key] = value
+    return value
+
+
+def _element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
     job = rd.plan.job(job_id)
     status = rd.status(job_id, index)
     if not status.state.ok:
