@@ -31,16 +31,25 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
     if workers <= 1 or len(todo) <= 1:
         return all([_run_one(str(rd.path), job_id, i) for i in todo])
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     import dask
-    import dask.bag
 
     if rd.meta.file:  # load the user's module before the workers fork, so they share it
         from hpcflow.loader import load_file
 
         load_file(rd.meta.file, rd.meta.module)
     workers = min(workers, len(todo))
-    # one partition per worker: Dask's per-task cost is paid per partition, not per element
-    bag = dask.bag.from_sequence(todo, npartitions=workers).map(lambda i: _run_one(str(rd.path), job_id, i))
-    with dask.config.set({"multiprocessing.context": "fork"}):
-        results = bag.compute(scheduler="processes", num_workers=workers)
+    # one Dask task per worker, each a slice of the batch: Dask's per-task cost is paid per
+    # worker, not per element. An explicit fork pool: the "processes" scheduler of dask
+    # 2026.8 ran everything in one process here (see bench/fanout.py).
+    slices = [todo[k::workers] for k in range(workers)]
+    tasks = [dask.delayed(_run_slice)(str(rd.path), job_id, part) for part in slices]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = dask.compute(*tasks, scheduler=pool)
     return all(results)
+
+
+def _run_slice(run_dir: str, job_id: str, indices: list[int]) -> bool:
+    return all([_run_one(run_dir, job_id, i) for i in indices])
