@@ -147,13 +147,8 @@ def outputs(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
 def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
     """Print the log (and traceback) of one element, e.g. `n1[3]` or `n2[0]/n1`."""
     from hpcflow.runs import find_run
-    from hpcflow.runtime.summary import find_element
 
-    rd = find_run(run_id, runs_dir)
-    try:
-        sub, job_id, index = find_element(rd, node)
-    except (KeyError, ValueError, RunDirError):
-        raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}` for node names") from None
+    sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
     log = sub.log_path(job_id, index)
     if not log.exists():
         raise InputError(f"{node} of run {run_id} has no log yet (state {sub.status(job_id, index).state.value})")
@@ -316,19 +311,24 @@ def cache_explain(run_id: str, node: str, runs_dir: Path | None) -> None:
     from hpcflow.cache.report import explain
     from hpcflow.cache.store import CacheStore
     from hpcflow.runs import find_run
-    from hpcflow.runtime.summary import find_element
 
     rd = find_run(run_id, runs_dir)
-    try:
-        sub, job_id, index = find_element(rd, node)
-    except (KeyError, ValueError, RunDirError):
-        raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}`") from None
+    sub, job_id, index = _element(rd, run_id, node)
     if not rd.meta.cache_dir:
         raise InputError(f"run {run_id} ran without a cache")
     click.echo(explain(sub, job_id, index, CacheStore(Path(rd.meta.cache_dir))))
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _element(rd: Any, run_id: str, node: str) -> tuple[Any, str, int]:
+    from hpcflow.runtime.summary import find_element
+
+    try:
+        return find_element(rd, node)
+    except (KeyError, ValueError, RunDirError):
+        raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}` for node names") from None
+
 
 def _site_or_none(name: str | None) -> Any:
     from hpcflow.site.config import load_site
