@@ -4,6 +4,7 @@ Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
 from hpcflow.errors import HpcflowError
 from hpcflow.runtime.retry import RecoverableError
+from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.task import dynamic, task
@@ -13,5 +14,5 @@ from hpcflow.types.custom import register_type
 from hpcflow.types.files import Directory, File
 
 __version__ = "0.1.0"
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "Resources", "File", "Directory", "register_type",
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "Environment", "ReusePolicy", "Resources", "File", "Directory", "register_type",
            "HpcflowError", "RecoverableError", "__version__"]

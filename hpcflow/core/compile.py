@@ -81,8 +81,21 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
         cache_version=spec.cache_version,
         cache_serialize=spec.cache_serialize,
         cache_ignore_input_vars=spec.cache_ignore_input_vars,
-        environment=tuple(sorted(spec.environment.items())) if isinstance(spec.environment, Mapping) else (),
+        **_environment(spec.environment),
     )
+
+
+def _environment(env: Any) -> dict[str, Any]:
+    """Plan fields for @task(environment=...): a dict of variables, or an Environment."""
+    from hpcflow.sdk.environment import Environment
+
+    if isinstance(env, Environment):
+        fields: dict[str, Any] = {"environment": tuple(sorted(env.env_vars.items()))}
+        if env.reuse is not None:
+            fields.update(pool=env.name, pool_replicas=env.reuse.replicas, pool_concurrency=env.reuse.concurrency,
+                          pool_idle_ttl_s=env.reuse.idle_ttl_s)
+        return fields
+    return {"environment": tuple(sorted(env.items())) if isinstance(env, Mapping) else ()}
 
 
 def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], map_sizes: Mapping[str, int | None],

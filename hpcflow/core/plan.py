@@ -50,6 +50,10 @@ class JobPlan:
     cache_serialize: bool = False
     cache_ignore_input_vars: tuple[str, ...] = ()
     environment: tuple[tuple[str, str], ...] = ()
+    pool: str = ""  # the Environment whose warm workers run this job's elements
+    pool_replicas: int = 0
+    pool_concurrency: int = 1
+    pool_idle_ttl_s: float = 0.0
 
     @property
     def is_array(self) -> bool:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from typing import Any
@@ -133,6 +134,8 @@ class _time_limit:
         self.seconds = seconds
 
     def __enter__(self) -> None:
+        if self.seconds and threading.current_thread() is not threading.main_thread():
+            self.seconds = None  # a warm worker's thread: signals only reach the main thread
         if self.seconds:
             signal.signal(signal.SIGALRM, self._expire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)

@@ -27,25 +27,27 @@ def load_template(name: str) -> string.Template:
 
 def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, python: str, offset: int = 0,
                      count: int = 1, directives: Sequence[str] = (), preamble: str = "",
-                     expander: bool = False, sentinel_round: int | None = None) -> str:
+                     expander: bool = False, sentinel_round: int | None = None, entry: str = "",
+                     log_name: str = "", index: str | None = None, job_id_arg: str = "",
+                     log_file: str = "") -> str:
     """The bash script that runs one element of `job`, chosen by the array index plus `offset`."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
     log_dir = run_dir / "jobs" / job.id / "logs"
     text = load_template("element.sh").substitute(
         directives="\n".join(directives),
         run_id=run_id,
-        job_id=job.id,
+        job_id=job_id_arg or job.id,
         job_name=job.name,
         first=offset,
         last=offset + count - 1,
         offset=offset,
-        log_dir=shlex.quote(str(log_dir)),
-        log_name="expand.log" if expander else ("sentinel.log" if sentinel_round is not None else "$INDEX.log"),
+        log_file=shlex.quote(log_file) if log_file else shlex.quote(str(log_dir)) + "/" + (
+            log_name or ("expand.log" if expander else ("sentinel.log" if sentinel_round is not None else "$INDEX.log"))),
         preamble=preamble.strip(),
         environment=env,
         python=shlex.quote(python),
-        entry=EXPANDER_ENTRY if expander else (SENTINEL_ENTRY if sentinel_round is not None else ELEMENT_ENTRY),
+        entry=entry or (EXPANDER_ENTRY if expander else (SENTINEL_ENTRY if sentinel_round is not None else ELEMENT_ENTRY)),
         run_dir=shlex.quote(str(run_dir)),
-        index="$INDEX" if sentinel_round is None else str(sentinel_round),
+        index=index if index is not None else ("$INDEX" if sentinel_round is None else str(sentinel_round)),
     )
     return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"

@@ -2,9 +2,9 @@
 import functools
 import os
 import time
-from typing import Optional
+from typing import NamedTuple, Optional
 
-from hpcflow import Resources, map_task, task, trace, workflow
+from hpcflow import Environment, Resources, ReusePolicy, map_task, task, trace, workflow
 
 
 @task
@@ -150,3 +150,33 @@ def pid_of(x: int) -> int:
 @workflow
 def batched_pids(xs: list[int]) -> list[int]:
     return map_task(pid_of, batch_size=8)(x=xs)
+
+
+WARM = Environment("warm", reuse=ReusePolicy(replicas=1, concurrency=2, idle_ttl=5))
+
+
+class Squared(NamedTuple):
+    value: int
+    pid: int
+
+
+@task(environment=WARM)
+def warm_square(x: int) -> Squared:
+    return Squared(x * x, os.getpid())
+
+
+@task(environment=WARM)
+def warm_sum(values: list[int]) -> Squared:
+    return Squared(sum(values), os.getpid())
+
+
+@workflow
+def warm_pipeline(xs: list[int]) -> tuple[int, list[int], int]:
+    squares = map_task(warm_square)(x=xs)
+    total = warm_sum(values=squares.value)
+    return total.value, squares.pid, total.pid
+
+
+@workflow
+def cold_pipeline(xs: list[int]) -> int:
+    return total(xs=map_task(cube)(x=xs))

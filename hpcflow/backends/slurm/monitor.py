@@ -53,7 +53,7 @@ def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State 
 
     def lookup(rd: RunDir, job_id: str, index: int) -> State | None:
         for rec in reversed(rd.slurm_ids(job_id)):  # the latest submission of an element counts
-            if rec["role"] in ("expander", "sentinel"):
+            if rec["role"] in ("expander", "sentinel", "proxy"):
                 continue
             task = (index // rec["batch"] if rec.get("batch") else index) - rec["offset"]
             if 0 <= task < rec["count"] and ("indices" not in rec or task in rec["indices"]):

@@ -65,6 +65,16 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
                 registry.gates[ref] = []
                 rd.write_slurm_ids(job.id, [])
             continue
+        if job.pool:  # warm workers: a proxy job stands for the node (see backends/slurm/pool.py)
+            from hpcflow.backends.slurm.pool import submit_proxy
+
+            proxy = submit_proxy(rd, job, site, shell, dependency)
+            registry.submitted.append(proxy)
+            registry.gates[ref] = [proxy]
+            if refs_kinds:
+                registry.waiting[str(proxy)] = refs_kinds
+            submitted.append(proxy)
+            continue
         expander = size is None
         todo = [i for i in range(size) if i not in hits] if hits and size else None
         ids = submit_job(rd, job, site, shell, dependency, size=1 if expander else size, expander=expander, todo=todo)
@@ -175,7 +185,7 @@ def _dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfi
     """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
     full arrays (task i of one waits for task i of the other), else afterok."""
     up = plan.job(upstream_id)
-    if needs_sentinel(up):
+    if needs_sentinel(up) or up.pool:
         return "afterok"  # on its sentinel, which checks min_success_ratio too
     if up.kind == "map" and up.min_success_ratio < 1.0:
         return "afterany"

@@ -1,0 +1,176 @@
+"""Warm workers for tasks with environment=Environment(reuse=ReusePolicy(...)).
+
+Such a task node is submitted as one small *proxy* job instead of an array. When its
+dependencies are met, the proxy makes sure the environment's *pool* is up (a Slurm job that
+runs the Dask scheduler and, through dask-jobqueue's SLURMCluster, up to `replicas` worker
+jobs of `concurrency` slots), sends every element to it, and exits 0 once they succeeded.
+Workers stay warm between tasks (modules imported, files cached) and are released after
+`idle_ttl` without work; the pool job ends once no proxy has used it for `idle_ttl`. No
+process runs on the login node: scheduler, workers and proxies are all Slurm jobs.
+
+    python -m hpcflow.backends.slurm.pool serve RUN_DIR ENV
+    python -m hpcflow.backends.slurm.pool proxy RUN_DIR JOB_ID
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hpcflow.backends.slurm.directives import job_name, sbatch_directives
+from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.core.plan import JobPlan
+from hpcflow.runtime.jobscript import render_jobscript
+from hpcflow.runtime.rundir import RunDir
+from hpcflow.site.config import SiteConfig, load_site
+from hpcflow.site.select import pick_partition
+from hpcflow.store import atomic
+from hpcflow.store.lease import Lease
+
+START_TIMEOUT_S = 600.0
+
+
+def pool_file(rd: RunDir, env: str) -> Path:
+    """Where the pool of `env` publishes its state and scheduler address (one per run)."""
+    return rd.root_path / "pools" / f"{env}.json"
+
+
+def submit_proxy(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Any) -> int:
+    """The job that stands for a pooled task node in the dependency graph."""
+    directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
+                                   chunk=None, dependency=dependency, helper=True)
+    script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=site.python or sys.executable,
+                              directives=directives, preamble=site.preamble, entry="hpcflow.backends.slurm.pool proxy",
+                              log_name="proxy.log", index="")
+    jid = shell.sbatch(str(rd.write_jobscript(job.id, script, name="proxy.sh")))
+    rd.write_slurm_ids(job.id, rd.slurm_ids(job.id) + [{"id": jid, "offset": 0, "count": 1, "role": "proxy"}])
+    return jid
+
+
+def _start_pool(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> int:
+    """sbatch the pool job of `job.pool`."""
+    root = RunDir(rd.root_path)
+    logs = pool_file(rd, job.pool).parent / job.pool
+    logs.mkdir(parents=True, exist_ok=True)
+    directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(logs), chunk=None, helper=True)
+    script = render_jobscript(run_id=rd.meta.run_id, run_dir=root.path, job=job, python=site.python or sys.executable,
+                              directives=directives, preamble=site.preamble, entry="hpcflow.backends.slurm.pool serve",
+                              log_file=str(logs / "serve.log"), index="", job_id_arg=job.pool)
+    path = logs / "serve.sh"
+    atomic.write_bytes(path, script.encode())
+    return shell.sbatch(str(path))
+
+
+def serve(rd: RunDir, env: str) -> int:
+    """The pool job: a Dask scheduler with adaptive SLURMCluster workers, until idle."""
+    from dask.distributed import Client
+    from dask_jobqueue import SLURMCluster
+
+    site = load_site(rd.meta.site)
+    job = _pooled_job(rd, env)
+    partition = pick_partition(site, job.resources, None, f"environment '{env}'")
+    memory = job.resources.mem_bytes or 2 * 2**30
+    cluster = SLURMCluster(
+        cores=job.pool_concurrency, processes=job.pool_concurrency, memory=f"{math.ceil(memory / 2**20)}MiB",
+        queue=partition.name, account=site.account or None, walltime=None, job_name=job_name(rd.meta.run_id),
+        python=site.python or sys.executable, log_directory=str(pool_file(rd, env).parent / env),
+        job_script_prologue=[line for line in site.preamble.splitlines() if line.strip()],
+        job_extra_directives=list(site.extra_directives), scheduler_options={"dashboard_address": None},
+    )
+    ttl = job.pool_idle_ttl_s
+    cluster.adapt(minimum_jobs=0, maximum_jobs=job.pool_replicas, interval="1s", wait_count=max(1, math.ceil(ttl)))
+    client = Client(cluster)
+    with Lease(pool_file(rd, env).with_suffix(".lock")):
+        atomic.write_json(pool_file(rd, env), {"state": "up", "address": cluster.scheduler_address})
+    idle_since = time.time()
+    while True:
+        time.sleep(1.0)
+        busy = client.run_on_scheduler(_busy)
+        if busy:
+            idle_since = time.time()
+        elif time.time() - idle_since > ttl:
+            with Lease(pool_file(rd, env).with_suffix(".lock")):
+                if not client.run_on_scheduler(_busy):
+                    atomic.write_json(pool_file(rd, env), {"state": "closed"})
+                    break
+    client.close()
+    cluster.close()
+    return 0
+
+
+def _busy(dask_scheduler: Any) -> bool:
+    """True while tasks are known or a proxy is connected (the pool's own client aside)."""
+    return bool(dask_scheduler.tasks) or len(dask_scheduler.clients) > 2
+
+
+def proxy(rd: RunDir, job_id: str) -> int:
+    """Send the elements of a pooled job to its environment's pool; exit 0 when enough succeeded."""
+    from dask.distributed import Client
+
+    job = rd.plan.job(job_id)
+    site = load_site(rd.meta.site)
+    size = rd.size(job_id)
+    if size is None:  # a pooled map sized by an upstream output
+        from hpcflow.runtime.values import mapped_element_count
+
+        size = mapped_element_count(rd, job)
+        rd.write_size(job_id, size)
+    todo = [i for i in range(size) if not rd.status(job_id, i).state.ok]
+    for _ in range(3):  # a pool that closes just as we arrive is started again
+        address = _pool_address(rd, job, site)
+        try:
+            with Client(address, timeout="60s") as client:
+                futures = client.map(_run_element, [str(rd.path)] * len(todo), [job_id] * len(todo), todo, pure=False)
+                client.gather(futures)
+            break
+        except OSError as exc:
+            print(f"hpcflow: pool of '{job.pool}' went away ({exc}); starting it again", file=sys.stderr)
+    ok = sum(rd.status(job_id, i).state.ok for i in range(size))
+    return 0 if size == 0 or ok >= job.min_success_ratio * size else 1
+
+
+def _run_element(run_dir: str, job_id: str, index: int) -> bool:
+    from hpcflow.runtime.batch import _run_one
+
+    return _run_one(run_dir, job_id, index)
+
+
+def _pool_address(rd: RunDir, job: JobPlan, site: SiteConfig) -> str:
+    path = pool_file(rd, job.pool)
+    with Lease(path.with_suffix(".lock")):
+        state = atomic.read_json(path) or {}
+        if state.get("state") not in ("up", "starting"):
+            jid = _start_pool(rd, job, site, SlurmShell())
+            atomic.write_json(path, {"state": "starting", "job": jid, "since": time.time()})
+    deadline = time.time() + START_TIMEOUT_S
+    while time.time() < deadline:
+        state = atomic.read_json(path) or {}
+        if state.get("state") == "up":
+            return state["address"]
+        time.sleep(0.5)
+    raise SystemExit(f"the pool of environment '{job.pool}' did not start within {START_TIMEOUT_S:.0f} s")
+
+
+def _pooled_job(rd: RunDir, env: str) -> JobPlan:
+    """A job of the run that uses `env` (its reuse policy and resources size the workers)."""
+    for job in rd.plan.jobs:
+        if job.pool == env:
+            return job
+    raise SystemExit(f"no job of run {rd.meta.run_id} uses environment '{env}'")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of pool and proxy jobs."""
+    args = sys.argv[1:] if argv is None else argv
+    mode, rd = args[0], RunDir(args[1])
+    if rd.meta.file:
+        from hpcflow.loader import load_file
+
+        load_file(rd.meta.file, rd.meta.module)
+    return serve(rd, args[2]) if mode == "serve" else proxy(rd, args[2])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
