@@ -310,3 +310,22 @@ def test_bad_options_fail_where_declared():
         map_task(lambda x: x)
     with pytest.raises(WorkflowDefinitionError, match="cache_serialize=True needs cache=True"):
         task(cache_serialize=True)(lambda x: x)
+
+
+def test_environment_and_reuse_policy_reach_the_plan():
+    from hpcflow import Environment, ReusePolicy
+    from hpcflow.core.compile import compile_plan
+
+    with pytest.raises(WorkflowDefinitionError, match="replicas >= 1"):
+        ReusePolicy(replicas=0)
+    with pytest.raises(WorkflowDefinitionError, match="simple name"):
+        Environment("a b")
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "workflows"))
+    import slurm_cases
+
+    plan = compile_plan(slurm_cases.warm_pipeline.graph, {"xs": [1, 2]})
+    job = plan.jobs[0]
+    assert (job.pool, job.pool_replicas, job.pool_concurrency, job.pool_idle_ttl_s) == ("warm", 1, 2, 5.0)
