@@ -285,8 +285,11 @@ def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None
 
     if older_than is None and max_size is None:
         raise InputError("say what to remove: --older-than 7d and/or --max-size 50Gi")
-    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None,
-                                               parse_mem(max_size) if max_size else None)
+    try:
+        limit = parse_mem(max_size) if max_size else None
+    except HpcflowError:
+        raise InputError(f"--max-size '{max_size}' is not a size; use e.g. 500Mi or 50Gi") from None
+    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None, limit)
     click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, freed {freed / 2**20:.1f} MiB")
 
 
