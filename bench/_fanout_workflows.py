@@ -17,10 +17,13 @@ def count(xs: list[int]) -> int:
     return len(xs)
 
 
+BATCH = 25_000  # 100,000 items in 4 array tasks of 2 CPUs: the 8 CPUs of the dev cluster
+
+
 @workflow
-def batched(n: int, batch: int = 25_000) -> int:
-    """n items in array tasks of `batch`, each spread over 2 CPUs by Dask."""
-    return count(xs=map_task(ident, batch_size=batch)(x=items(n=n)))
+def batched(n: int) -> int:
+    """n items in array tasks of BATCH, each spread over 2 CPUs by Dask."""
+    return count(xs=map_task(ident, batch_size=BATCH)(x=items(n=n)))
 
 
 @task
