@@ -84,7 +84,9 @@ def test_scancel_of_one_array_element_fails_the_run_and_cancels_downstream(hpcfl
     assert done.code == 1 and done.json["state"] == "FAILED"
     assert "n0[2]" in done.json["error"]
     wait_until(lambda: sacct_states([downstream_id]).get(str(downstream_id), "").startswith("CANCELLED"), timeout=30)
-    status = hpcflow("status", run_id, "--json").json
+    # the run failed as soon as element 2 was cancelled; the elements already running finish
+    status = wait_until(lambda: (lambda st: st if "RUNNING" not in st["jobs"][0]["counts"] else None)(
+        hpcflow("status", run_id, "--json").json), timeout=60)
     assert status["state"] == "FAILED"
     assert status["jobs"][0]["counts"] == {"SUCCEEDED": 3, "CANCELLED": 1}
     assert status["jobs"][1]["counts"] == {"CANCELLED": 1}
