@@ -406,7 +406,7 @@ def print_makespan(results: list[Measurement], n: int) -> None:
     rows.append(["TOTAL slurmctld RPCs", *(m.total_rpcs for m in results)])
     rows.append([f"slurmdbd {SACCT_RPC} (sacct)", *(m.dbd[SACCT_RPC] for m in results)])
     rows.append(["slurmdbd RPCs, all types", *(sum(m.dbd.values()) for m in results)])
-    print_table(f"(c) controller RPCs during each run of (b), by message type (sdiag)",
+    print_table("(c) controller RPCs during each run of (b), by message type (sdiag)",
                 ["message type", *(m.method for m in results)], rows)
 
 

@@ -1,8 +1,6 @@
 """The cache on the local backend, and the store's guarantees (atomic publish, damage = miss)."""
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import subprocess

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any, Callable, Mapping, Sequence, overload
+from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import Builder, active_builder

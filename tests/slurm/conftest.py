@@ -2,9 +2,7 @@
 when it cannot be reached."""
 from __future__ import annotations
 
-import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest

@@ -26,7 +26,7 @@ from hpcflow.backends.slurm.submit import submit_job, submit_sentinel, update_wa
 from hpcflow.core.batching import batch_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
-from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.rundir import RunDir
 from hpcflow.site.config import SiteConfig, load_site
 
 RETRYABLE = {"NODE_FAIL", "OUT_OF_MEMORY", "TIMEOUT", "PREEMPTED", "FAILED", "BOOT_FAIL", "DEADLINE"}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, sbatch_directives
 from hpcflow.backends.slurm.registry import Ref, Registry
@@ -212,8 +211,3 @@ def _cancel_quietly(shell: SlurmShell, ids: list[int]) -> None:
             shell.scancel(ids)
         except SlurmError:
             pass  # the submission error is the one to report
-
-
-def site_path_of(rd: RunDir) -> Path:
-    """The site config a run was submitted with."""
-    return Path(rd.meta.site)
