@@ -6,39 +6,35 @@ from typing import Any
 from hpcflow.core.bindings import Binding, ListOf, NodeOutput, resolve
 from hpcflow.core.plan import JobPlan
 from hpcflow.errors import RunDirError
-from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.store.codec import decode
 
 FORWARD = "$forward"  # outputs.json marker: the outputs are those of the element's sub-run
 
 
-def element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
+def element_output(rd: RunDir, job_id: str, index: int, output: str, status: ElementStatus | None = None) -> Any:
     """One output of one element; None for a failed element of a map.
 
     Succeeded outputs never change, so they are kept per RunDir object: the elements of a batch
-    that all read one upstream list decode it once, not once each.
+    that all read one upstream list decode it once, not once each. `status`, when the caller
+    has read it already, saves reading it again.
     """
     key = (job_id, index, output)
     if key in rd.memo:
         return rd.memo[key]
-    value = _element_output(rd, job_id, index, output)
-    if rd.status(job_id, index).state.ok:
-        rd.memo[key] = value
-    return value
-
-
-def _element_output(rd: RunDir, job_id: str, index: int, output: str) -> Any:
-    job = rd.plan.job(job_id)
-    status = rd.status(job_id, index)
-    if not status.state.ok:
-        if job.kind == "map":
+    state = (status or rd.status(job_id, index)).state
+    if not state.ok:
+        if rd.plan.job(job_id).kind == "map":
             return None
-        raise UpstreamFailed(f"upstream {job_id}[{index}] has not succeeded ({status.state.value})")
+        raise UpstreamFailed(f"upstream {job_id}[{index}] has not succeeded ({state.value})")
     raw = rd.raw_outputs(job_id, index)
     if raw.get(FORWARD):
         sub = RunDir(rd.sub_path(job_id, index))
-        return resolve_binding(sub, dict(sub.plan.outputs)[output])
-    return decode(raw[output], rd.blobs)
+        value = resolve_binding(sub, dict(sub.plan.outputs)[output])
+    else:
+        value = decode(raw[output], rd.blobs)
+    rd.memo[key] = value
+    return value
 
 
 class UpstreamFailed(RunDirError):
@@ -52,11 +48,12 @@ def job_output(rd: RunDir, job_id: str, output: str) -> Any:
         size = rd.size(job_id)
         if size is None:
             raise UpstreamFailed(f"{job_id} has not been sized yet")
-        ok = sum(rd.status(job_id, i).state.ok for i in range(size))
+        statuses = [rd.status(job_id, i) for i in range(size)]
+        ok = sum(st.state.ok for st in statuses)
         if size and ok < job.min_success_ratio * size:
             raise UpstreamFailed(f"upstream {job_id} ({job.name}): {ok} of {size} elements succeeded, "
                                  f"below min_success_ratio={job.min_success_ratio}")
-        return [element_output(rd, job_id, i, output) for i in range(size)]
+        return [element_output(rd, job_id, i, output, st) for i, st in enumerate(statuses)]
     return element_output(rd, job_id, 0, output)
 
 
