@@ -39,14 +39,10 @@ def pool_file(rd: RunDir, env: str) -> Path:
 
 def submit_proxy(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Any) -> int:
     """The job that stands for a pooled task node in the dependency graph."""
-    directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
-                                   chunk=None, dependency=dependency, helper=True)
-    script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=site.python or sys.executable,
-                              directives=directives, preamble=site.preamble, entry="hpcflow.backends.slurm.pool proxy",
-                              log_name="proxy.log", index="")
-    jid = shell.sbatch(str(rd.write_jobscript(job.id, script, name="proxy.sh")))
-    rd.write_slurm_ids(job.id, rd.slurm_ids(job.id) + [{"id": jid, "offset": 0, "count": 1, "role": "proxy"}])
-    return jid
+    from hpcflow.backends.slurm.submit import submit_helper
+
+    return submit_helper(rd, job, site, shell, dependency, role="proxy", script="proxy.sh",
+                         entry="hpcflow.backends.slurm.pool proxy", log_name="proxy.log", index="")
 
 
 def _start_pool(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, sbatch_directives
 from hpcflow.backends.slurm.registry import Ref, Registry
@@ -134,13 +135,19 @@ def needs_sentinel(job: JobPlan) -> bool:
 def submit_sentinel(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, after: list[int],
                     round_: int) -> int:
     """A small job that runs once `after` have all ended and resubmits the elements Slurm killed."""
+    return submit_helper(rd, job, site, shell, Dependency(afterany=tuple(after)), role="sentinel",
+                         script=f"sentinel{round_}.sh", sentinel_round=round_)
+
+
+def submit_helper(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Dependency, *,
+                  role: str, script: str, **render: Any) -> int:
+    """sbatch a small one-CPU job acting for `job` (a sentinel or a proxy) and record it as `role`."""
     directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(rd.job_dir(job.id) / "logs"),
-                                   chunk=None, dependency=Dependency(afterany=tuple(after)), helper=True)
-    script = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=site.python or sys.executable,
-                              directives=directives, preamble=site.preamble, sentinel_round=round_)
-    path = rd.write_jobscript(job.id, script, name=f"sentinel{round_}.sh")
-    jid = shell.sbatch(str(path))
-    rd.write_slurm_ids(job.id, rd.slurm_ids(job.id) + [{"id": jid, "offset": 0, "count": 1, "role": "sentinel"}])
+                                   chunk=None, dependency=dependency, helper=True)
+    text = render_jobscript(run_id=rd.meta.run_id, run_dir=rd.path, job=job, python=site.python or sys.executable,
+                            directives=directives, preamble=site.preamble, **render)
+    jid = shell.sbatch(str(rd.write_jobscript(job.id, text, name=script)))
+    rd.write_slurm_ids(job.id, rd.slurm_ids(job.id) + [{"id": jid, "offset": 0, "count": 1, "role": role}])
     return jid
 
 
