@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: make sure the test Slurm cluster answers, then run every test.
 # Slurm tests fail (never skip) when the cluster is down; as root this starts it.
+# Tests run side by side (HPCFLOW_TEST_WORKERS, default 3: most of a Slurm test is waiting on
+# Slurm); tests marked `exclusive` take the whole cluster (tests/slurm/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP; then
@@ -10,4 +12,4 @@ if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP; then
     echo "the test Slurm cluster is not running; start it with: sudo scripts/dev-cluster.sh" >&2
   fi
 fi
-exec .venv/bin/python -m pytest -q "$@"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${HPCFLOW_TEST_WORKERS:-3}" --durations=15 "$@"

@@ -24,6 +24,14 @@ class CliResult:
         return json.loads(self.stdout)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tests leave nothing in the working tree: a Slurm log there fails the run."""
+    left = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("slurm-*.out") if ".venv" not in p.parts)
+    if left and not hasattr(session.config, "workerinput"):  # once, in the controlling process
+        print(f"\ntests left Slurm logs in the working tree: {', '.join(left)}", file=sys.stderr)
+        session.exitstatus = 1
+
+
 @pytest.fixture
 def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "runs"

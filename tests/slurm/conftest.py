@@ -1,11 +1,21 @@
 """Slurm tests run against the real test cluster (scripts/dev-cluster.sh). They fail, never skip,
-when it cannot be reached."""
+when it cannot be reached.
+
+Slurm tests run side by side (pytest-xdist) where the cluster has room. A test marked
+`exclusive` needs the whole cluster (it fills the node to force a preemption, say): it takes
+the cluster lock exclusively, so it runs only while no other Slurm test does; the others
+share the lock.
+"""
 from __future__ import annotations
 
+import fcntl
 import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+
+CLUSTER_LOCK = Path("/tmp/hpcflow-tests-cluster.lock")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,6 +26,15 @@ def cluster() -> None:
         out = ""
     if "UP" not in out:
         pytest.fail("the test Slurm cluster is not reachable; start it with: sudo scripts/dev-cluster.sh")
+
+
+@pytest.fixture(autouse=True)
+def cluster_share(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hold the cluster lock, shared or (for `exclusive` tests) alone, for the test's duration."""
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("exclusive") else fcntl.LOCK_SH
+    with open(CLUSTER_LOCK, "a+") as fh:
+        fcntl.flock(fh, mode)  # released when the file closes
+        yield
 
 
 @pytest.fixture

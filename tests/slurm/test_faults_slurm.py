@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from slurm_helpers import ROOT, sacct_states, wait_until
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
@@ -82,6 +84,7 @@ def test_element_killed_under_slurm_is_resubmitted_alone(hpcflow, slurm_env, tmp
     assert status["state"] == "SUCCEEDED" and status["attempts"] == 2
 
 
+@pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
 def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
 
@@ -93,7 +96,7 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
     assert "--qos=preemptible" in script and "--requeue" in script
     # once every element has finished two steps, a normal-QoS job that needs the whole node arrives
     wait_until(lambda: all((tmp_path / f"x{x}-step2").exists() for x in range(4)), timeout=120)
-    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog",
+    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog", "-o", "/dev/null",
                           "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
     try:
         wait_until(lambda: any(s.startswith(("PREEMPTED", "REQUEUED", "PENDING"))
@@ -113,6 +116,7 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
         assert runs[:2] == [1, 1] and sum(runs) <= 7
 
 
+@pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
 def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
 
@@ -125,7 +129,7 @@ def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(h
                   "-i", f"folder={folder}", "--json")
     run_id = res.json["run_id"]
     wait_until(lambda: all((folder / f"x{x}-step1").exists() for x in range(4)), timeout=120)
-    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog",
+    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog", "-o", "/dev/null",
                           "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
     try:
         done = hpcflow("wait", run_id, "--json", "--timeout", "300", timeout=400)

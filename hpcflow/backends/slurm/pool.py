@@ -37,6 +37,17 @@ def pool_file(rd: RunDir, env: str) -> Path:
     return rd.root_path / "pools" / f"{env}.json"
 
 
+def workers_dir(rd: RunDir, env: str) -> Path:
+    """One record per worker process that ever joined the pool of `env`: host, pid, Slurm job."""
+    return rd.root_path / "pools" / env / "workers"
+
+
+def pool_workers(rd: RunDir, env: str) -> list[dict[str, Any]]:
+    """The records of every worker process that joined the pool of `env`."""
+    folder = workers_dir(rd, env)
+    return [atomic.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+
+
 def submit_proxy(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Any) -> int:
     """The job that stands for a pooled task node in the dependency graph."""
     from hpcflow.backends.slurm.submit import submit_helper
@@ -64,6 +75,8 @@ def serve(rd: RunDir, env: str) -> int:
     from dask.distributed import Client
     from dask_jobqueue import SLURMCluster
 
+    from hpcflow.backends.slurm.pool_worker import RecordWorker
+
     site = load_site(rd.meta.site)
     job = _pooled_job(rd, env)
     partition = pick_partition(site, job.resources, None, f"environment '{env}'")
@@ -78,8 +91,10 @@ def serve(rd: RunDir, env: str) -> int:
     ttl = job.pool_idle_ttl_s
     cluster.adapt(minimum_jobs=0, maximum_jobs=job.pool_replicas, interval="1s", wait_count=max(1, math.ceil(ttl)))
     client = Client(cluster)
+    workers_dir(rd, env).mkdir(parents=True, exist_ok=True)
+    client.register_plugin(RecordWorker(str(workers_dir(rd, env))))
     with Lease(pool_file(rd, env).with_suffix(".lock")):
-        atomic.write_json(pool_file(rd, env), {"state": "up", "address": cluster.scheduler_address})
+        _publish(rd, env, state="up", address=cluster.scheduler_address)
     idle_since = time.time()
     while True:
         time.sleep(1.0)
@@ -89,11 +104,20 @@ def serve(rd: RunDir, env: str) -> int:
         elif time.time() - idle_since > ttl:
             with Lease(pool_file(rd, env).with_suffix(".lock")):
                 if not client.run_on_scheduler(_busy):
-                    atomic.write_json(pool_file(rd, env), {"state": "closed"})
+                    _publish(rd, env, state="closed")
                     break
     client.close()
     cluster.close()
     return 0
+
+
+def _publish(rd: RunDir, env: str, **state: Any) -> None:
+    """Write the pool's state (under its lease), keeping the ids of every pool job it ever had."""
+    path = pool_file(rd, env)
+    jobs = list((atomic.read_json(path) or {}).get("jobs", []))
+    if "job" in state and state["job"] not in jobs:
+        jobs.append(state["job"])
+    atomic.write_json(path, {**state, "jobs": jobs})
 
 
 def _busy(dask_scheduler: Any) -> bool:
@@ -139,7 +163,7 @@ def _pool_address(rd: RunDir, job: JobPlan, site: SiteConfig) -> str:
         state = atomic.read_json(path) or {}
         if state.get("state") not in ("up", "starting"):
             jid = _start_pool(rd, job, site, SlurmShell())
-            atomic.write_json(path, {"state": "starting", "job": jid, "since": time.time()})
+            _publish(rd, job.pool, state="starting", job=jid, since=time.time())
     deadline = time.time() + START_TIMEOUT_S
     while time.time() < deadline:
         state = atomic.read_json(path) or {}
