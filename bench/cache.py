@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hpcflow import task  # noqa: E402
-from hpcflow.cache.hashing import array_digest  # noqa: E402
+from hpcflow.store.hashing import array_digest  # noqa: E402
 from hpcflow.cache.key import cache_key  # noqa: E402
 from hpcflow.cache.store import CacheStore  # noqa: E402
 from hpcflow.core.plan import EntityRef, JobPlan  # noqa: E402

@@ -166,7 +166,7 @@ class Bench:
 
     def job_names(self) -> set[str]:
         """Our submitit job names and the Slurm job name of every hpcflow run under runs_dir."""
-        from hpcflow.backends.slurm.directives import job_name
+        from hpcflow.core.directives import job_name
 
         runs = [p.name for p in self.runs_dir.iterdir()] if self.runs_dir.exists() else []
         return self.names | {job_name(r) for r in runs}

@@ -2,8 +2,7 @@
 
 Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
-from hpcflow.errors import HpcflowError
-from hpcflow.runtime.retry import RecoverableError
+from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources

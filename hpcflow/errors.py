@@ -35,3 +35,14 @@ class TaskFailedError(HpcflowError):
         super().__init__(message)
         self.node = node
         self.cause = cause
+
+
+class RecoverableError(Exception):
+    """Raise (or subclass) this in a task for failures worth retrying, e.g. a flaky network read."""
+
+
+class ElementTimeout(BaseException):
+    """Raised inside a task's function when its timeout expires.
+
+    A BaseException, so that a user's `except Exception` cannot swallow it.
+    """

@@ -1,9 +1,11 @@
 """Runs as users see them: create, find, refresh from the backend, wait, cancel.
 
-This is the edge between the CLI and the backends; every Slurm call goes through SlurmShell.
+This is the edge between the CLI and the backends, which it reaches only through the runtime's
+Backend interface.
 """
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +14,16 @@ from typing import Any
 
 from hpcflow.config import default_runs_dir, hpcflow_home
 from hpcflow.core.compile import compile_plan
+from hpcflow.core.layout import RunPlace
 from hpcflow.core.plan import Plan
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError, RunDirError
+from hpcflow.runtime.backend import Backend, backend_of
+from hpcflow.runtime.resume import check_resumable, reset_unfinished
 from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
 from hpcflow.runtime.summary import JobSummary, overall_state, settle, summarize
 from hpcflow.runtime.values import workflow_outputs
+from hpcflow.site.config import SiteConfig
 from hpcflow.store import atomic
 
 _FINAL = (State.SUCCEEDED, State.FAILED, State.CANCELLED)
@@ -35,14 +41,26 @@ class RunView:
 
 
 def create_run(wf: Any, module: ModuleType, plan: Plan, runs_dir: Path, *, backend: str = "local",
-               site: str = "", cache_dir: Path | None = None) -> RunDir:
-    """Write a new run directory for a compiled plan and index it by run id."""
-    run_id = new_run_id(wf.name)
+               site: str = "", cache_dir: Path | None = None, run_id: str = "", index: bool = True) -> RunDir:
+    """Write a new run directory for a compiled plan and (unless `index` is False) index it by run id."""
+    run_id = run_id or new_run_id(wf.name)
     meta = RunMeta(run_id, wf.name, module.__name__, str(Path(module.__file__).resolve()), backend=backend, site=site,
                    cache_dir=str(cache_dir) if cache_dir else "")
     rd = RunDir.create(runs_dir / run_id, plan, meta)
-    atomic.write_json(hpcflow_home() / "index" / f"{run_id}.json", {"path": str(rd.path)})
+    if index:
+        atomic.write_json(hpcflow_home() / "index" / f"{run_id}.json", {"path": str(rd.path)})
     return rd
+
+
+def dry_run(wf: Any, module: ModuleType, plan: Plan, site: SiteConfig, backend: Any) -> tuple[Plan, RunPlace]:
+    """The plan that `submit` would walk for a new run, laid out in a scratch copy of the run
+    (cache hits included), and where that run would live. Nothing is submitted or kept."""
+    run_id = new_run_id(wf.name)
+    place = RunPlace(run_id, str(site.runs_dir / run_id))
+    with tempfile.TemporaryDirectory(prefix="hpcflow-dry-run-") as scratch:
+        rd = create_run(wf, module, plan, Path(scratch), backend="slurm", site=str(site.path.resolve()),
+                        cache_dir=site.cache_dir, run_id=run_id, index=False)
+        return backend.dry_run(rd, place), place
 
 
 def compile_for(wf: Any, inputs: dict[str, Any]) -> Plan:
@@ -63,53 +81,42 @@ def find_run(run_id: str, runs_dir: Path | None = None) -> RunDir:
     raise RunDirError(f"no run '{run_id}' found; `hpcflow runs` lists the runs")
 
 
-def refresh(rd: RunDir, shell: Any = None) -> RunView:
-    """The run's current state; once a Slurm run is finished and settled, no Slurm call is needed."""
+def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
+    """The run's current state; once a run is finished and settled, the backend is not asked."""
     recorded, error = rd.state
-    slurm = rd.meta.backend == "slurm" and not (recorded in _FINAL and rd.settled)
     live = None
-    if slurm:
-        from hpcflow.backends.slurm.monitor import live_states, overlay
-        from hpcflow.backends.slurm.shell import SlurmShell
-
-        live = overlay(live_states(rd, shell or SlurmShell()))
+    if not (recorded in _FINAL and rd.settled):
+        live = (backend or backend_of(rd)).live(rd)
     jobs = list(summarize(rd, live))
-    if slurm:
+    if live is not None:  # the scheduler knows more than the run directory
         if recorded not in _FINAL:
             recorded, error = overall_state(jobs)
             if recorded is State.SUCCEEDED:
                 rd.write_final_outputs(workflow_outputs(rd))
             if recorded is State.FAILED:  # Flyte's default policy: a failed run stops its queued work
-                _cancel_pending(rd, shell)
+                (backend or backend_of(rd)).cancel_pending(rd)
                 jobs = list(summarize(rd, live))
         if recorded in _FINAL:
-            settle(rd, live)  # type: ignore[arg-type]
+            settle(rd, live)
             unsettled = any(j.counts.get(State.PENDING) or j.counts.get(State.RUNNING) for j in jobs)
             rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
 
 
-def _cancel_pending(rd: RunDir, shell: Any) -> None:
-    """scancel the run's jobs that have not started, and record their elements as CANCELLED."""
-    from hpcflow.backends.slurm.directives import job_name
-    from hpcflow.backends.slurm.shell import SlurmShell
-    from hpcflow.runtime.summary import mark_pending
-
-    (shell or SlurmShell()).run(["scancel", f"--name={job_name(rd.meta.run_id)}", "--state=PENDING"])
-    mark_pending(rd, State.CANCELLED, "the run failed before this element started")
-
-
-def wait(rd: RunDir, poll_s: float, timeout_s: float | None = None, shell: Any = None) -> RunView:
+def wait(rd: RunDir, poll_s: float | None = None, timeout_s: float | None = None,
+         backend: Backend | None = None) -> RunView:
     """Poll until the run finishes (each poll: one squeue and one sacct call).
 
     The interval starts at the site's poll_interval and grows by half each poll up to 20 times
     it, so a long run costs the controller little; it drops back whenever something changed.
     """
     deadline = None if timeout_s is None else time.time() + timeout_s
+    backend = backend or backend_of(rd)
+    poll_s = poll_s or backend.poll_interval_s
     interval, last = poll_s, None
     while True:
-        view = refresh(rd, shell)
+        view = refresh(rd, backend)
         if view.state in _FINAL:
             return view
         if deadline is not None and time.time() > deadline:
@@ -120,15 +127,22 @@ def wait(rd: RunDir, poll_s: float, timeout_s: float | None = None, shell: Any =
         time.sleep(interval)
 
 
-def cancel(rd: RunDir, shell: Any = None) -> None:
-    """Cancel every queued or running job of a Slurm run and record the run as CANCELLED."""
-    if rd.meta.backend != "slurm":
-        raise HpcflowError(f"run {rd.meta.run_id} runs locally; stop it with Ctrl-C in its terminal")
-    from hpcflow.backends.slurm.directives import job_name
-    from hpcflow.backends.slurm.shell import SlurmShell
-
-    (shell or SlurmShell()).scancel(name=job_name(rd.meta.run_id))
+def cancel(rd: RunDir, backend: Backend | None = None) -> None:
+    """Cancel every queued or running job of a run and record the run as CANCELLED."""
+    (backend or backend_of(rd)).cancel(rd)
     rd.set_state(State.CANCELLED, "cancelled by the user")
+
+
+def resume(rd: RunDir, backend: Backend | None = None) -> list[int]:
+    """Submit again what did not succeed, and what depends on it; every output already written is kept.
+
+    The one resume path: the run directory is reset here, the backend submits what is left.
+    """
+    check_resumable(rd)
+    backend = backend or backend_of(rd)
+    reset_unfinished(rd)
+    rd.set_state(State.PENDING)
+    return backend.resume(rd)
 
 
 def list_runs(runs_dir: Path | None = None) -> list[RunDir]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hpcflow.cache.hashing import array_digest, value_digest
+from hpcflow.store.hashing import array_digest, value_digest
 from hpcflow.cache.key import CacheKey, source_fingerprint
 from hpcflow.cache.store import CacheStore, CorruptEntryWarning
 from hpcflow.store.blobs import BlobStore

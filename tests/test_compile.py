@@ -9,6 +9,8 @@ import pytest
 from golden_files import assert_golden
 from hpcflow import map_task, task, workflow
 from hpcflow.core.compile import compile_plan
+from hpcflow.core.layout import RunPlace
+from hpcflow.site.config import load_site
 from hpcflow.core.plan import plan_from_json, plan_to_json
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.store.codec import to_display
@@ -48,7 +50,10 @@ def test_map_over_workflow_input_has_a_known_size_and_subworkflows_flatten():
 
 
 def test_plan_json_round_trip_and_golden_copy():
-    plan = compile_plan(partitioned_mean.partitioned_mean.graph, {"n": 1000, "parts": 4, "seed": 1})
+    plan = compile_plan(partitioned_mean.partitioned_mean.graph, {"n": 1000, "parts": 4, "seed": 1},
+                        load_site("dev-cluster"), RunPlace("partitioned_mean-RUN", "/runs/partitioned_mean-RUN"))
+    assert [(c.job, c.role.value) for c in plan.calls] == [
+        ("n0", "single"), ("n1", "single"), ("n2", "sizing"), ("n3", "single")]
     obj = plan_to_json(plan, to_display)
     assert plan_from_json(obj, lambda v: v) == plan
     assert_golden("partitioned_mean.plan.json", json.dumps(obj, indent=1) + "\n")

@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 from golden_files import assert_golden
-from hpcflow.backends.slurm.directives import Chunk, Dependency, chunks, format_time, sbatch_directives
-from hpcflow.core.plan import EntityRef, JobPlan, ResourceRequest
-from hpcflow.runtime.jobscript import render_jobscript
+from hpcflow.core.directives import Chunk, chunks, format_time, sbatch_directives
+from hpcflow.core.layout import RunPlace, element_calls
+from hpcflow.core.plan import EntityRef, JobPlan, ResourceRequest, Role
+from hpcflow.runtime.jobscript import render_call
 from hpcflow.site.config import load_site
 
 MAP = JobPlan(id="n2", kind="map", name="map_partial_sum", entity=EntityRef("pm", "partial_sum"), inputs=(),
@@ -15,25 +16,31 @@ MAP = JobPlan(id="n2", kind="map", name="map_partial_sum", entity=EntityRef("pm"
               retries=1, timeout_s=600.0, interruptible=True, concurrency=50, environment=(("OMP_NUM_THREADS", "4"),))
 
 
-def _render(site_name: str, chunk: Chunk, dependency: Dependency) -> str:
+PLACE = RunPlace("wf-20260101-000000-abcd", "/runs/wf-20260101-000000-abcd")
+
+
+def _render(site_name: str, size: int, dependency: str) -> tuple[list, str]:
+    """The calls of MAP on a site, and the first one rendered with `dependency`."""
     site = load_site(site_name)
-    run_dir = Path("/runs/wf-20260101-000000-abcd")
-    directives = sbatch_directives(MAP, site, run_id="wf-20260101-000000-abcd", log_dir=str(run_dir / "jobs/n2/logs"),
-                                   chunk=chunk, dependency=dependency)
-    return render_jobscript(run_id="wf-20260101-000000-abcd", run_dir=run_dir, job=MAP, python="/opt/py/bin/python",
-                            offset=chunk.offset, count=chunk.count, directives=directives, preamble=site.preamble)
+    calls = element_calls(MAP, site, PLACE, size)
+    return calls, render_call(calls[0], MAP, run_id=PLACE.run_id, run_dir=PLACE.run_dir, python="/opt/py/bin/python",
+                              preamble=site.preamble, dependency=dependency)
 
 
-def test_university_gres_account_and_afterok():
-    assert_golden("university_map_chunk0.sh", _render("university", Chunk(0, 1000), Dependency(afterok=(101,))))
+def test_university_gres_account_afterok_and_chunks_below_max_array_size():
+    calls, text = _render("university", 2500, "afterok:101")
+    assert [(c.role, c.offset, c.count) for c in calls] == [
+        (Role.ARRAY, 0, 1001), (Role.ARRAY, 1001, 1001), (Role.ARRAY, 2002, 498)]
+    assert [c.script for c in calls] == ["jobs/n2/job.sh", "jobs/n2/job-chunk1.sh", "jobs/n2/job-chunk2.sh"]
+    assert_golden("university_map_chunk0.sh", text)
 
 
-def test_bigcentre_gpus_preemptible_qos_and_second_chunk():
-    text = _render("bigcentre", Chunk(1000, 500), Dependency(aftercorr=(7,), afterany=(8, 9)))
-    assert "--gpus=2" in text and "--qos=scavenger" in text and "--requeue" in text
+def test_bigcentre_gpus_preemptible_qos_and_batches_above_max_fanout():
+    calls, text = _render("bigcentre", 2500, "aftercorr:7,afterany:8:9")
+    assert [(c.batch, c.count) for c in calls] == [(2, 1250)]  # max_fanout 2000: two elements per array task
+    assert "--gpus=2" in text and "--qos=scavenger" in text and "--requeue" in text and "--array=0-1249%50" in text
     assert "--dependency=aftercorr:7,afterany:8:9" in text and "--kill-on-invalid-dep=yes" in text
-    assert "$(( 1000 + ${SLURM_ARRAY_TASK_ID:-0} ))" in text
-    assert_golden("bigcentre_map_chunk1.sh", text)
+    assert_golden("bigcentre_map_batched.sh", text)
 
 
 def test_arrays_split_at_max_array_size_and_time_has_a_margin():
@@ -45,12 +52,13 @@ def test_arrays_split_at_max_array_size_and_time_has_a_margin():
     assert "#SBATCH --time=0-00:21:00" in lines and "#SBATCH --partition=gpu" in lines
 
 
-def test_jobscript_runs_locally_with_an_explicit_index(tmp_path):
+def test_a_later_chunk_runs_element_offset_plus_array_task_id(tmp_path):
     import subprocess
 
-    text = render_jobscript(run_id="r", run_dir=tmp_path, job=MAP, python=sys.executable, offset=5)
+    call = element_calls(MAP, load_site("university"), RunPlace("r", str(tmp_path)), 2500)[1]
+    text = render_call(call, MAP, run_id="r", run_dir=tmp_path, python=sys.executable)
     script = tmp_path / "job.sh"
     script.write_text(text.replace("-m hpcflow.runtime.entry", "-c 'import sys; print(sys.argv[1:])'"))
     (tmp_path / "jobs" / "n2" / "logs").mkdir(parents=True)
     subprocess.run(["bash", str(script)], env={"SLURM_ARRAY_TASK_ID": "3", "PATH": "/usr/bin:/bin"}, check=True)
-    assert "'n2', '8']" in (tmp_path / "jobs" / "n2" / "logs" / "8.log").read_text()
+    assert "'n2', '1004']" in (tmp_path / "jobs" / "n2" / "logs" / "1004.log").read_text()

@@ -7,7 +7,7 @@ import pytest
 
 from hpcflow.core.plan import ResourceRequest
 from hpcflow.site.config import SiteConfigError, load_site, parse_slurm_time
-from hpcflow.site.select import NoPartitionFits, pick_partition
+from hpcflow.core.partition import NoPartitionFits, pick_partition
 from paths import ROOT
 
 

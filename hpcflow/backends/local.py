@@ -14,11 +14,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from hpcflow.cache.prepass import take_cached
+from hpcflow.runtime.prepass import take_cached
 from hpcflow.core.batching import batch_of, batch_size_for
+from hpcflow.core.layout import local_call
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
-from hpcflow.runtime.jobscript import render_jobscript
+from hpcflow.errors import HpcflowError
+from hpcflow.runtime.jobscript import render_call
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import mapped_element_count, workflow_outputs
 
@@ -61,13 +63,49 @@ class _Proc:
 
 
 class LocalBackend:
-    """Schedules the elements of a run directory onto local processes."""
+    """Schedules the elements of a run directory onto local processes (the runtime's Backend)."""
+
+    name = "local"
 
     def __init__(self, max_workers: int | None = None, poll_interval: float = 0.005):
         self.max_workers = max(1, max_workers or os.cpu_count() or 1)
         self.poll_interval = poll_interval
         self._jobs: list[_Job] = []
         self._procs: list[_Proc] = []
+
+    @classmethod
+    def for_run(cls, rd: RunDir, **options: Any) -> "LocalBackend":
+        """The backend for an existing local run."""
+        return cls(**options)
+
+    # --- the Backend interface ----------------------------------------------------------------
+    poll_interval_s = 0.5
+
+    def submit(self, rd: RunDir) -> list[int]:
+        """Run the run to the end here (nothing is queued anywhere); no scheduler ids."""
+        self.run(rd)
+        return []
+
+    def resume(self, rd: RunDir) -> list[int]:
+        """Run again what did not succeed."""
+        return self.submit(rd)
+
+    def live(self, rd: RunDir) -> None:
+        """The run directory is the whole truth of a local run."""
+        return None
+
+    def cancel(self, rd: RunDir) -> None:
+        """A local run lives in its terminal's process."""
+        raise HpcflowError(f"run {rd.meta.run_id} runs locally; stop it with Ctrl-C in its terminal")
+
+    def cancel_pending(self, rd: RunDir) -> None:
+        """Nothing is queued: the scheduling loop cancels what waits on a failure itself."""
+
+    def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
+        """The scheduling loop picks a dynamic's sub-run up when the element ends."""
+
+    def last_requeue(self, rd: RunDir, restarts: int) -> None:
+        """Local processes are never preempted."""
 
     def run(self, rd: RunDir) -> RunResult:
         """Run every job of `rd` to the end and record the outcome in the run directory."""
@@ -143,8 +181,8 @@ class LocalBackend:
         if job.batch:
             job.rd.write_batch(job.plan.id, job.batch)
         job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in finished})
-        job.rd.write_jobscript(job.plan.id, render_jobscript(
-            run_id=job.rd.meta.run_id, run_dir=job.rd.path, job=job.plan, count=size, python=sys.executable))
+        job.rd.write_jobscript(job.plan.id, render_call(
+            local_call(job.plan, size), job.plan, run_id=job.rd.meta.run_id, run_dir=job.rd.path, python=sys.executable))
         job.state = State.RUNNING
         return True
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
-from hpcflow.cache.hashing import digest, value_digest
+from hpcflow.store.hashing import digest, value_digest
 from hpcflow.core.plan import JobPlan
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from hpcflow.cache.hashing import digest
+from hpcflow.store.hashing import digest
 from hpcflow.cache.key import CacheKey
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore

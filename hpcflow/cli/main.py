@@ -36,9 +36,9 @@ def cli() -> None:
 def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
         runs_dir: Path | None, site_name: str | None) -> None:
     """Run a workflow on this machine with the local backend."""
-    from hpcflow.backends.local import LocalBackend
     from hpcflow.config import default_cache_dir
-    from hpcflow.runs import compile_for, create_run
+    from hpcflow.runs import compile_for, create_run, refresh
+    from hpcflow.runtime.backend import backend_named
 
     site = _site_or_none(site_name)
     wf, module, bound = _load(target, inputs)
@@ -47,8 +47,10 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
                     cache_dir=site.cache_dir if site else default_cache_dir())
     if not as_json:
         click.echo(f"run {rd.meta.run_id}: {len(plan.jobs)} job(s), directory {rd.path}", err=True)
-    result = LocalBackend(max_workers).run(rd)
-    _report(rd.meta.run_id, result.state.value, result.outputs, result.error, as_json)
+    backend = backend_named("local", max_workers=max_workers)
+    backend.submit(rd)
+    view = refresh(rd, backend)
+    _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
 @cli.command()
@@ -62,23 +64,30 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run: bool, wait_: bool,
            as_json: bool) -> None:
     """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
-    from hpcflow.backends.slurm.submit import submit as submit_run
-    from hpcflow.runs import compile_for, create_run, wait
+    from hpcflow.runs import compile_for, create_run, dry_run as plan_dry_run, wait
+    from hpcflow.runtime.backend import backend_named
     from hpcflow.site.config import load_site
 
     site = load_site(site_name)
     wf, module, bound = _load(target, inputs)
     plan = compile_for(wf, bound)
+    backend = backend_named("slurm", site=site)
     if dry_run:
         from hpcflow.backends.slurm.preview import preview
+        from hpcflow.core.plan import call_to_json
 
-        click.echo(preview(plan, site, wf.name))
+        laid, place = plan_dry_run(wf, module, plan, site, backend)
+        if as_json:
+            click.echo(json.dumps({"run_id": place.run_id, "state": "PENDING", "dry_run": True,
+                                   "calls": [call_to_json(c) for c in laid.calls]}))
+        else:
+            click.echo(preview(laid, site, place))
         return
     rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()),
                     cache_dir=site.cache_dir)
-    ids = submit_run(rd, site)
+    ids = backend.submit(rd)
     if wait_:
-        view = wait(rd, site.poll_interval_s)
+        view = wait(rd, backend=backend)
         _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
     elif as_json:
         click.echo(json.dumps({"run_id": rd.meta.run_id, "state": "PENDING", "jobs": ids}))
@@ -118,11 +127,8 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
 def wait_cmd(run_id: str, as_json: bool, runs_dir: Path | None, timeout: float | None) -> None:
     """Wait for a run to finish, then print its outputs."""
     from hpcflow.runs import find_run, wait
-    from hpcflow.site.config import load_site
 
-    rd = find_run(run_id, runs_dir)
-    poll = load_site(rd.meta.site).poll_interval_s if rd.meta.site else 1.0
-    view = wait(rd, poll, timeout)
+    view = wait(find_run(run_id, runs_dir), timeout_s=timeout)
     _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
@@ -174,25 +180,15 @@ def cancel(run_id: str, runs_dir: Path | None) -> None:
 @click.option("--max-workers", type=click.IntRange(min=1), default=None, help="For local runs.")
 def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_workers: int | None) -> None:
     """Rerun only what did not succeed (failed, cancelled, never ran) and what depends on it."""
-    from hpcflow.runs import find_run, wait
+    from hpcflow.runs import find_run, refresh, resume as resume_run, wait
+    from hpcflow.runtime.backend import backend_of
 
     rd = find_run(run_id, runs_dir)
-    if rd.meta.backend == "local":
-        from hpcflow.backends.local import LocalBackend
-        from hpcflow.runtime.resume import check_resumable, reset_unfinished
-
-        check_resumable(rd)
-        reset_unfinished(rd)
-        result = LocalBackend(max_workers).run(rd)
-        _report(run_id, result.state.value, result.outputs, result.error, as_json)
-        return
-    from hpcflow.backends.slurm.submit import resume as resume_slurm
-    from hpcflow.site.config import load_site
-
-    site = load_site(rd.meta.site)
-    ids = resume_slurm(rd, site)
-    if wait_:
-        view = wait(rd, site.poll_interval_s)
+    backend = backend_of(rd, max_workers=max_workers)
+    ids = resume_run(rd, backend)
+    view = refresh(rd, backend)
+    if wait_ or view.state.finished:  # a local resume has already run to the end
+        view = wait(rd, backend=backend)
         _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
     elif as_json:
         click.echo(json.dumps({"run_id": run_id, "state": "PENDING", "jobs": ids}))
@@ -235,7 +231,7 @@ def site_show(name: str) -> None:
 @click.argument("name", metavar="SITE")
 def site_check(name: str) -> None:
     """Compare a site config with the live cluster (sinfo, scontrol)."""
-    from hpcflow.site.check import check_site
+    from hpcflow.backends.slurm.site_check import check_site
     from hpcflow.site.config import load_site
 
     problems = check_site(load_site(name))
@@ -259,7 +255,7 @@ CACHE_DIR = click.option("--site", "site_name", envvar="HPCFLOW_SITE", default=N
 @CACHE_DIR
 def cache_ls(site_name: str | None) -> None:
     """Entries, sizes and ages per task."""
-    from hpcflow.cache.report import per_task
+    from hpcflow.runtime.cache_report import per_task
 
     for row in per_task(_cache_store(site_name)):
         click.echo(row)
@@ -269,7 +265,7 @@ def cache_ls(site_name: str | None) -> None:
 @CACHE_DIR
 def cache_info(site_name: str | None) -> None:
     """Where the cache is and how big."""
-    from hpcflow.cache.report import summary
+    from hpcflow.runtime.cache_report import summary
 
     click.echo(summary(_cache_store(site_name)))
 
@@ -280,8 +276,8 @@ def cache_info(site_name: str | None) -> None:
 @click.option("--max-size", default=None, metavar="SIZE", help="Then remove least recently used entries above SIZE, e.g. 50Gi.")
 def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None) -> None:
     """Remove old entries, or the least recently used ones above a size."""
-    from hpcflow.cache.report import parse_age
-    from hpcflow.sdk.resources import parse_mem
+    from hpcflow.runtime.cache_report import parse_age
+    from hpcflow.quantities import parse_mem
 
     if older_than is None and max_size is None:
         raise InputError("say what to remove: --older-than 7d and/or --max-size 50Gi")
@@ -311,7 +307,7 @@ def cache_clear(site_name: str | None, yes: bool) -> None:
 @RUNS_DIR
 def cache_explain(run_id: str, node: str, runs_dir: Path | None) -> None:
     """Why an element missed the cache: which part of its key changed."""
-    from hpcflow.cache.report import explain
+    from hpcflow.runtime.cache_report import explain
     from hpcflow.cache.store import CacheStore
     from hpcflow.runs import find_run
 

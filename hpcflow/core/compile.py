@@ -8,17 +8,22 @@ from hpcflow.core.bindings import (
     Binding, Const, ListOf, NodeOutput, WorkflowInput, extend_path, substitute, upstream_nodes,
 )
 from hpcflow.core.graph import Graph, Node
+from hpcflow.core.layout import RunPlace, lay_out
 from hpcflow.core.plan import EntityRef, JobPlan, Plan, ResourceRequest
 from hpcflow.errors import WorkflowDefinitionError
-from hpcflow.sdk.resources import parse_cpu, parse_gpu, parse_mem
+from hpcflow.quantities import parse_cpu, parse_gpu, parse_mem
+from hpcflow.site.config import SiteConfig
 
 
-def compile_plan(graph: Graph, inputs: Mapping[str, Any]) -> Plan:
-    """Flatten sub-workflows, fold in the inputs, and make one job per task/map/dynamic node."""
+def compile_plan(graph: Graph, inputs: Mapping[str, Any], site: SiteConfig | None = None,
+                 place: RunPlace | None = None) -> Plan:
+    """Flatten sub-workflows, fold in the inputs, and make one job per task/map/dynamic node;
+    with a site and the run's place, also every sbatch call that submitting it makes."""
     jobs: list[JobPlan] = []
     env = {name: Const(value) for name, value in inputs.items()}
     outputs = _flatten(graph, env, "", jobs, (graph.name,))
-    return Plan(graph.name, tuple(jobs), outputs)
+    plan = Plan(graph.name, tuple(jobs), outputs)
+    return plan.with_calls(lay_out(plan, site, place)) if site is not None and place is not None else plan
 
 
 def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[JobPlan],
@@ -86,10 +91,9 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
 
 
 def _environment(env: Any) -> dict[str, Any]:
-    """Plan fields for @task(environment=...): a dict of variables, or an Environment."""
-    from hpcflow.sdk.environment import Environment
-
-    if isinstance(env, Environment):
+    """Plan fields for @task(environment=...): a dict of variables, or an sdk Environment
+    (anything with `env_vars`, `name` and `reuse`: the core does not import the sdk)."""
+    if hasattr(env, "env_vars"):
         fields: dict[str, Any] = {"environment": tuple(sorted(env.env_vars.items()))}
         if env.reuse is not None:
             fields.update(pool=env.name, pool_replicas=env.reuse.replicas, pool_concurrency=env.reuse.concurrency,

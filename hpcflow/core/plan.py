@@ -1,7 +1,8 @@
 """The compiled, frozen Plan: jobs (single tasks and arrays) and their dependencies."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from typing import Any, Callable, Literal
 
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput
@@ -61,13 +62,109 @@ class JobPlan:
         return self.kind == "map"
 
 
+class Role(str, Enum):
+    """What one sbatch call does for its job."""
+
+    SINGLE = "single"  # the one element of a task or dynamic
+    ARRAY = "array"  # a chunk of a map's array tasks (elements, or batches of them)
+    SIZING = "sizing"  # sizes a map from upstream outputs, then submits its array
+    SENTINEL = "sentinel"  # once the job's elements ended: resubmits what Slurm killed, or gives the verdict
+    PROXY = "proxy"  # stands for a pooled task node and sends its elements to warm workers
+    POOL = "pool"  # the Dask scheduler of an Environment's warm workers
+
+    @property
+    def runs_elements(self) -> bool:
+        """True for the calls whose array tasks are elements (or batches) of the job."""
+        return self in (Role.SINGLE, Role.ARRAY)
+
+
+DependencyKind = Literal["afterok", "aftercorr", "afterany"]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A call waits on the gate of plan job `job` (its sentinel, proxy or element calls)."""
+
+    job: str
+    kind: DependencyKind
+
+
+@dataclass(frozen=True)
+class SbatchCall:
+    """One sbatch call, as submit makes it and --dry-run prints it.
+
+    `directives` are the #SBATCH lines except --dependency, whose Slurm ids exist only at
+    submit time: the call names what it waits on as `after` edges to plan jobs (`after_own`:
+    a sentinel waits, afterany, on the element calls of its own job just before it).
+    Paths are relative to the run directory.
+    """
+
+    job: str
+    role: Role
+    script: str
+    log: str
+    entry: str  # the Python module the script runs
+    target: str  # the argument naming what it runs: the job id, or an Environment's name
+    arg: str  # the last argument: "$INDEX" (the element), a sentinel's round, or ""
+    directives: tuple[str, ...]
+    after: tuple[Edge, ...] = ()
+    after_own: bool = False
+    offset: int = 0  # array task i runs element (or batch) offset + i
+    count: int = 1
+    indices: tuple[int, ...] | None = None  # only these array tasks (relative to offset)
+    batch: int | None = None  # elements per array task of a batched map
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """A call that was submitted: its Slurm id and which array tasks of its job it runs."""
+
+    id: int
+    role: Role
+    script: str = ""
+    offset: int = 0
+    count: int = 1
+    indices: tuple[int, ...] | None = None
+    batch: int | None = None
+
+    @classmethod
+    def of(cls, job_id: int, call: SbatchCall) -> "SubmissionRecord":
+        """The record of `call` once Slurm gave it `job_id`."""
+        return cls(job_id, call.role, call.script, call.offset, call.count, call.indices, call.batch)
+
+    def task_of(self, index: int) -> int | None:
+        """The array task id of this submission that runs element `index`, or None."""
+        task = (index // self.batch if self.batch else index) - self.offset
+        if 0 <= task < self.count and (self.indices is None or task in self.indices):
+            return task
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form kept in jobs/<job>/slurm.json."""
+        return {**asdict(self), "role": self.role.value,
+                "indices": None if self.indices is None else list(self.indices)}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "SubmissionRecord":
+        """A record back from its JSON form."""
+        indices = obj.get("indices")
+        return cls(int(obj["id"]), Role(obj["role"]), obj.get("script", ""), obj.get("offset", 0),
+                   obj.get("count", 1), None if indices is None else tuple(indices), obj.get("batch"))
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Jobs in topological order and the bindings of the workflow's outputs."""
+    """Jobs in topological order, the bindings of the workflow's outputs and, once compiled
+    for a site, every sbatch call that submit makes, in order."""
 
     workflow: str
     jobs: tuple[JobPlan, ...]
     outputs: tuple[tuple[str, Binding], ...]
+    calls: tuple[SbatchCall, ...] = ()
+
+    def with_calls(self, calls: tuple[SbatchCall, ...]) -> "Plan":
+        """The same plan with another layout (after cache hits, or for a resume)."""
+        return replace(self, calls=calls)
 
     def job(self, job_id: str) -> JobPlan:
         """The job with id `job_id`; KeyError when there is none."""
@@ -114,7 +211,23 @@ def plan_to_json(plan: Plan, encode: Callable[[Any], Any]) -> dict[str, Any]:
         d["environment"] = [list(kv) for kv in job.environment]
         jobs.append(d)
     return {"workflow": plan.workflow, "jobs": jobs,
-            "outputs": [[n, binding_to_json(b, encode)] for n, b in plan.outputs]}
+            "outputs": [[n, binding_to_json(b, encode)] for n, b in plan.outputs],
+            "calls": [call_to_json(c) for c in plan.calls]}
+
+
+def call_to_json(call: SbatchCall) -> dict[str, Any]:
+    """The JSON form of one sbatch call."""
+    return {**asdict(call), "role": call.role.value, "directives": list(call.directives),
+            "after": [[e.job, e.kind] for e in call.after],
+            "indices": None if call.indices is None else list(call.indices)}
+
+
+def call_from_json(obj: dict[str, Any]) -> SbatchCall:
+    """One sbatch call back from its JSON form."""
+    indices = obj["indices"]
+    return SbatchCall(**{**obj, "role": Role(obj["role"]), "directives": tuple(obj["directives"]),
+                         "after": tuple(Edge(j, k) for j, k in obj["after"]),
+                         "indices": None if indices is None else tuple(indices)})
 
 
 def plan_from_json(obj: dict[str, Any], decode: Callable[[Any], Any]) -> Plan:
@@ -130,4 +243,5 @@ def plan_from_json(obj: dict[str, Any], decode: Callable[[Any], Any]) -> Plan:
             d[key] = tuple(d[key])
         jobs.append(JobPlan(**d))
     return Plan(obj["workflow"], tuple(jobs),
-                tuple((n, binding_from_json(b, decode)) for n, b in obj["outputs"]))
+                tuple((n, binding_from_json(b, decode)) for n, b in obj["outputs"]),
+                tuple(call_from_json(c) for c in obj.get("calls", [])))

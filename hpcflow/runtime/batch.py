@@ -17,7 +17,8 @@ def _open(run_dir: str) -> RunDir:
     return RunDir(run_dir)  # one plan read per worker process, not per element
 
 
-def _run_one(run_dir: str, job_id: str, index: int) -> bool:
+def run_one(run_dir: str, job_id: str, index: int) -> bool:
+    """Run one element of a job in this process; True when it produced its outputs."""
     from hpcflow.runtime.entry import run_element
 
     return run_element(_open(run_dir), job_id, index).ok
@@ -30,7 +31,7 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
             if not rd.status(job_id, i).state.ok]
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
     if workers <= 1 or len(todo) <= 1:
-        return all([_run_one(str(rd.path), job_id, i) for i in todo])
+        return all([run_one(str(rd.path), job_id, i) for i in todo])
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -52,4 +53,4 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
 
 
 def _run_slice(run_dir: str, job_id: str, indices: list[int]) -> bool:
-    return all([_run_one(run_dir, job_id, i) for i in indices])
+    return all([run_one(run_dir, job_id, i) for i in indices])

@@ -18,23 +18,18 @@ import time
 import traceback
 from typing import Any
 
-from hpcflow.cache.use import run_cached
+from hpcflow.runtime.cached import run_cached
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
+from hpcflow.errors import ElementTimeout
 from hpcflow.loader import load_file, resolve_entity
-from hpcflow.runtime.retry import is_recoverable
+from hpcflow.core.retry import is_recoverable
 from hpcflow.sdk.trace import TraceLog, tracing
+from hpcflow.runtime.backend import backend_of
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.atomic import write_bytes
 from hpcflow.store.codec import encode
-
-
-class ElementTimeout(BaseException):
-    """Raised inside the function when the task's timeout expires.
-
-    A BaseException, so that a user's `except Exception` cannot swallow it.
-    """
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,16 +61,13 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         if meta.file:
             load_file(meta.file, meta.module)
         job = rd.plan.job(job_id)
-        if job.interruptible and meta.backend == "slurm":
-            _last_preemptible_attempt(rd, status.restarts)
+        if job.interruptible:
+            backend_of(rd).last_requeue(rd, status.restarts)
         entity = resolve_entity(job.entity)
         inputs = element_inputs(rd, job, index)
         if job.kind == "dynamic":
             _expand_dynamic(rd, job, index, entity, inputs)
-            if meta.backend == "slurm":
-                from hpcflow.backends.slurm.expand import submit_dynamic_subrun
-
-                submit_dynamic_subrun(rd, job, index)
+            backend_of(rd).submit_subrun(rd, job, index)
             status.expanded = True
             status.state = State.SUCCEEDED
         else:
@@ -150,24 +142,11 @@ class _time_limit:
         raise ElementTimeout()
 
 
-def _last_preemptible_attempt(rd: RunDir, restarts: int) -> None:
-    """After the site's allowed preemptions, make this job not requeueable: if it is preempted
-    once more, Slurm ends it as PREEMPTED and its sentinel resubmits it on the normal QoS."""
-    from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
-    from hpcflow.site.config import load_site
-
-    if restarts >= load_site(rd.meta.site).max_preemptions:
-        try:
-            SlurmShell().run(["scontrol", "update", f"JobId={os.environ['SLURM_JOB_ID']}", "Requeue=0"])
-        except (SlurmError, KeyError) as exc:
-            print(f"hpcflow: could not stop further requeues: {exc}", file=sys.stderr)
-
-
 def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: dict[str, Any]) -> None:
     """Trace the dynamic on concrete inputs and write its sub-workflow as a nested run."""
     from hpcflow.core.compile import compile_plan
 
-    plan = compile_plan(dynamic.trace(inputs), {})
+    plan = compile_plan(dynamic.trace(inputs), {})  # the backend lays it out for its site when it submits it
     sub = rd.sub_path(job.id, index)
     if sub.exists():  # a retried element replaces what an earlier attempt wrote
         shutil.rmtree(sub)

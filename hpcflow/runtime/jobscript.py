@@ -1,4 +1,8 @@
-"""Renders the per-job shell script from the templates in jobscripts/ (pure)."""
+"""Renders one sbatch call of a plan as the bash script in jobscripts/element.sh (pure).
+
+Every job kind (elements, sizing jobs, sentinels, proxies, pools) is the same template: the
+call record says which entry point it runs, with which arguments, logging where.
+"""
 from __future__ import annotations
 
 import shlex
@@ -6,14 +10,11 @@ import string
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
 
-from hpcflow.core.plan import JobPlan
+from hpcflow.core.directives import dependency_directives
+from hpcflow.core.plan import JobPlan, SbatchCall
 
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "jobscripts"
-ELEMENT_ENTRY = "hpcflow.runtime.entry"
-EXPANDER_ENTRY = "hpcflow.backends.slurm.expand"
-SENTINEL_ENTRY = "hpcflow.backends.slurm.sentinel"
 
 
 @lru_cache(maxsize=None)
@@ -25,29 +26,27 @@ def load_template(name: str) -> string.Template:
     return string.Template(resources.files("hpcflow.jobscripts").joinpath(name).read_text())
 
 
-def render_jobscript(*, run_id: str, run_dir: Path, job: JobPlan, python: str, offset: int = 0,
-                     count: int = 1, directives: Sequence[str] = (), preamble: str = "",
-                     expander: bool = False, sentinel_round: int | None = None, entry: str = "",
-                     log_name: str = "", index: str | None = None, job_id_arg: str = "",
-                     log_file: str = "") -> str:
-    """The bash script that runs one element of `job`, chosen by the array index plus `offset`."""
+def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | str, python: str,
+                preamble: str = "", dependency: str = "") -> str:
+    """The bash script of one sbatch call; `dependency` is its --dependency value ('' for none)."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
-    log_dir = run_dir / "jobs" / job.id / "logs"
+    run_dir = str(run_dir)
+    folder, _, name = call.log.rpartition("/")
+    log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX
     text = load_template("element.sh").substitute(
-        directives="\n".join(directives),
+        directives="\n".join(list(call.directives) + dependency_directives(dependency)),
         run_id=run_id,
-        job_id=job_id_arg or job.id,
+        job_id=call.target,
         job_name=job.name,
-        first=offset,
-        last=offset + count - 1,
-        offset=offset,
-        log_file=shlex.quote(log_file) if log_file else shlex.quote(str(log_dir)) + "/" + (
-            log_name or ("expand.log" if expander else ("sentinel.log" if sentinel_round is not None else "$INDEX.log"))),
+        first=call.offset,
+        last=call.offset + call.count - 1,
+        offset=call.offset,
+        log_file=log_file,
         preamble=preamble.strip(),
         environment=env,
         python=shlex.quote(python),
-        entry=entry or (EXPANDER_ENTRY if expander else (SENTINEL_ENTRY if sentinel_round is not None else ELEMENT_ENTRY)),
-        run_dir=shlex.quote(str(run_dir)),
-        index=index if index is not None else ("$INDEX" if sentinel_round is None else str(sentinel_round)),
+        entry=call.entry,
+        run_dir=shlex.quote(run_dir),
+        index=call.arg,
     )
     return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from hpcflow.core.plan import Plan, plan_from_json, plan_to_json
+from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
 from hpcflow.store import atomic
@@ -218,13 +218,30 @@ class RunDir:
         obj = atomic.read_json(self.job_dir(job_id) / "state.json")
         return None if obj is None else (State(obj["state"]), obj["reason"])
 
-    def write_slurm_ids(self, job_id: str, records: list[dict[str, Any]]) -> None:
-        """Record the Slurm job ids of a job: [{"id", "offset", "count", "role"}]."""
-        atomic.write_json(self.job_dir(job_id) / "slurm.json", records)
+    def write_submissions(self, job_id: str, records: list[SubmissionRecord]) -> None:
+        """Record what was submitted for a job: Slurm ids, roles and the array tasks they run."""
+        atomic.write_json(self.job_dir(job_id) / "slurm.json", [r.to_json() for r in records])
 
-    def slurm_ids(self, job_id: str) -> list[dict[str, Any]]:
-        """The Slurm job ids recorded for a job."""
-        return atomic.read_json(self.job_dir(job_id) / "slurm.json", [])
+    def submissions(self, job_id: str) -> list[SubmissionRecord]:
+        """What was submitted for a job, oldest first."""
+        return [SubmissionRecord.from_json(r) for r in atomic.read_json(self.job_dir(job_id) / "slurm.json", [])]
+
+    def add_submission(self, job_id: str, record: SubmissionRecord) -> None:
+        """Append one submission to a job's records (the caller holds the run's lease)."""
+        self.write_submissions(job_id, self.submissions(job_id) + [record])
+
+    def write_plan(self, plan: Plan) -> None:
+        """Replace plan.json (the same jobs, laid out again after cache hits or for a resume)."""
+        atomic.write_json(self.path / "plan.json", plan_to_json(plan, lambda v: encode(v, self.blobs)))
+        self.__dict__.pop("plan", None)
+
+    def write_script(self, relative: str, text: str) -> Path:
+        """Save a rendered jobscript at `relative` (a call's script path) and return its path."""
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(path, text.encode())
+        path.chmod(0o755)
+        return path
 
     def write_jobscript(self, job_id: str, text: str, chunk: int = 0, name: str = "") -> Path:
         """Save a rendered jobscript (one per array chunk) and return its path."""

@@ -55,7 +55,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
         job_state = rd.job_state(job.id)
         counts: Counter[State] = Counter()
         bad: list[int] = []
-        ids = tuple(r["id"] for r in rd.slurm_ids(job.id))
+        ids = tuple(r.id for r in rd.submissions(job.id))
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
         elif size is None:

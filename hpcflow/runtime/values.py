@@ -84,7 +84,7 @@ def workflow_outputs(rd: RunDir) -> dict[str, Any]:
 
 def mapped_element_count(rd: RunDir, job: JobPlan) -> int:
     """The element count of a map whose lists come from upstream jobs; raises on unequal lengths."""
-    from hpcflow.runtime.inprocess import map_size
+    from hpcflow.sdk.local_execution import map_size
 
     mapped = {name: resolve_binding(rd, b) for name, b in job.inputs if name in job.mapped}
     return map_size(mapped, f"{job.name} ({job.id})")

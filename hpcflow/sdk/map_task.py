@@ -67,7 +67,7 @@ class MapTask:
             return builder.add_call(self.kind, self, args, {**self.bound, **kwargs}, self.interface)
         if args:
             raise WorkflowDefinitionError(f"{self.name}: call it with keyword arguments")
-        from hpcflow.runtime.inprocess import run_map
+        from hpcflow.sdk.local_execution import run_map
 
         return self.interface.join(run_map(self, {**self.bound, **kwargs}, {}))
 

@@ -66,7 +66,7 @@ class Dynamic(Task):
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the body with these inputs and run the resulting sub-workflow in-process."""
-        from hpcflow.runtime.inprocess import run_graph
+        from hpcflow.sdk.local_execution import run_graph
         from hpcflow.sdk.inputs import bind_inputs
 
         if args:

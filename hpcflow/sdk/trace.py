@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from hpcflow.cache.hashing import value_digest
+from hpcflow.store.hashing import value_digest
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
 from hpcflow.store.codec import decode, encode

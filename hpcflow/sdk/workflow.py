@@ -52,7 +52,7 @@ class Workflow:
             raise WorkflowDefinitionError(
                 f"workflow '{self.name}': call it with keyword arguments, e.g. "
                 f"{self.name}({', '.join(n + '=...' for n in self.interface.input_names)})")
-        from hpcflow.runtime.inprocess import run_graph
+        from hpcflow.sdk.local_execution import run_graph
 
         inputs = bind_inputs(self.interface, kwargs, f"workflow '{self.name}'")
         return self.interface.join(run_graph(self.graph, inputs))

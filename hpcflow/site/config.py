@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hpcflow.errors import HpcflowError
-from hpcflow.sdk.resources import parse_mem
+from hpcflow.quantities import parse_mem
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from hpcflow.cache.hashing import array_digest
+from hpcflow.store.hashing import array_digest
 from hpcflow.store.atomic import write_bytes
 
 

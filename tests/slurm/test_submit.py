@@ -152,7 +152,7 @@ def test_dry_run_prints_plan_and_scripts_and_submits_nothing(hpcflow, slurm_env)
     res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", "dev-cluster", "--dry-run")
     assert res.code == 0, res.stderr
     assert "## n2 (map_partial_sum): map, elements: decided at run time" in res.stdout
-    assert res.stdout.count("#!/bin/bash") == 4 and "depends on: afterok n2" in res.stdout
+    assert res.stdout.count("#!/bin/bash") == 4 and "#SBATCH --dependency=afterok:<n2>" in res.stdout
     assert slurm_calls(slurm_env) == []
 
 

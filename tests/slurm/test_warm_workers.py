@@ -28,10 +28,10 @@ def assert_ran_on_the_pool(rd: RunDir, env: str, pooled: list[str]) -> None:
     worker_procs = {(w["host"], w["pid"]) for w in workers}
     allowed = {int(w["slurm_job_id"]) for w in workers}
     for node in pooled:
-        records = rd.slurm_ids(node)
-        assert [r["role"] for r in records] == ["proxy"], f"{node} has jobs of its own: {records}"
+        records = rd.submissions(node)
+        assert [r.role.value for r in records] == ["proxy"], f"{node} has jobs of its own: {records}"
         assert not (rd.job_dir(node) / "job.sh").exists(), f"{node} has an array jobscript"
-        allowed |= {r["id"] for r in records}
+        allowed |= {r.id for r in records}
         for i in range(rd.size(node) or 0):
             status = rd.status(node, i)
             assert status.state.ok, f"{node}[{i}] {status.state}: {status.error}"

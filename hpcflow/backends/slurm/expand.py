@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import sys
 
-from hpcflow.backends.slurm.directives import Dependency
 from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
-from hpcflow.backends.slurm.submit import sinks, submit_job, submit_plan, update_waiting
+from hpcflow.backends.slurm.submit import gate, place_of, sinks, submit_calls, submit_plan, update_waiting
+from hpcflow.core.layout import element_calls
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.values import mapped_element_count
-from hpcflow.site.config import load_site
+from hpcflow.site.config import SiteConfig, load_site
 
 
 def expand_map(rd: RunDir, job: JobPlan, shell: SlurmShell | None = None) -> None:
@@ -28,17 +28,15 @@ def expand_map(rd: RunDir, job: JobPlan, shell: SlurmShell | None = None) -> Non
     with Registry.lease(rd):
         registry = Registry.load(rd)
         ref = registry.ref(rd, job.id)
-        ids = submit_job(rd, job, site, shell, Dependency(), size=size)
-        registry.gates[ref] = registry.gates.get(ref, []) + ids
+        records = submit_calls(rd, job, element_calls(job, site, place_of(rd), size), site, shell, registry)
+        registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
         registry.save()
         update_waiting(registry, ref, shell)
 
 
-def submit_dynamic_subrun(rd: RunDir, job: JobPlan, index: int, shell: SlurmShell | None = None) -> None:
+def submit_dynamic_subrun(rd: RunDir, job: JobPlan, index: int, site: SiteConfig, shell: SlurmShell) -> None:
     """Submit a dynamic element's sub-workflow and make the dynamic's dependents wait for it."""
-    shell = shell or SlurmShell()
     sub = RunDir(rd.sub_path(job.id, index))
-    site = load_site(rd.meta.site)
     with Registry.lease(rd):
         registry = Registry.load(rd)
         ref = registry.ref(rd, job.id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from hpcflow.backends.slurm.directives import job_name
+from hpcflow.core.directives import job_name
 from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.states import translate
+from hpcflow.core.plan import Role
 from hpcflow.core.states import State
 from hpcflow.runtime.rundir import RunDir
 
@@ -48,19 +49,29 @@ def _keys(job: str) -> list[LiveKey]:
     return keys
 
 
+def _sentinel_pending(records: list, states: dict[LiveKey, State]) -> bool:
+    """True while the job's latest sentinel has not ended (Slurm's state unknown counts as not ended)."""
+    sentinel = next((r for r in reversed(records) if r.role is Role.SENTINEL), None)
+    return sentinel is not None and not states.get((sentinel.id, None), State.PENDING).finished
+
+
 def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State | None]:
     """A function giving Slurm's view of one element, for summaries of the run directory."""
 
     def lookup(rd: RunDir, job_id: str, index: int) -> State | None:
-        for rec in reversed(rd.slurm_ids(job_id)):  # the latest submission of an element counts
-            if rec["role"] in ("expander", "sentinel", "proxy"):
+        records = rd.submissions(job_id)
+        for rec in reversed(records):  # the latest submission of an element counts
+            if not rec.role.runs_elements:
                 continue
-            task = (index // rec["batch"] if rec.get("batch") else index) - rec["offset"]
-            if 0 <= task < rec["count"] and ("indices" not in rec or task in rec["indices"]):
-                task_key = task if rec["role"] == "array" else None
-                return states.get((rec["id"], task_key)) or states.get((rec["id"], None))
+            task = rec.task_of(index)
+            if task is not None:
+                task_key = task if rec.role is Role.ARRAY else None
+                state = states.get((rec.id, task_key)) or states.get((rec.id, None))
+                if state is not None and state.finished and not state.ok and _sentinel_pending(records, states):
+                    return State.PENDING  # killed, and its sentinel has yet to say whether it is retried
+                return state
         # a map not yet sized: its sizing job stands for all of it
-        sizing = [r for r in rd.slurm_ids(job_id) if r["role"] == "expander"]
-        return states.get((sizing[0]["id"], None)) if sizing else None
+        sizing = [r for r in records if r.role is Role.SIZING]
+        return states.get((sizing[0].id, None)) if sizing else None
 
     return lookup

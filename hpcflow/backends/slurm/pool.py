@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hpcflow.backends.slurm.directives import job_name, sbatch_directives
 from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.core.directives import job_name
+from hpcflow.core.layout import pool_call
+from hpcflow.core.partition import pick_partition
 from hpcflow.core.plan import JobPlan
-from hpcflow.runtime.jobscript import render_jobscript
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.site.config import SiteConfig, load_site
-from hpcflow.site.select import pick_partition
 from hpcflow.store import atomic
 from hpcflow.store.lease import Lease
 
@@ -48,26 +48,13 @@ def pool_workers(rd: RunDir, env: str) -> list[dict[str, Any]]:
     return [atomic.read_json(p) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
 
 
-def submit_proxy(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell, dependency: Any) -> int:
-    """The job that stands for a pooled task node in the dependency graph."""
-    from hpcflow.backends.slurm.submit import submit_helper
-
-    return submit_helper(rd, job, site, shell, dependency, role="proxy", script="proxy.sh",
-                         entry="hpcflow.backends.slurm.pool proxy", log_name="proxy.log", index="")
-
-
 def _start_pool(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> int:
-    """sbatch the pool job of `job.pool`."""
+    """sbatch the pool job of `job.pool` (its files live in the top run directory)."""
+    from hpcflow.backends.slurm.submit import place_of, sbatch_call
+
     root = RunDir(rd.root_path)
-    logs = pool_file(rd, job.pool).parent / job.pool
-    logs.mkdir(parents=True, exist_ok=True)
-    directives = sbatch_directives(job, site, run_id=rd.meta.run_id, log_dir=str(logs), chunk=None, helper=True)
-    script = render_jobscript(run_id=rd.meta.run_id, run_dir=root.path, job=job, python=site.python or sys.executable,
-                              directives=directives, preamble=site.preamble, entry="hpcflow.backends.slurm.pool serve",
-                              log_file=str(logs / "serve.log"), index="", job_id_arg=job.pool)
-    path = logs / "serve.sh"
-    atomic.write_bytes(path, script.encode())
-    return shell.sbatch(str(path))
+    (pool_file(rd, job.pool).parent / job.pool).mkdir(parents=True, exist_ok=True)
+    return sbatch_call(root, job, pool_call(job, site, place_of(root)), site, shell).id
 
 
 def serve(rd: RunDir, env: str) -> int:
@@ -152,9 +139,9 @@ def proxy(rd: RunDir, job_id: str) -> int:
 
 
 def _run_element(run_dir: str, job_id: str, index: int) -> bool:
-    from hpcflow.runtime.batch import _run_one
+    from hpcflow.runtime.batch import run_one
 
-    return _run_one(run_dir, job_id, index)
+    return run_one(run_dir, job_id, index)
 
 
 def _pool_address(rd: RunDir, job: JobPlan, site: SiteConfig) -> str:

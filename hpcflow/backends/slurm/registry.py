@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hpcflow.backends.slurm.directives import Dependency
+from hpcflow.core.directives import Dependency
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.store import atomic
 from hpcflow.store.lease import Lease

@@ -18,12 +18,12 @@ import dataclasses
 import re
 import sys
 
-from hpcflow.backends.slurm.directives import Dependency
 from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.states import translate
-from hpcflow.backends.slurm.submit import submit_job, submit_sentinel, update_waiting
+from hpcflow.backends.slurm.submit import gate, place_of, submit_calls, update_waiting
 from hpcflow.core.batching import batch_of
+from hpcflow.core.layout import element_calls, sentinel_call
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.runtime.rundir import RunDir
@@ -37,14 +37,14 @@ def slurm_states(shell: SlurmShell, rd: RunDir, job: JobPlan) -> dict[int, str]:
     """Array task index (the element index, or the batch index of a batched map) -> Slurm's state
     word for its latest submission (scontrol knows ended jobs at once; sacct may lag behind)."""
     states: dict[int, str] = {}
-    for rec in rd.slurm_ids(job.id):
-        if rec["role"] in ("expander", "sentinel"):
+    for rec in rd.submissions(job.id):
+        if not rec.role.runs_elements:
             continue
-        out = shell.run(["scontrol", "-o", "show", "job", str(rec["id"])])
+        out = shell.run(["scontrol", "-o", "show", "job", str(rec.id)])
         for line in out.splitlines():
             fields = dict(_FIELD.findall(line))
             task = fields.get("ArrayTaskId")
-            index = rec["offset"] + (int(task) if task and task.isdigit() else 0)
+            index = rec.offset + (int(task) if task and task.isdigit() else 0)
             states[index] = fields.get("JobState", "")
     return states
 
@@ -92,11 +92,13 @@ def run_sentinel(rd: RunDir, job: JobPlan, round_: int, site: SiteConfig, shell:
         with Registry.lease(rd):
             registry = Registry.load(rd)
             ref = registry.ref(rd, job.id)
-            ids = submit_job(rd, grown(job, reasons), site, shell, Dependency(), size=rd.size(job.id) or 1,
-                             todo=retry if job.is_array else None, qos=qos, prefix=f"retry{round_}-")
-            sentinel = submit_sentinel(rd, job, site, shell, ids, round_ + 1)
-            registry.submitted += ids + [sentinel]
-            registry.gates[ref] = [sentinel]
+            place = place_of(rd)
+            calls = element_calls(grown(job, reasons), site, place, rd.size(job.id) or 1,
+                                  todo=retry if job.is_array else None, qos=qos, prefix=f"retry{round_}-",
+                                  batch=rd.batch_size(job.id))
+            records = submit_calls(rd, job, calls + [sentinel_call(job, site, place, round_ + 1)], site, shell,
+                                   registry)
+            registry.gates[ref] = gate(records)
             registry.save()
             update_waiting(registry, ref, shell)
         print(f"resubmitted {len(retry)} element(s) after {', '.join(sorted(reasons))}: {retry}")

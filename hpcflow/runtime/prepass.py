@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from hpcflow.cache.store import CacheStore
-from hpcflow.cache.use import cache_store_for, lookup
+from hpcflow.runtime.cached import cache_store_for, lookup
 from hpcflow.core.states import State
 from hpcflow.loader import resolve_entity
 from hpcflow.runtime.rundir import ElementStatus, RunDir

@@ -11,16 +11,11 @@ retried up to the task's `retries`, when it is:
 """
 from __future__ import annotations
 
-
-class RecoverableError(Exception):
-    """Raise (or subclass) this for failures worth retrying, e.g. a flaky network read."""
-
+from hpcflow.errors import ElementTimeout, RecoverableError
 
 TRANSIENT = (RecoverableError, ConnectionError, TimeoutError, InterruptedError, MemoryError)
 
 
 def is_recoverable(exc: BaseException) -> bool:
     """True for errors that `retries` applies to."""
-    from hpcflow.runtime.entry import ElementTimeout
-
     return isinstance(exc, TRANSIENT + (ElementTimeout,))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hpcflow.core.plan import JobPlan, ResourceRequest
 from hpcflow.site.config import SiteConfig
-from hpcflow.site.select import pick_partition
+from hpcflow.core.partition import pick_partition
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,14 @@ def format_time(seconds: float) -> str:
 
 
 def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: str, chunk: Chunk | None,
-                      dependency: Dependency = Dependency(), expander: bool = False, helper: bool = False,
-                      qos: str | None = None) -> list[str]:
-    """The #SBATCH lines for one chunk of `job` (chunk None: a single, non-array job).
+                      small: bool = False, qos: str | None = None) -> list[str]:
+    """The #SBATCH lines, less --dependency, for one chunk of `job` (chunk None: a single job).
 
-    `expander`/`helper`: a small job that sizes a map or checks an array for retries: it only
-    reads the run directory and calls sbatch. `qos` overrides the QoS (a last, unpreemptible try).
+    `small`: a helper job (sizing, sentinel, proxy, pool) that only reads the run directory and
+    calls sbatch, on one CPU. `qos` overrides the QoS (a last, unpreemptible try).
     """
     limit = time_limit_s(job, site)
     resources = job.resources
-    small = expander or helper
     partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit,
                                f"node '{job.id}' ({job.name})")
     lines = [f"--job-name={job_name(run_id)}", f"--partition={partition.name}"]
@@ -118,7 +116,11 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
             lines += [f"--qos={site.preemptible_qos}", "--requeue"]
     if site.account:
         lines.append(f"--account={site.account}")
-    if dependency.spec():
-        lines += [f"--dependency={dependency.spec()}", "--kill-on-invalid-dep=yes"]
     lines += list(site.extra_directives)
     return [f"#SBATCH {line}" for line in lines]
+
+
+def dependency_directives(spec: str) -> list[str]:
+    """The #SBATCH lines for a --dependency value ('' for none): when a dependency can never
+    be met, Slurm cancels the job instead of leaving it pending."""
+    return [f"#SBATCH --dependency={spec}", "#SBATCH --kill-on-invalid-dep=yes"] if spec else []

@@ -5,17 +5,17 @@
 #SBATCH --mem=8192M
 #SBATCH --gpus=2
 #SBATCH --time=0-00:25:00
-#SBATCH --array=0-499%50
+#SBATCH --array=0-1249%50
 #SBATCH --output=/runs/wf-20260101-000000-abcd/jobs/n2/logs/slurm-%A_%a.out
 #SBATCH --qos=scavenger
 #SBATCH --requeue
 #SBATCH --account=p123
+#SBATCH --constraint=ib
 #SBATCH --dependency=aftercorr:7,afterany:8:9
 #SBATCH --kill-on-invalid-dep=yes
-#SBATCH --constraint=ib
-# hpcflow run wf-20260101-000000-abcd: job n2 (map_partial_sum), elements 1000..1499.
+# hpcflow run wf-20260101-000000-abcd: job n2 (map_partial_sum), elements 0..1249.
 # Rendered from jobscripts/element.sh; the same script runs under Slurm and the local backend.
-INDEX=${HPCFLOW_ELEMENT_INDEX:-$(( 1000 + ${SLURM_ARRAY_TASK_ID:-0} ))}
+INDEX=${HPCFLOW_ELEMENT_INDEX:-$(( 0 + ${SLURM_ARRAY_TASK_ID:-0} ))}
 exec >>/runs/wf-20260101-000000-abcd/jobs/n2/logs/$INDEX.log 2>&1
 module load cray-python/3.11
 export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK

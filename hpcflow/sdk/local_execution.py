@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from hpcflow.core.bindings import Binding, WorkflowInput, resolve
 from hpcflow.core.graph import Graph, Node
 from hpcflow.errors import TaskFailedError
-from hpcflow.runtime.retry import is_recoverable
+from hpcflow.core.retry import is_recoverable
 from hpcflow.sdk.spec import TaskSpec
 
 

@@ -1,0 +1,182 @@
+"""Laying a plan out on a site: every sbatch call a run makes, as records. Pure.
+
+The same functions decide the calls made at submit time (`lay_out`) and those a job makes at
+run time (a sizing job's array, a sentinel's retries, a proxy's pool), so `--dry-run`, the
+submission and the jobs that submit more all agree on batching, chunking, directives and
+dependencies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+from hpcflow.core.batching import batch_of, batch_size_for, batches
+from hpcflow.core.bindings import NodeOutput, upstream_nodes
+from hpcflow.core.directives import Chunk, chunks, sbatch_directives
+from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
+from hpcflow.site.config import SiteConfig
+
+ELEMENT_ENTRY = "hpcflow.runtime.entry"
+SIZING_ENTRY = "hpcflow.backends.slurm.expand"
+SENTINEL_ENTRY = "hpcflow.backends.slurm.sentinel"
+PROXY_ENTRY = "hpcflow.backends.slurm.pool proxy"
+POOL_ENTRY = "hpcflow.backends.slurm.pool serve"
+
+
+@dataclass(frozen=True)
+class RunPlace:
+    """Where a run lives, known before its directory exists: its id and path."""
+
+    run_id: str
+    run_dir: str
+
+
+def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, frozenset[int]] | None = None,
+            sizes: Mapping[str, int] | None = None) -> tuple[SbatchCall, ...]:
+    """Every sbatch call of a plan, in submission order.
+
+    `done` holds the elements already finished (cache hits, or succeeded before a resume):
+    a map submits only the array tasks of the others, and a wholly finished job nothing.
+    `sizes` holds the sizes of maps decided since compile time (by a sizing job or a lookup).
+    """
+    done, sizes = done or {}, sizes or {}
+    partial = frozenset(job_id for job_id, hits in done.items() if hits)
+    calls: list[SbatchCall] = []
+    for job in plan.jobs:
+        hits = done.get(job.id, frozenset())
+        size = job.size if job.size is not None else sizes.get(job.id)
+        if size is not None and len(hits) >= size:
+            continue  # cached, finished before a resume, or an empty map
+        after = tuple(Edge(up, dependency_kind(plan, job, up, site, partial)) for up in job.depends_on
+                      if not _finished(plan.job(up), done, sizes))  # nothing to wait for
+        if job.pool:
+            calls.append(proxy_call(job, site, place, after))
+            continue
+        if size is None:
+            calls.append(sizing_call(job, site, place, after))
+            continue
+        todo = sorted(set(range(size)) - hits) if hits else None
+        calls += element_calls(job, site, place, size, after=after, todo=todo)
+        if needs_sentinel(job):
+            calls.append(sentinel_call(job, site, place, 1))
+    return tuple(calls)
+
+
+def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[str, int]) -> bool:
+    size = job.size if job.size is not None else sizes.get(job.id)
+    return size is not None and len(done.get(job.id, ())) >= size
+
+
+def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *, after: tuple[Edge, ...] = (),
+                  todo: list[int] | None = None, qos: str | None = None, prefix: str = "",
+                  batch: int | None = None) -> list[SbatchCall]:
+    """The calls that run a job's elements: one for a task, one per chunk of a map's array.
+
+    A map above the site's max_fanout runs in batches; `todo` (element indices) limits the
+    array to the tasks that hold them; `batch` keeps the batching of an earlier submission.
+    """
+    if not job.is_array:
+        return [_call(job, site, place, Role.SINGLE, f"{prefix}job.sh" if prefix else "job.sh",
+                      None, after, qos=qos)]
+    batch = batch or batch_size_for(size, job.batch_size, site.max_fanout)
+    tasks = size
+    if batch:
+        todo = sorted({batch_of(i, batch) for i in todo}) if todo is not None else None
+        tasks = batches(size, batch)
+    calls = []
+    for n, chunk in enumerate(chunks(tasks, site.max_array_size, todo)):
+        name = f"{prefix}job-chunk{n}.sh" if prefix else ("job.sh" if n == 0 else f"job-chunk{n}.sh")
+        calls.append(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch))
+    return calls
+
+
+def local_call(job: JobPlan, size: int) -> SbatchCall:
+    """The script the local backend runs for every element of a job (no directives)."""
+    return SbatchCall(job=job.id, role=Role.ARRAY if job.is_array else Role.SINGLE, script=f"jobs/{job.id}/job.sh",
+                      log=f"jobs/{job.id}/logs/$INDEX.log", entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX",
+                      directives=(), count=size)
+
+
+def sizing_call(job: JobPlan, site: SiteConfig, place: RunPlace, after: tuple[Edge, ...]) -> SbatchCall:
+    """The small job that sizes a map from its upstream outputs and submits the array."""
+    return _helper(job, site, place, Role.SIZING, "expand.sh", "expand.log", SIZING_ENTRY, "$INDEX", after)
+
+
+def sentinel_call(job: JobPlan, site: SiteConfig, place: RunPlace, round_: int) -> SbatchCall:
+    """The small job that runs once the job's element calls just before it have all ended."""
+    call = _helper(job, site, place, Role.SENTINEL, f"sentinel{round_}.sh", "sentinel.log", SENTINEL_ENTRY,
+                   str(round_), ())
+    return _with(call, after_own=True)
+
+
+def proxy_call(job: JobPlan, site: SiteConfig, place: RunPlace, after: tuple[Edge, ...]) -> SbatchCall:
+    """The small job that stands for a pooled task node (see backends/slurm/pool.py)."""
+    return _helper(job, site, place, Role.PROXY, "proxy.sh", "proxy.log", PROXY_ENTRY, "", after)
+
+
+def pool_call(job: JobPlan, site: SiteConfig, place: RunPlace) -> SbatchCall:
+    """The job that runs the Dask scheduler of `job.pool`'s warm workers (one per run)."""
+    folder = f"pools/{job.pool}"
+    directives = sbatch_directives(job, site, run_id=place.run_id, log_dir=f"{place.run_dir}/{folder}",
+                                   chunk=None, small=True)
+    return SbatchCall(job=job.id, role=Role.POOL, script=f"{folder}/serve.sh", log=f"{folder}/serve.log",
+                      entry=POOL_ENTRY, target=job.pool, arg="", directives=tuple(directives))
+
+
+def needs_sentinel(job: JobPlan) -> bool:
+    """Jobs whose elements Slurm may kill and hpcflow should resubmit: retries, or interruptible."""
+    return job.kind in ("task", "map") and (job.retries > 0 or job.interruptible)
+
+
+def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
+                    partial: frozenset[str] = frozenset()) -> DependencyKind:
+    """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
+    full arrays (task i of one waits for task i of the other), else afterok."""
+    up = plan.job(upstream_id)
+    if needs_sentinel(up) or up.pool:
+        return "afterok"  # on its sentinel or proxy, which check min_success_ratio too
+    if up.kind == "map" and up.min_success_ratio < 1.0:
+        return "afterany"
+    if (job.kind == "map" and up.kind == "map" and job.size is not None and job.size == up.size
+            and not partial & {job.id, upstream_id} and _batch(job, site) == _batch(up, site)
+            and 0 < job.size <= site.max_array_size and only_elementwise(job, upstream_id)):
+        return "aftercorr"
+    return "afterok"
+
+
+def only_elementwise(job: JobPlan, upstream_id: str) -> bool:
+    """True when element i of `job` reads only element i of the upstream map."""
+    for name, binding in job.inputs:
+        if upstream_id not in upstream_nodes(binding):
+            continue
+        if name not in job.mapped or not (isinstance(binding, NodeOutput) and not binding.path):
+            return False
+    return True
+
+
+def _batch(job: JobPlan, site: SiteConfig) -> int | None:
+    """Elements per array task of a map of known size (aftercorr pairs tasks, not elements)."""
+    return batch_size_for(job.size or 0, job.batch_size, site.max_fanout)
+
+
+def _call(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: str, chunk: Chunk | None,
+          after: tuple[Edge, ...],
+          *, qos: str | None = None, batch: int | None = None) -> SbatchCall:
+    directives = sbatch_directives(job, site, run_id=place.run_id, log_dir=f"{place.run_dir}/jobs/{job.id}/logs",
+                                   chunk=chunk, qos=qos)
+    offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
+    return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/$INDEX.log",
+                      entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX", directives=tuple(directives), after=after,
+                      offset=offset, count=count, indices=chunk.indices if chunk else None, batch=batch)
+
+
+def _helper(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: str, log: str, entry: str,
+            arg: str, after: tuple[Edge, ...]) -> SbatchCall:
+    directives = sbatch_directives(job, site, run_id=place.run_id, log_dir=f"{place.run_dir}/jobs/{job.id}/logs",
+                                   chunk=None, small=True)
+    return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/{log}",
+                      entry=entry, target=job.id, arg=arg, directives=tuple(directives), after=after)
+
+
+def _with(call: SbatchCall, **changes: Any) -> SbatchCall:
+    return replace(call, **changes)

@@ -1,0 +1,53 @@
+"""Kubernetes-style quantities, as flytekit's Resources takes them: "2", "500m", "16Gi". Pure."""
+from __future__ import annotations
+
+import re
+from typing import Union
+
+from hpcflow.errors import WorkflowDefinitionError
+
+Quantity = Union[str, int, float, None]
+
+_MEM_UNITS = {
+    "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40,
+}
+_MEM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kMGT]i?|)\s*$")
+
+
+def parse_cpu(value: Quantity) -> float | None:
+    """CPUs as a number: "2" -> 2.0, "500m" -> 0.5."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        cpus = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        raise WorkflowDefinitionError(f"Resources cpu={value!r} is not a CPU count; use e.g. cpu=\"2\" or cpu=\"500m\"") from None
+    if cpus <= 0:
+        raise WorkflowDefinitionError(f"Resources cpu={value!r} must be positive")
+    return cpus
+
+
+def parse_mem(value: Quantity) -> int | None:
+    """Bytes from a quantity such as "16Gi", "500Mi", "1G" or a plain number of bytes."""
+    if value is None:
+        return None
+    match = _MEM_RE.match(str(value))
+    if not match:
+        raise WorkflowDefinitionError(
+            f"Resources memory {value!r} is not a quantity; use e.g. \"16Gi\", \"500Mi\" or \"2G\"")
+    return int(float(match.group(1)) * _MEM_UNITS[match.group(2)])
+
+
+def parse_gpu(value: Quantity) -> int | None:
+    """A whole number of GPUs."""
+    if value is None:
+        return None
+    try:
+        gpus = int(str(value).strip())
+    except ValueError:
+        raise WorkflowDefinitionError(f"Resources gpu={value!r} must be a whole number, e.g. gpu=\"1\"") from None
+    if gpus < 0:
+        raise WorkflowDefinitionError(f"Resources gpu={value!r} must not be negative")
+    return gpus

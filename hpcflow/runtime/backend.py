@@ -1,0 +1,67 @@
+"""The one interface between the runtime (and the CLI) and whoever launches elements.
+
+Both backends implement it: `local` (processes on this machine) and `slurm`. The runtime
+and the CLI reach a backend only through `backend_named` / `backend_of`, which import it by
+name, so no layer below `backends` imports a backend's internals.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Optional, Protocol
+
+from hpcflow.core.plan import JobPlan
+from hpcflow.core.states import State
+from hpcflow.errors import HpcflowError
+from hpcflow.runtime.rundir import RunDir
+
+# Slurm's (or any scheduler's) view of one element, for summaries of the run directory
+LiveView = Callable[[RunDir, str, int], Optional[State]]
+
+_BACKENDS = {
+    "local": "hpcflow.backends.local:LocalBackend",
+    "slurm": "hpcflow.backends.slurm.backend:SlurmBackend",
+}
+
+
+class Backend(Protocol):
+    """What the runtime and the CLI ask of a backend."""
+
+    name: str
+    poll_interval_s: float
+
+    def submit(self, rd: RunDir) -> list[int]:
+        """Start every job of a run that has work left (locally: run it to the end); scheduler ids."""
+
+    def resume(self, rd: RunDir) -> list[int]:
+        """Submit again what did not succeed (already reset to PENDING in the run directory)."""
+
+    def live(self, rd: RunDir) -> LiveView | None:
+        """The scheduler's view of the run's elements right now (None: the run directory is all)."""
+
+    def cancel(self, rd: RunDir) -> None:
+        """Stop every queued or running job of the run."""
+
+    def cancel_pending(self, rd: RunDir) -> None:
+        """Stop the run's jobs that have not started (a failed run stops its queued work)."""
+
+    def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
+        """From inside a dynamic element: submit its sub-workflow and re-point the dynamic's dependents."""
+
+    def last_requeue(self, rd: RunDir, restarts: int) -> None:
+        """From inside an interruptible element requeued `restarts` times: past the site's allowed
+        preemptions, let a further preemption end the element instead of requeueing it."""
+
+
+def backend_named(name: str, **options: Any) -> Backend:
+    """The backend called `name`, built with `options` (e.g. site=..., max_workers=...)."""
+    try:
+        module, _, cls = _BACKENDS[name].partition(":")
+    except KeyError:
+        raise HpcflowError(f"unknown backend '{name}'; use one of: {', '.join(_BACKENDS)}") from None
+    return getattr(importlib.import_module(module), cls)(**options)
+
+
+def backend_of(rd: RunDir, **options: Any) -> Backend:
+    """The backend that a run was started with."""
+    module, _, cls = _BACKENDS.get(rd.meta.backend, _BACKENDS["local"]).partition(":")
+    return getattr(importlib.import_module(module), cls).for_run(rd, **options)
