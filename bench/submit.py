@@ -284,9 +284,9 @@ def child_main(args: argparse.Namespace) -> None:
 
 def hpcflow_api(n: int, site_path: Path, wait: bool) -> dict[str, Any]:
     """The calls `hpcflow submit` makes, without the CLI's start-up."""
-    from hpcflow.backends.slurm.submit import submit
     from hpcflow.loader import load_workflow
     from hpcflow.runs import compile_for, create_run, wait as wait_run
+    from hpcflow.runtime.backend import backend_named
     from hpcflow.sdk.inputs import bind_inputs
     from hpcflow.site.config import load_site
 
@@ -295,10 +295,11 @@ def hpcflow_api(n: int, site_path: Path, wait: bool) -> dict[str, Any]:
     wf, module = load_workflow(WORKFLOW)
     plan = compile_for(wf, bind_inputs(wf.interface, {"xs": list(range(n))}, f"workflow '{wf.name}'"))
     rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()))
-    submit(rd, site)
+    backend = backend_named("slurm", site=site)
+    backend.submit(rd)
     ok = None
     if wait:
-        view = wait_run(rd, site.poll_interval_s)
+        view = wait_run(rd, backend=backend)
         ok = (view.outputs or {}).get("o0") == list(range(n))
     return {"seconds": time.perf_counter() - start, "outputs_ok": ok}
 

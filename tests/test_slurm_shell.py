@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hpcflow.backends.slurm.monitor import _keys
+from hpcflow.backends.slurm.monitor import job_keys
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.states import translate
 from hpcflow.core.states import State
@@ -36,8 +36,12 @@ def test_missing_slurm_commands_say_what_to_do(monkeypatch):
         SlurmShell().sbatch("job.sh")
 
 
-def test_state_translation_and_job_id_forms():
+def test_state_translation_and_job_id_forms(capsys):
     assert translate("CANCELLED by 0") is State.CANCELLED and translate("OUT_OF_MEMORY") is State.FAILED
-    assert translate("PREEMPTED") is State.PENDING and translate("COMPLETED") is State.SUCCEEDED
-    assert _keys("12") == [(12, None)] and _keys("12_3") == [(12, 3)]
-    assert _keys("12_[4-6,9%2]") == [(12, 4), (12, 5), (12, 6), (12, 9)]
+    assert translate("PREEMPTED") is State.PREEMPTED and not State.PREEMPTED.finished
+    assert translate("COMPLETED") is State.SUCCEEDED
+    # a state word from a newer Slurm is not silently PENDING: UNKNOWN, and one warning per word
+    assert translate("PLANNED") is State.UNKNOWN and translate("PLANNED") is State.UNKNOWN
+    assert capsys.readouterr().err.count("'PLANNED' is not known") == 1
+    assert job_keys("12") == [(12, None)] and job_keys("12_3") == [(12, 3)]
+    assert job_keys("12_[4-6,9%2]") == [(12, 4), (12, 5), (12, 6), (12, 9)]

@@ -181,8 +181,9 @@ class LocalBackend:
         if job.batch:
             job.rd.write_batch(job.plan.id, job.batch)
         job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in finished})
-        job.rd.write_jobscript(job.plan.id, render_call(
-            local_call(job.plan, size), job.plan, run_id=job.rd.meta.run_id, run_dir=job.rd.path, python=sys.executable))
+        call = local_call(job.plan, size)
+        job.rd.write_script(call.script, render_call(call, job.plan, run_id=job.rd.meta.run_id, run_dir=job.rd.path,
+                                                     python=sys.executable))
         job.state = State.RUNNING
         return True
 

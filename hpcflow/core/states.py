@@ -14,11 +14,13 @@ class State(str, Enum):
     TIMEOUT = "TIMEOUT"
     CANCELLED = "CANCELLED"
     CACHED = "CACHED"  # outputs taken from the cache; nothing ran
+    PREEMPTED = "PREEMPTED"  # stopped by a higher-priority job; requeued or resubmitted, not over
+    UNKNOWN = "UNKNOWN"  # the scheduler said something hpcflow does not know; asked again next time
 
     @property
     def finished(self) -> bool:
         """True once nothing more will happen to it."""
-        return self not in (State.PENDING, State.RUNNING)
+        return self not in (State.PENDING, State.RUNNING, State.PREEMPTED, State.UNKNOWN)
 
     @property
     def ok(self) -> bool:

@@ -139,10 +139,9 @@ class RunDir:
         """The file that the element's stdout and stderr go to."""
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
-    def jobscript_path(self, job_id: str, chunk: int = 0, name: str = "") -> Path:
-        """The rendered jobscript of a job: chunk 0, a later chunk of a large array, -1 (sizing job), or `name`."""
-        name = name or {0: "job.sh", -1: "expand.sh"}.get(chunk, f"job-chunk{chunk}.sh")
-        return self.job_dir(job_id) / name
+    def jobscript_path(self, job_id: str) -> Path:
+        """The jobscript of a job's elements (the first chunk of an array)."""
+        return self.job_dir(job_id) / "job.sh"
 
     def sub_path(self, job_id: str, index: int) -> Path:
         """Where a dynamic element writes its sub-workflow."""
@@ -239,13 +238,6 @@ class RunDir:
         """Save a rendered jobscript at `relative` (a call's script path) and return its path."""
         path = self.path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(path, text.encode())
-        path.chmod(0o755)
-        return path
-
-    def write_jobscript(self, job_id: str, text: str, chunk: int = 0, name: str = "") -> Path:
-        """Save a rendered jobscript (one per array chunk) and return its path."""
-        path = self.jobscript_path(job_id, chunk, name)
         atomic.write_bytes(path, text.encode())
         path.chmod(0o755)
         return path

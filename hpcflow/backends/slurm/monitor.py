@@ -28,12 +28,12 @@ def live_states(rd: RunDir, shell: SlurmShell) -> dict[LiveKey, State]:
         for line in text.splitlines():
             if "|" in line:
                 job, _, state = line.partition("|")
-                for key in _keys(job.strip()):
+                for key in job_keys(job.strip()):
                     states[key] = translate(state.strip())
     return states
 
 
-def _keys(job: str) -> list[LiveKey]:
+def job_keys(job: str) -> list[LiveKey]:
     if job.isdigit():
         return [(int(job), None)]
     match = _ARRAY.match(job)

@@ -12,11 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hpcflow.core.directives import Dependency
+from hpcflow.core.plan import DependencyKind
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.store import atomic
 from hpcflow.store.lease import Lease
 
 Ref = str  # "<run dir relative to the root>|<job id>"
+
+
+@dataclass(frozen=True)
+class WaitEdge:
+    """A pending Slurm job waits on the gate of `ref` with dependency `kind`."""
+
+    ref: Ref
+    kind: DependencyKind
 
 
 @dataclass
@@ -26,7 +35,7 @@ class Registry:
     root: Path
     gates: dict[Ref, list[int]] = field(default_factory=dict)
     aliases: dict[Ref, list[Ref]] = field(default_factory=dict)
-    waiting: dict[str, list[list[str]]] = field(default_factory=dict)  # slurm id -> [[ref, kind], ...]
+    waiting: dict[str, list[WaitEdge]] = field(default_factory=dict)  # pending Slurm id -> what it waits on
     submitted: list[int] = field(default_factory=list)  # every id submitted for the run, for sacct
 
     @staticmethod
@@ -38,13 +47,14 @@ class Registry:
     def load(cls, root: RunDir) -> "Registry":
         """Read the registry of a run (empty when nothing was submitted yet)."""
         obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
-        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), obj.get("waiting", {}),
-                   obj.get("submitted", []))
+        waiting = {jid: [WaitEdge(r, k) for r, k in edges] for jid, edges in obj.get("waiting", {}).items()}
+        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []))
 
     def save(self) -> None:
         """Publish the registry."""
         atomic.write_json(self.root / "slurm" / "registry.json",
-                          {"gates": self.gates, "aliases": self.aliases, "waiting": self.waiting,
+                          {"gates": self.gates, "aliases": self.aliases,
+                           "waiting": {jid: [[e.ref, e.kind] for e in edges] for jid, edges in self.waiting.items()},
                            "submitted": self.submitted})
 
     def ref(self, rd: RunDir, job_id: str) -> Ref:
@@ -62,17 +72,17 @@ class Registry:
         """True when `ref` is `target` or stands (through aliases) for it."""
         return ref == target or any(self.reaches(a, target) for a in self.aliases.get(ref, []))
 
-    def dependency(self, refs_kinds: list[list[str]], skip_finished: bool = False) -> Dependency:
+    def dependency(self, edges: list[WaitEdge], skip_finished: bool = False) -> Dependency:
         """The --dependency for a job waiting on these refs.
 
         With `skip_finished`, refs whose elements all finished well are left out: Slurm forgets
         finished jobs after MinJobAge, and naming a forgotten job makes `scontrol update` fail.
         """
         by_kind: dict[str, list[int]] = {"afterok": [], "aftercorr": [], "afterany": []}
-        for ref, kind in refs_kinds:
-            if skip_finished and self.finished_well(ref):
+        for edge in edges:
+            if skip_finished and self.finished_well(edge.ref):
                 continue
-            by_kind[kind] += self.resolve(ref)
+            by_kind[edge.kind] += self.resolve(edge.ref)
         return Dependency(*(tuple(dict.fromkeys(by_kind[k])) for k in ("afterok", "aftercorr", "afterany")))
 
     def finished_well(self, ref: Ref) -> bool:
@@ -83,9 +93,9 @@ class Registry:
         own = size is not None and all(rd.status(job_id, i).state.ok for i in range(size))
         return own and all(self.finished_well(a) for a in self.aliases.get(ref, []))
 
-    def waiting_on(self, target: Ref) -> dict[str, list[list[str]]]:
+    def waiting_on(self, target: Ref) -> dict[str, list[WaitEdge]]:
         """The pending jobs whose dependencies include `target`."""
-        return {jid: refs for jid, refs in self.waiting.items() if any(self.reaches(r, target) for r, _ in refs)}
+        return {jid: edges for jid, edges in self.waiting.items() if any(self.reaches(e.ref, target) for e in edges)}
 
     def all_ids(self) -> list[int]:
         """Every Slurm id recorded."""

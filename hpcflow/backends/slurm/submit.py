@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable
 
-from hpcflow.backends.slurm.registry import Ref, Registry
+from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import Dependency
 from hpcflow.core.layout import RunPlace, lay_out
@@ -95,12 +95,12 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: Si
         if call.after_own:
             dependency = Dependency(afterany=tuple(r.id for r in records if r.role.runs_elements))
         else:
-            waits = [[registry.ref(rd, edge.job), edge.kind] for edge in call.after]
+            waits = [WaitEdge(registry.ref(rd, edge.job), edge.kind) for edge in call.after]
             dependency = registry.dependency(waits, skip_finished=True)
         record = sbatch_call(rd, job, call, site, shell, dependency.spec())
         registry.submitted.append(record.id)
         if call.after:  # re-pointed when an upstream job expands at run time
-            registry.waiting[str(record.id)] = [[registry.ref(rd, e.job), e.kind] for e in call.after]
+            registry.waiting[str(record.id)] = [WaitEdge(registry.ref(rd, e.job), e.kind) for e in call.after]
         records.append(record)
     return records
 
@@ -135,8 +135,8 @@ def done_indices(rd: RunDir, job_id: str) -> set[int]:
 
 def update_waiting(registry: Registry, target: Ref, shell: SlurmShell) -> None:
     """Rewrite the --dependency of every pending job that waits on `target`."""
-    for jid, refs_kinds in registry.waiting_on(target).items():
-        shell.update_dependency(int(jid), registry.dependency(refs_kinds, skip_finished=True).spec())
+    for jid, edges in registry.waiting_on(target).items():
+        shell.update_dependency(int(jid), registry.dependency(edges, skip_finished=True).spec())
 
 
 def sinks(plan: Plan) -> list[str]:
