@@ -13,7 +13,7 @@ import os
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ class RunDir:
         rd = cls(path)
         rd.path.mkdir(parents=True, exist_ok=False)
         atomic.write_json(rd.path / "run.json", asdict(meta))
-        atomic.write_json(rd.path / "plan.json", plan_to_json(plan, lambda v: encode(v, rd.blobs)))
+        atomic.write_json(rd.path / "plan.json", plan_to_json(plan, partial(encode, blobs=rd.blobs)))
         for job in plan.jobs:
             (rd.job_dir(job.id) / "logs").mkdir(parents=True, exist_ok=True)
         rd.set_state(State.PENDING)
@@ -125,7 +125,7 @@ class RunDir:
         obj = atomic.read_json(self.path / "plan.json")
         if obj is None:
             raise RunDirError(f"{self.path} has no plan.json")
-        return plan_from_json(obj, lambda v: decode(v, self.blobs))
+        return plan_from_json(obj, partial(decode, blobs=self.blobs))
 
     def job_dir(self, job_id: str) -> Path:
         """The folder of one job."""
@@ -231,8 +231,8 @@ class RunDir:
 
     def write_plan(self, plan: Plan) -> None:
         """Replace plan.json (the same jobs, laid out again after cache hits or for a resume)."""
-        atomic.write_json(self.path / "plan.json", plan_to_json(plan, lambda v: encode(v, self.blobs)))
-        self.__dict__.pop("plan", None)
+        atomic.write_json(self.path / "plan.json", plan_to_json(plan, partial(encode, blobs=self.blobs)))
+        self.__dict__["plan"] = plan  # what was just written; no need to read it back
 
     def write_script(self, relative: str, text: str) -> Path:
         """Save a rendered jobscript at `relative` (a call's script path) and return its path."""

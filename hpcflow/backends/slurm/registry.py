@@ -37,6 +37,7 @@ class Registry:
     aliases: dict[Ref, list[Ref]] = field(default_factory=dict)
     waiting: dict[str, list[WaitEdge]] = field(default_factory=dict)  # pending Slurm id -> what it waits on
     submitted: list[int] = field(default_factory=list)  # every id submitted for the run, for sacct
+    _runs: dict[str, RunDir] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
     def lease(root: RunDir) -> Lease:
@@ -88,10 +89,16 @@ class Registry:
     def finished_well(self, ref: Ref) -> bool:
         """True when the run directory shows every element of `ref` (and of what it stands for) succeeded."""
         run, _, job_id = ref.rpartition("|")
-        rd = RunDir(self.root / run)
+        rd = self._run_dir(run)
         size = rd.size(job_id)
         own = size is not None and all(rd.status(job_id, i).state.ok for i in range(size))
         return own and all(self.finished_well(a) for a in self.aliases.get(ref, []))
+
+    def _run_dir(self, run: str) -> RunDir:
+        """One RunDir per (sub-)run, so its plan is read once per registry, not once per question."""
+        if run not in self._runs:
+            self._runs[run] = RunDir(self.root / run)
+        return self._runs[run]
 
     def waiting_on(self, target: Ref) -> dict[str, list[WaitEdge]]:
         """The pending jobs whose dependencies include `target`."""

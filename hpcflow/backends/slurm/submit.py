@@ -90,30 +90,31 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
 def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: SiteConfig, shell: SlurmShell,
                  registry: Registry) -> list[SubmissionRecord]:
     """sbatch `calls` of one job in order; a sentinel waits (afterany) on the element calls before it."""
-    records: list[SubmissionRecord] = []
+    before, records = rd.submissions(job.id), []
     for call in calls:
         if call.after_own:
             dependency = Dependency(afterany=tuple(r.id for r in records if r.role.runs_elements))
         else:
             waits = [WaitEdge(registry.ref(rd, edge.job), edge.kind) for edge in call.after]
             dependency = registry.dependency(waits, skip_finished=True)
-        record = sbatch_call(rd, job, call, site, shell, dependency.spec())
+        record = sbatch_call(rd, job, call, site, shell, dependency.spec(), keep=False)
         registry.submitted.append(record.id)
         if call.after:  # re-pointed when an upstream job expands at run time
             registry.waiting[str(record.id)] = [WaitEdge(registry.ref(rd, e.job), e.kind) for e in call.after]
         records.append(record)
+        rd.write_submissions(job.id, before + records)  # at once: a rollback must find every id
     return records
 
 
 def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, site: SiteConfig, shell: SlurmShell,
-                dependency: str = "") -> SubmissionRecord:
-    """Render one call, sbatch it and add it to its job's records."""
+                dependency: str = "", keep: bool = True) -> SubmissionRecord:
+    """Render one call and sbatch it; `keep`: add it to its job's records too."""
     text = render_call(call, job, run_id=rd.meta.run_id, run_dir=rd.path, python=site.python or sys.executable,
                        preamble=site.preamble, dependency=dependency)
     if call.batch:  # the runtime reads it to know which elements an array task runs
         rd.write_batch(job.id, call.batch)
     record = SubmissionRecord.of(shell.sbatch(str(rd.write_script(call.script, text))), call)
-    if call.role is not Role.POOL:
+    if keep and call.role is not Role.POOL:
         rd.add_submission(job.id, record)
     return record
 
