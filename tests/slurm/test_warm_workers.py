@@ -37,10 +37,13 @@ def assert_ran_on_the_pool(rd: RunDir, env: str, pooled: list[str]) -> None:
             assert status.state.ok, f"{node}[{i}] {status.state}: {status.error}"
             assert (status.host, status.pid) in worker_procs, f"{node}[{i}] ran outside the pool: {status}"
     allowed |= set(json.loads(pool_file(rd, env).read_text())["jobs"])
-    out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID", f"--name=hf-{rd.meta.run_id}", "-S", "now-2hours"],
-                         capture_output=True, text=True, check=True).stdout
-    jobs = {int(line.split("_")[0]) for line in out.split()}
-    assert jobs and jobs - allowed == set(), f"jobs of the run that are no proxy, pool or worker: {jobs - allowed}"
+    # Any other job of the run must be a worker job that dask-jobqueue submitted (from a script of
+    # its own) and retired before its worker joined: hpcflow submits only scripts of the run dir.
+    out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,SubmitLine", f"--name=hf-{rd.meta.run_id}",
+                          "-S", "now-2hours"], capture_output=True, text=True, check=True).stdout
+    lines = dict(line.split("|", 1) for line in out.splitlines() if "|" in line)
+    own = {int(job.split("_")[0]) for job, submit in lines.items() if str(rd.path) in submit}
+    assert lines and own - allowed == set(), f"hpcflow jobs of the run that are no proxy or pool: {own - allowed}"
 
 
 def test_pooled_tasks_run_on_warm_workers_that_go_away_when_idle(hpcflow, slurm_env):
