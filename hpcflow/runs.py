@@ -17,6 +17,7 @@ from hpcflow.core.compile import compile_plan
 from hpcflow.core.layout import RunPlace
 from hpcflow.core.plan import Plan
 from hpcflow.core.states import State
+from hpcflow.loader import load_file
 from hpcflow.errors import HpcflowError, RunDirError
 from hpcflow.runtime.backend import Backend, backend_of
 from hpcflow.runtime.resume import check_resumable, reset_unfinished
@@ -140,6 +141,13 @@ def resume(rd: RunDir, backend: Backend | None = None) -> list[int]:
     """
     check_resumable(rd)
     backend = backend or backend_of(rd)
+    running = [j.label for j in refresh(rd, backend).jobs if j.counts.get(State.RUNNING)]
+    if running:  # resubmitting them would run them twice at once
+        raise HpcflowError(f"run {rd.meta.run_id} still has running elements (in {', '.join(running)}); "
+                           f"wait until `hpcflow status {rd.meta.run_id}` shows none, or `hpcflow cancel "
+                           f"{rd.meta.run_id}`, then resume")
+    if rd.meta.file:  # fail on a broken workflow file before anything is reset
+        load_file(rd.meta.file, rd.meta.module)
     reset_unfinished(rd)
     rd.set_state(State.PENDING)
     return backend.resume(rd)

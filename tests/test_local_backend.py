@@ -64,6 +64,16 @@ def test_timeout_is_recorded_and_downstream_is_cancelled(hpcflow, runs_dir: Path
     assert [(j["node"], j["counts"]) for j in st["jobs"]] == [("n0", {"TIMEOUT": 1}), ("n1", {"CANCELLED": 1})]
 
 
+def test_a_timed_out_attempt_is_retried_with_twice_the_time(hpcflow, runs_dir: Path):
+    res = hpcflow("run", f"{FAULTS}:timeout_then_more_time", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 2}
+    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    assert status["attempts"] == 2 and status["state"] == "SUCCEEDED"
+    log = (runs_dir / res.json["run_id"] / "jobs" / "n0" / "logs" / "0.log").read_text()
+    assert "attempt 1 of 2 failed with a recoverable ElementTimeout: 2" in log
+
+
 def test_failed_element_is_named_and_its_log_holds_the_traceback(hpcflow):
     res = hpcflow("run", f"{FAULTS}:one_bad_element")
     assert res.code == 1

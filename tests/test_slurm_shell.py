@@ -45,3 +45,40 @@ def test_state_translation_and_job_id_forms(capsys):
     assert capsys.readouterr().err.count("'PLANNED' is not known") == 1
     assert job_keys("12") == [(12, None)] and job_keys("12_3") == [(12, 3)]
     assert job_keys("12_[4-6,9%2]") == [(12, 4), (12, 5), (12, 6), (12, 9)]
+
+
+def _flaky(tmp_path, monkeypatch, name: str, failures: int, message: str, reply: str) -> Path:
+    """A fake `name` that fails `failures` times with `message`, then prints `reply`; counts its calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    count = tmp_path / f"{name}.count"
+    (bin_dir / name).write_text(
+        f"#!/bin/sh\nn=$(cat {count} 2>/dev/null || echo 0); echo $((n+1)) > {count}\n"
+        f"if [ $n -lt {failures} ]; then echo '{message}' >&2; exit 1; fi\necho '{reply}'\n")
+    (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    return count
+
+
+def test_an_unreachable_controller_is_waited_out(tmp_path, monkeypatch):
+    count = _flaky(tmp_path, monkeypatch, "squeue", 3,
+                   "slurm_load_jobs error: Unable to contact slurm controller (connect failure)", "12|RUNNING")
+    assert SlurmShell(retry_s=30).run(["squeue", "-h"]).strip() == "12|RUNNING"
+    assert count.read_text().strip() == "4"
+
+
+def test_sbatch_is_retried_only_when_slurm_did_not_take_the_job(tmp_path, monkeypatch):
+    count = _flaky(tmp_path, monkeypatch, "sbatch", 2,
+                   "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)", "77")
+    assert SlurmShell(retry_s=30).sbatch("job.sh") == 77 and count.read_text().strip() == "3"
+    count = _flaky(tmp_path, monkeypatch, "sbatch", 5, "sbatch: error: Invalid account or account/partition", "78")
+    count.unlink()
+    with pytest.raises(SlurmError, match="Invalid account"):
+        SlurmShell(retry_s=30).sbatch("job.sh")
+    assert count.read_text().strip() == "1"
+
+
+def test_a_controller_down_for_longer_than_retry_s_is_an_error_that_says_so(tmp_path, monkeypatch):
+    _flaky(tmp_path, monkeypatch, "sacct", 1000, "sacct: error: Socket timed out on send/recv operation", "")
+    with pytest.raises(SlurmError, match="slurmctld did not answer for 2 s"):
+        SlurmShell(retry_s=2).run(["sacct"])

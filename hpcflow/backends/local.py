@@ -18,6 +18,7 @@ from hpcflow.runtime.prepass import take_cached
 from hpcflow.core.batching import batch_of, batch_size_for
 from hpcflow.core.layout import local_call
 from hpcflow.core.plan import JobPlan
+from hpcflow.core.retry import attempt_timeouts
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
 from hpcflow.runtime.jobscript import render_call
@@ -244,9 +245,8 @@ class LocalBackend:
                                      stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         finally:
             log.close()
-        timeout = job.plan.timeout_s
-        deadline = (time.time() + timeout * (job.plan.retries + 1) * (job.batch or 1) + _KILL_MARGIN_S
-                    if timeout else None)
+        budget = sum(attempt_timeouts(job.plan.timeout_s, job.plan.retries))
+        deadline = time.time() + budget * (job.batch or 1) + _KILL_MARGIN_S if budget else None
         self._procs.append(_Proc(job, index, popen, deadline))
         job.running += 1
 

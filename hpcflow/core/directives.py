@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 from hpcflow.core.plan import JobPlan, ResourceRequest
+from hpcflow.core.retry import attempt_timeouts
 from hpcflow.site.config import SiteConfig
 from hpcflow.core.partition import pick_partition
 
@@ -68,10 +69,10 @@ def chunks(size: int, max_array_size: int, todo: list[int] | None = None) -> lis
 
 
 def time_limit_s(job: JobPlan, site: SiteConfig) -> float | None:
-    """--time: every attempt's timeout plus the site's margin; None when the task has no timeout."""
+    """--time: every attempt's (growing) timeout plus the site's margin; None when the task has no timeout."""
     if job.timeout_s is None:
         return None
-    return job.timeout_s * (job.retries + 1) + site.time_margin_s
+    return sum(attempt_timeouts(job.timeout_s, job.retries)) + site.time_margin_s
 
 
 def format_time(seconds: float) -> str:

@@ -23,7 +23,7 @@ from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
 from hpcflow.loader import load_file, resolve_entity
-from hpcflow.core.retry import is_recoverable
+from hpcflow.core.retry import attempt_timeouts, is_recoverable
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.backend import backend_of
 from hpcflow.runtime.rundir import ElementStatus, RunDir
@@ -78,8 +78,8 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
             rd.write_outputs(job_id, index, encoded)
             status.state = State.CACHED if cached else State.SUCCEEDED
-    except ElementTimeout:
-        status.state, status.error = State.TIMEOUT, f"timed out after {job.timeout_s if job else 0:g} s"
+    except ElementTimeout as exc:
+        status.state, status.error = State.TIMEOUT, f"timed out after {exc.args[0] if exc.args else 0:g} s"
     except UpstreamFailed as exc:  # nothing of this element ran: it is cancelled, not failed
         status.state, status.error = State.CANCELLED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
@@ -104,11 +104,13 @@ def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPla
 
 def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int, status: ElementStatus,
               log: TraceLog, where: str) -> dict[str, Any]:
+    limits = attempt_timeouts(job.timeout_s, job.retries)
     while True:
         status.attempts += 1  # counts across resubmissions too: the status file carries it over
         log.seq = 0  # each attempt replays the calls the earlier ones finished
+        limit = limits[min(status.attempts, len(limits)) - 1] if limits else None  # grows after a timeout
         try:
-            with _time_limit(job.timeout_s), tracing(log):
+            with _time_limit(limit), tracing(log):
                 result = task.fn(**inputs)
             return task.interface.split(result, where)
         except (Exception, ElementTimeout) as exc:
@@ -137,9 +139,8 @@ class _time_limit:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
-    @staticmethod
-    def _expire(signum: int, frame: Any) -> None:
-        raise ElementTimeout()
+    def _expire(self, signum: int, frame: Any) -> None:
+        raise ElementTimeout(self.seconds)
 
 
 def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hpcflow.cache.store import CacheStore
 from hpcflow.runtime.cached import cache_store_for, lookup
 from hpcflow.core.states import State
-from hpcflow.loader import resolve_entity
+from hpcflow.loader import load_file, resolve_entity
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import element_inputs, mapped_element_count
 
@@ -19,6 +19,8 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
     cached: dict[str, set[int]] = {}
     if store is None:
         return cached
+    if rd.meta.file:  # the tasks' modules may import their neighbours: the file's folder goes on sys.path
+        load_file(rd.meta.file, rd.meta.module)
     whole: set[str] = set()
     for job in rd.plan.jobs:
         if not job.cache or job.kind == "dynamic" or not set(job.depends_on) <= whole:

@@ -31,6 +31,16 @@ def test_timeout_is_recorded_as_timeout(hpcflow, slurm_env):
     assert "--time=0-00:02:00" in script  # timeout 1 s + the site's 60 s margin, rounded up to minutes
 
 
+def test_a_timed_out_attempt_is_retried_with_twice_the_time_and_time_limit(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{FAULTS}:timeout_then_more_time", "--site", "dev-cluster", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 2}
+    status = json.loads((RUNS / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    assert status["attempts"] == 2 and status["state"] == "SUCCEEDED"
+    script = (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
+    assert "--time=0-00:02:00" in script  # attempts of 2 s and 4 s, plus the site's 60 s margin
+
+
 def test_min_success_ratio_half_with_three_of_ten_failing_completes(hpcflow, slurm_env):
     res = hpcflow("submit", f"{CASES}:tolerant", "--site", "dev-cluster", "-i", f"xs={list(range(1, 11))}",
                   "--wait", "--json")

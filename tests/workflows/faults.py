@@ -104,3 +104,15 @@ def stepper(folder: str) -> int:
 @workflow
 def traced(folder: str) -> int:
     return stepper(folder=folder)
+
+
+@task(timeout=2, retries=1)
+def needs_three_seconds(x: int) -> int:
+    """Overruns its first attempt's 2 s; the retry gets 4 s and finishes the same work."""
+    time.sleep(3)
+    return x + 1
+
+
+@workflow
+def timeout_then_more_time(x: int = 1) -> int:
+    return needs_three_seconds(x=x)

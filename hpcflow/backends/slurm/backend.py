@@ -7,9 +7,8 @@ from typing import Any
 
 from hpcflow.backends.slurm.expand import submit_dynamic_subrun
 from hpcflow.backends.slurm.monitor import live_states, overlay
-from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
-from hpcflow.backends.slurm.submit import laid_out, submit, submit_plan
+from hpcflow.backends.slurm.submit import laid_out, submit
 from hpcflow.core.directives import job_name
 from hpcflow.core.states import State
 from hpcflow.core.layout import RunPlace
@@ -49,14 +48,8 @@ class SlurmBackend:
         return submit(rd, self.site, self.shell)
 
     def resume(self, rd: RunDir) -> list[int]:
-        """Submit again what did not succeed, and what depends on it."""
-        with Registry.lease(rd):
-            registry = Registry.load(rd)
-            registry.waiting.clear()  # the jobs that waited before are all gone
-            try:
-                return submit_plan(rd, self.site, self.shell, registry)
-            finally:
-                registry.save()
+        """Submit again what did not succeed, and what depends on it; all or nothing, as a submit."""
+        return submit(rd, self.site, self.shell, resume=True)
 
     def live(self, rd: RunDir) -> LiveView:
         """One squeue and one sacct call: Slurm's view of every element of the run."""

@@ -8,7 +8,9 @@ import sys
 
 from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
-from hpcflow.backends.slurm.submit import gate, place_of, sinks, submit_calls, submit_plan, update_waiting
+from hpcflow.backends.slurm.submit import (
+    gate, held_until_committed, place_of, sinks, submit_calls, submit_plan, update_waiting,
+)
 from hpcflow.core.layout import element_calls
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file
@@ -42,7 +44,8 @@ def submit_dynamic_subrun(rd: RunDir, job: JobPlan, index: int, site: SiteConfig
         ref = registry.ref(rd, job.id)
         before = set(registry.all_ids())
         try:
-            submit_plan(sub, site, shell, registry)
+            with held_until_committed(shell, site):
+                submit_plan(sub, site, shell, registry)
         except Exception:
             queued = sorted(set(registry.all_ids()) - before)
             if queued:

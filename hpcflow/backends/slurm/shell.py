@@ -1,6 +1,11 @@
 """The one place where hpcflow runs Slurm commands, so tests can count and fail them.
 
 Set HPCFLOW_SLURM_CALL_LOG=FILE to append one JSON line per call (command, seconds, exit).
+
+A controller that does not answer (restarting, overloaded, a network blip) is waited out: a
+call that failed without reaching it is tried again with backoff for up to `retry_s` seconds
+(HPCFLOW_SLURM_RETRY_S, default 120). sbatch is tried again only when Slurm says the job was
+not taken, so a retry never submits a job twice.
 """
 from __future__ import annotations
 
@@ -19,30 +24,67 @@ class SlurmError(HpcflowError):
     """A Slurm command failed or could not be run."""
 
 
+# what Slurm's clients print when the request never reached (or was refused for now by) slurmctld
+TRANSIENT = ("Unable to contact slurm controller", "connect failure", "Socket timed out",
+             "temporarily unable to accept job", "Resource temporarily unavailable", "Zero Bytes were transmitted")
+
+
+def default_retry_s() -> float:
+    """How long a call waits out an unreachable controller."""
+    try:
+        return float(os.environ.get("HPCFLOW_SLURM_RETRY_S", "120"))
+    except ValueError:
+        return 120.0
+
+
+class _Transient(Exception):
+    """A call that did not reach slurmctld, or that it refused for now: worth trying again."""
+
+
 @dataclass
 class SlurmShell:
     """Runs sbatch/squeue/sacct/scancel/scontrol and keeps a record of each call."""
 
     timeout_s: float = 60.0
+    retry_s: float = field(default_factory=default_retry_s)
     calls: list[list[str]] = field(default_factory=list)
     submitted: list[int] = field(default_factory=list)  # every job id sbatch returned, for rollbacks
+    holding: list[int] | None = None  # during a submission: the jobs it holds until it commits
 
     def run(self, args: Sequence[str]) -> str:
         """Run one Slurm command and return its stdout; SlurmError with its stderr on failure."""
         argv = list(args)
         if shutil.which(argv[0]) is None:
             raise SlurmError(f"{argv[0]} not found; is this a Slurm login node? (start a test cluster with scripts/dev-cluster.sh)")
+        deadline, pause = time.time() + self.retry_s, 0.5
+        while True:
+            try:
+                return self._once(argv)
+            except _Transient as exc:
+                if time.time() + pause > deadline:
+                    raise SlurmError(f"{exc}; slurmctld did not answer for {self.retry_s:.0f} s "
+                                     "(is it up? `scontrol ping`)") from None
+                time.sleep(pause)  # the controller is restarting or busy: wait it out
+                pause = min(pause * 2, 10.0)
+
+    def _once(self, argv: list[str]) -> str:
         self.calls.append(argv)
         start = time.time()
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
             self._log(argv, start, "timeout")
-            raise SlurmError(f"{argv[0]} did not answer within {self.timeout_s:.0f} s; is slurmctld up? (scontrol ping)") from None
+            message = f"{argv[0]} did not answer within {self.timeout_s:.0f} s"
+            if argv[0] == "sbatch":  # it may have been taken: trying again could submit it twice
+                raise SlurmError(f"{message}; is slurmctld up? (scontrol ping)") from None
+            raise _Transient(message) from None
         self._log(argv, start, proc.returncode)
         if proc.returncode != 0:
-            reason = (proc.stderr or proc.stdout).strip().splitlines()
-            raise SlurmError(f"{argv[0]} failed: {reason[-1] if reason else f'exit status {proc.returncode}'}")
+            text = (proc.stderr or proc.stdout).strip()
+            reason = text.splitlines()[-1] if text else f"exit status {proc.returncode}"
+            if any(marker in text for marker in TRANSIENT):
+                raise _Transient(f"{argv[0]} failed: {reason}")
+            raise SlurmError(f"{argv[0]} failed: {reason}")
         return proc.stdout
 
     def sbatch(self, script: str, extra: Sequence[str] = ()) -> int:

@@ -6,8 +6,9 @@ Slurm ids known by then, calls sbatch and records what it did.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
@@ -31,19 +32,21 @@ def place_of(rd: RunDir) -> RunPlace:
     return RunPlace(rd.meta.run_id, str(rd.path))
 
 
-def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> list[int]:
-    """Submit every call of a new run in order; all or nothing."""
+def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None, resume: bool = False) -> list[int]:
+    """Submit every call of a new (or resumed) run in order; all or nothing."""
     shell = shell or SlurmShell()
     with Registry.lease(rd):
         registry = Registry.load(rd)
+        if resume:
+            registry.waiting.clear()  # the jobs that waited before are all gone
         already = len(shell.submitted)
         try:
-            ids = submit_plan(rd, site, shell, registry)
+            with held_until_committed(shell, site):
+                ids = submit_plan(rd, site, shell, registry)
         except BaseException as exc:  # anything at all, Ctrl-C included: leave no half-submitted run
             queued = shell.submitted[already:]
-            _cancel_quietly(shell, queued)
             reason = str(exc) if isinstance(exc, HpcflowError) else f"{type(exc).__name__}: {exc}"
-            message = f"submission failed: {reason}" + (f"; cancelled the {len(queued)} job(s) it had queued" if queued else "")
+            message = f"run {rd.meta.run_id}: submission failed: {reason}; " + roll_back(shell, queued)
             rd.set_state(State.FAILED, message)
             if isinstance(exc, Exception):
                 raise SubmitError(message) from None
@@ -51,6 +54,23 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None) -> lis
         finally:
             registry.save()
     return ids
+
+
+@contextlib.contextmanager
+def held_until_committed(shell: SlurmShell, site: SiteConfig) -> Iterator[None]:
+    """Jobs that wait on nothing are submitted held and released together at the end, so a
+    submission that fails half-way is rolled back before any of its jobs has started.
+    (A site whose extra_directives hold every job keeps them held: nothing is released.)"""
+    if "--hold" in site.extra_directives or shell.holding is not None:
+        yield
+        return
+    shell.holding = []
+    try:
+        yield
+        if shell.holding:
+            shell.run(["scontrol", "release", ",".join(map(str, shell.holding))])
+    finally:
+        shell.holding = None
 
 
 def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None) -> Plan:
@@ -113,7 +133,10 @@ def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, site: SiteConfig, sh
                        preamble=site.preamble, dependency=dependency)
     if call.batch:  # the runtime reads it to know which elements an array task runs
         rd.write_batch(job.id, call.batch)
-    record = SubmissionRecord.of(shell.sbatch(str(rd.write_script(call.script, text))), call)
+    held = not dependency and shell.holding is not None
+    record = SubmissionRecord.of(shell.sbatch(str(rd.write_script(call.script, text)), ["--hold"] if held else []), call)
+    if held:
+        shell.holding.append(record.id)
     if keep and call.role is not Role.POOL:
         rd.add_submission(job.id, record)
     return record
@@ -146,9 +169,14 @@ def sinks(plan: Plan) -> list[str]:
     return [job.id for job in plan.jobs if job.id not in used]
 
 
-def _cancel_quietly(shell: SlurmShell, ids: list[int]) -> None:
-    if ids:
-        try:
-            shell.scancel(ids)
-        except SlurmError:
-            pass  # the submission error is the one to report
+def roll_back(shell: SlurmShell, ids: list[int]) -> str:
+    """scancel what a failed submission queued; what to tell the user about it, truthfully."""
+    if not ids:
+        return "nothing had been queued"
+    try:
+        shell.scancel(ids)
+    except SlurmError as exc:
+        listed = " ".join(map(str, ids))
+        return (f"could not cancel the {len(ids)} job(s) it had queued ({exc}); "
+                f"cancel them with: scancel {listed}")
+    return f"cancelled the {len(ids)} job(s) it had queued"

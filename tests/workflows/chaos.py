@@ -1,0 +1,54 @@
+"""Workflows for the fault-injection tests on the real cluster (tests/slurm/test_chaos.py)."""
+import functools
+import os
+import time
+
+from hpcflow import map_task, task, workflow
+
+
+@task(retries=2)
+def steady(x: int, seconds: int) -> int:
+    time.sleep(seconds)
+    return x * 10
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@workflow
+def retried_map(xs: list[int], seconds: int = 8) -> int:
+    return total(xs=map_task(functools.partial(steady, seconds=seconds))(x=xs))
+
+
+@task
+def first_fails_once(x: int, folder: str) -> int:
+    """On its first run, element 0 fails once the others are running; they then take 20 s more."""
+    marker = os.path.join(folder, "failed-once")
+    if x != 0:
+        open(os.path.join(folder, f"running-{x}"), "w").close()
+        time.sleep(20)
+        return x
+    if not os.path.exists(marker):
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(os.path.exists(os.path.join(folder, f"running-{i}")) for i in (1, 2)):
+            time.sleep(0.2)
+        open(marker, "w").close()
+        raise ValueError("element 0 fails the first time")
+    return x
+
+
+@workflow
+def fails_while_others_run(xs: list[int], folder: str) -> int:
+    return total(xs=map_task(functools.partial(first_fails_once, folder=folder))(x=xs))
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def three_steps(x: int = 1) -> int:
+    return inc(x=inc(x=inc(x=x)))
