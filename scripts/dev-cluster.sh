@@ -1,15 +1,56 @@
 #!/usr/bin/env bash
 # Bring up a real single-node Slurm cluster on this machine (Debian 12, root),
 # for tests: munge + MariaDB + slurmdbd + slurmctld + slurmd.
+# With --nodes N (N>=2): N nodes node1..nodeN, each slurmd in its own network + UTS + mount
+# namespace (hostname = node name), on a bridge slurmbr 10.77.0.1/24 (node i at 10.77.0.1i).
 # Partitions: cpu (default), gpu (4 fake GPUs as gres), preempt; QoS normal
 # preempts QoS "preemptible" (REQUEUE). Idempotent: re-running restarts cleanly.
-# Usage: sudo scripts/dev-cluster.sh [--cpus N]   (default 8; overcommits real cores)
-# Matches site-configs/dev-cluster.toml. Safe to re-run: it restarts the daemons cleanly.
+# Usage: sudo scripts/dev-cluster.sh [--cpus N] [--enforce-memory] [--nodes N]
+#   --cpus N          CPUs Slurm believes the node has (default 8; overcommits real cores)
+#   --nodes N         N slurmd nodes (default 1: the machine's hostname, no namespaces); 2..9
+#   --enforce-memory  memory is a consumable resource and --mem is a hard limit (cgroup v1 here):
+#                     a job over its --mem ends OUT_OF_MEMORY, and sacct's MaxRSS is sampled
+#                     every second, as on a production cluster. Jobs without --mem get 1000M a CPU.
+# Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --enforce-memory.
 set -euo pipefail
-CPUS=8
-[[ "${1:-}" == "--cpus" ]] && CPUS="$2"
+CPUS=8; MEMORY=0; NODES=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --cpus) CPUS="$2"; shift 2 ;;
+    --enforce-memory) MEMORY=1; shift ;;
+    --nodes) NODES="$2"; shift 2 ;;
+    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N]" >&2; exit 2 ;;
+  esac
+done
+[[ $NODES =~ ^[1-9]$ ]] || { echo "--nodes must be 1..9" >&2; exit 2; }
+if [[ $MEMORY == 1 ]]; then
+  PROCTRACK=proctrack/cgroup; TASK=task/cgroup; SELECT="CR_Core_Memory
+DefMemPerCPU=1000"; GATHER="jobacct_gather/cgroup
+JobAcctGatherFrequency=task=1"
+  CGROUP="CgroupPlugin=cgroup/v1
+CgroupMountpoint=/sys/fs/cgroup
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=no
+ConstrainCores=no
+ConstrainDevices=no"
+else
+  PROCTRACK=proctrack/linuxproc; TASK=task/none; SELECT=CR_Core; GATHER=jobacct_gather/linux
+  CGROUP="CgroupPlugin=cgroup/v1"
+fi
 H=$(hostname)
 STATE=/var/lib/hpcflow-test-slurm
+NET=10.77.0; BR=slurmbr
+if [[ $NODES == 1 ]]; then
+  CTLD=$H; ACCT=$H; NODELIST=$H
+  SPOOL=/var/spool/slurmd; PIDF=/run/slurmd.pid; LOGF=/var/log/slurm/slurmd.log
+  NODECONF="NodeName=$H CPUs=$CPUS RealMemory=16000 Gres=gpu:4 State=UNKNOWN"
+else
+  # clients inside the namespaces reach the controller and slurmdbd at the bridge address
+  CTLD="$H($NET.1)"; ACCT=$NET.1; NODELIST="node[1-$NODES]"
+  SPOOL=/var/spool/slurmd-%n; PIDF=/run/slurmd-%n.pid; LOGF=/var/log/slurm/slurmd-%n.log
+  NODECONF=$(for i in $(seq $NODES); do
+    echo "NodeName=node$i NodeAddr=$NET.1$i CPUs=$CPUS RealMemory=16000 Gres=gpu:4 State=UNKNOWN"; done)
+fi
 need() { command -v "$1" >/dev/null 2>&1; }
 die() { echo "test cluster: $1" >&2; tail -n 20 "$2" >&2 || true; exit 1; }
 # wait_for SECONDS CMD...: poll CMD every 0.5 s until it succeeds
@@ -23,13 +64,54 @@ fi
 
 # stop the Slurm daemons this script started before; a pid file may be stale, so kill a pid
 # only if it still belongs to the daemon named in the file
-for d in slurmd slurmctld slurmdbd; do
-  pid=$(cat /run/$d.pid 2>/dev/null || true)
+for f in /run/slurmd.pid /run/slurmd-node[1-9].pid /run/slurmctld.pid /run/slurmdbd.pid; do
+  [[ -f $f ]] || continue
+  d=$(basename "$f" .pid); d=${d%%-*}
+  pid=$(cat "$f" 2>/dev/null || true)
   if [[ -n $pid && "$(cat /proc/$pid/comm 2>/dev/null)" == "$d" ]]; then
     kill "$pid"
     for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
 done
+
+# the multi-node network. Each node: netns slurm-nodeI, veth sl-nodeI (root side, on the
+# bridge) <-> eth0 (inside) at $NET.1I. Kept across re-runs with the same --nodes, so jobs
+# left running keep their network; removed for --nodes 1. No default route inside and
+# ip_forward untouched: a node reaches only the bridge subnet.
+for ns in $(ip netns list | awk '$1 ~ /^slurm-node[1-9]$/ {print $1}'); do
+  i=${ns#slurm-node}
+  if [[ $NODES == 1 || $i -gt $NODES || $(ip -n "$ns" -br addr show eth0 2>/dev/null) != *" $NET.1$i/24"* ]]; then
+    ip link del sl-node$i 2>/dev/null || true; ip netns del "$ns"
+  fi
+done
+rm -f /run/slurmd-node[1-9].pid
+if [[ $NODES == 1 ]]; then
+  if ip link show $BR >/dev/null 2>&1; then ip link del $BR; fi
+else
+  if ! ip link show $BR >/dev/null 2>&1; then
+    ip link add $BR type bridge; sysctl -qw net.ipv6.conf.$BR.disable_ipv6=1
+    ip addr add $NET.1/24 dev $BR
+  fi
+  ip link set $BR up
+  mkdir -p $STATE
+  # /etc/hosts inside the nodes: this machine's, but its hostname at the bridge address
+  { awk -v h="$H" '{for (i = 2; i <= NF; i++) if ($i == h) next} 1' /etc/hosts; echo "$NET.1 $H"
+    for i in $(seq $NODES); do echo "$NET.1$i node$i"; done; } > $STATE/hosts.new
+  mv $STATE/hosts.new $STATE/hosts
+  for i in $(seq $NODES); do
+    mkdir -p /var/spool/slurmd-node$i
+    if [[ ! -e /run/netns/slurm-node$i ]]; then
+      ip link del sl-node$i 2>/dev/null || true
+      ip netns add slurm-node$i
+      ip netns exec slurm-node$i sysctl -qw net.ipv6.conf.default.disable_ipv6=1   # eth0: IPv4 only
+      ip link add sl-node$i type veth peer name eth0 netns slurm-node$i
+      sysctl -qw net.ipv6.conf.sl-node$i.disable_ipv6=1
+      ip -n slurm-node$i addr add $NET.1$i/24 dev eth0
+      ip -n slurm-node$i link set eth0 up; ip -n slurm-node$i link set lo up
+    fi
+    ip link set sl-node$i master $BR up
+  done
+fi
 
 mkdir -p $STATE/gpu /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge /run/mysqld
 chown munge:munge /run/munge; chown mysql:mysql /run/mysqld
@@ -62,21 +144,21 @@ chmod 600 /etc/slurm/slurmdbd.conf
 
 cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=hpctest
-SlurmctldHost=$H
+SlurmctldHost=$CTLD
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
+SlurmdSpoolDir=$SPOOL
 SlurmctldPidFile=/run/slurmctld.pid
-SlurmdPidFile=/run/slurmd.pid
+SlurmdPidFile=$PIDF
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
-SlurmdLogFile=/var/log/slurm/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+SlurmdLogFile=$LOGF
+ProctrackType=$PROCTRACK
+TaskPlugin=$TASK
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=$SELECT
 MpiDefault=none
 ReturnToService=2
 SlurmdParameters=config_overrides
@@ -91,17 +173,17 @@ KillWait=5
 InactiveLimit=0
 SchedulerParameters=batch_sched_delay=1,sched_min_interval=100000
 AccountingStorageType=accounting_storage/slurmdbd
-AccountingStorageHost=$H
+AccountingStorageHost=$ACCT
 AccountingStorageTRES=gres/gpu
 AccountingStorageEnforce=associations,limits,qos
-JobAcctGatherType=jobacct_gather/linux
-NodeName=$H CPUs=$CPUS RealMemory=16000 Gres=gpu:4 State=UNKNOWN
-PartitionName=cpu Nodes=$H Default=YES MaxTime=INFINITE State=UP
-PartitionName=gpu Nodes=$H MaxTime=INFINITE State=UP
-PartitionName=preempt Nodes=$H MaxTime=INFINITE State=UP
+JobAcctGatherType=$GATHER
+$NODECONF
+PartitionName=cpu Nodes=$NODELIST Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=$NODELIST MaxTime=INFINITE State=UP
+PartitionName=preempt Nodes=$NODELIST MaxTime=INFINITE State=UP
 CONF
-printf 'AutoDetect=off\nNodeName=%s Name=gpu File=%s/gpu/nvidia[0-3]\n' "$H" "$STATE" > /etc/slurm/gres.conf
-echo "CgroupPlugin=cgroup/v1" > /etc/slurm/cgroup.conf
+printf 'AutoDetect=off\nNodeName=%s Name=gpu File=%s/gpu/nvidia[0-3]\n' "$NODELIST" "$STATE" > /etc/slurm/gres.conf
+printf "%s\n" "$CGROUP" > /etc/slurm/cgroup.conf
 
 slurmdbd
 wait_for 30 sacctmgr -n show cluster || die "slurmdbd did not come up" /var/log/slurm/slurmdbd.log
@@ -114,7 +196,17 @@ sacctmgr -i -Q modify user root set qos=normal,preemptible >/dev/null 2>&1 || tr
 
 slurmctld
 wait_for 30 sh -c 'scontrol ping | grep -q UP' || die "slurmctld did not come up" /var/log/slurm/slurmctld.log
-slurmd
-scontrol update nodename="$H" state=resume >/dev/null 2>&1 || true
-wait_for 30 sh -c 'sinfo -h -o %T | grep -qx idle' || die "slurmd did not register" /var/log/slurm/slurmd.log
+if [[ $NODES == 1 ]]; then
+  slurmd
+else
+  # net namespace of the node; own UTS (hostname = node name) and mount namespace, in which
+  # /etc/hosts names the nodes and the controller by their bridge addresses
+  for i in $(seq $NODES); do
+    nsenter --net=/run/netns/slurm-node$i -- unshare --uts --mount --propagation slave -- \
+      sh -c "mount --bind $STATE/hosts /etc/hosts && hostname node$i && exec slurmd -N node$i"
+  done
+fi
+scontrol update nodename="$NODELIST" state=resume >/dev/null 2>&1 || true
+wait_for 30 sh -c "[ \$(sinfo -h -N -p cpu -t idle -o %N | wc -l) -eq $NODES ]" ||
+  die "slurmd did not register" "/var/log/slurm/slurmd$([[ $NODES == 1 ]] || echo -node1).log"
 sinfo

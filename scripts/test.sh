@@ -5,11 +5,14 @@
 # Slurm); tests marked `exclusive` take the whole cluster (tests/slurm/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP; then
+# The tests need a cluster that enforces --mem (a real OUT_OF_MEMORY): start one, or restart
+# one that does not enforce it.
+if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
+   ! timeout 5 scontrol show config 2>/dev/null | grep -q "CR_Core_Memory"; then
   if [[ $(id -u) -eq 0 ]]; then
-    scripts/dev-cluster.sh >/dev/null
+    scripts/dev-cluster.sh --enforce-memory >/dev/null
   else
-    echo "the test Slurm cluster is not running; start it with: sudo scripts/dev-cluster.sh" >&2
+    echo "the test Slurm cluster is not running with memory enforced; start it with: sudo scripts/dev-cluster.sh --enforce-memory" >&2
   fi
 fi
 exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${HPCFLOW_TEST_WORKERS:-3}" --durations=15 "$@"

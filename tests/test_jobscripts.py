@@ -49,7 +49,7 @@ def test_arrays_split_at_max_array_size_and_time_has_a_margin():
     assert format_time(600 * 2 + 120) == "0-00:22:00" and format_time(90000) == "1-01:00:00"
     lines = sbatch_directives(MAP, load_site("dev-cluster"), run_id="r", log_dir="/l", chunk=Chunk(0, 30))
     assert "#SBATCH --array=0-29%50" not in lines and "#SBATCH --array=0-29" in lines  # no throttle above the size
-    assert "#SBATCH --time=0-00:21:00" in lines and "#SBATCH --partition=gpu" in lines
+    assert "#SBATCH --time=0-00:31:00" in lines and "#SBATCH --partition=gpu" in lines  # attempts of 600 s and 1200 s, +60 s
 
 
 def test_a_later_chunk_runs_element_offset_plus_array_task_id(tmp_path):

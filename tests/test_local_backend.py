@@ -107,3 +107,23 @@ def test_traced_calls_replay_after_a_retry(hpcflow, runs_dir: Path, tmp_path: Pa
     assert [(tmp_path / f"step{i}").read_text() for i in (1, 2, 3)] == ["1", "1", "1"]  # nothing ran twice
     status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
     assert status["attempts"] == 2 and status["trace_replayed"] == 2 and status["trace_executed"] == 3
+
+
+def test_resume_of_a_cached_workflow_whose_tasks_live_in_a_neighbour_module(hpcflow, runs_dir: Path, tmp_path: Path):
+    project = tmp_path / "project"  # not the directory hpcflow runs from
+    project.mkdir()
+    (project / "rel.py").write_text(
+        "import os\nfrom hpcflow import task\n\n\n@task(cache=True, cache_version='1')\ndef big(x: int) -> int:\n"
+        "    return x * 100\n\n\n@task\ndef flaky_total(xs: list[int], marker: str) -> int:\n"
+        "    if not os.path.exists(marker):\n        open(marker, 'w').close()\n"
+        "        raise ValueError('fails the first time')\n    return sum(xs)\n")
+    (project / "wf.py").write_text(
+        "from hpcflow import map_task, workflow\nfrom rel import big, flaky_total\n\n\n@workflow\n"
+        "def wf(marker: str) -> int:\n    return flaky_total(xs=map_task(big)(x=[1, 2, 3]), marker=marker)\n")
+    first = hpcflow("run", str(project / "wf.py:wf"), "-i", f"marker={tmp_path / 'marker'}", "--json")
+    assert first.code == 1 and "fails the first time" in first.json["error"]
+    again = hpcflow("resume", first.json["run_id"], "--json")
+    assert again.code == 0, again.stderr
+    assert again.json["outputs"] == {"o0": 600}
+    counts = {j["node"]: j["counts"] for j in hpcflow("status", first.json["run_id"], "--json").json["jobs"]}
+    assert counts["n0"] == {"SUCCEEDED": 3}  # kept from the first run, not run again

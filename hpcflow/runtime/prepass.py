@@ -32,6 +32,9 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
         task = resolve_entity(job.entity)
         hits = set()
         for i in range(size):
+            if rd.status(job.id, i).state.ok:  # done before a resume: its record stays as it is
+                hits.add(i)
+                continue
             outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
             if outputs is not None:
                 rd.write_outputs(job.id, i, outputs)

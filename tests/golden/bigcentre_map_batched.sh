@@ -4,7 +4,7 @@
 #SBATCH --cpus-per-task=4
 #SBATCH --mem=8192M
 #SBATCH --gpus=2
-#SBATCH --time=0-00:25:00
+#SBATCH --time=0-00:35:00
 #SBATCH --array=0-1249%50
 #SBATCH --output=/runs/wf-20260101-000000-abcd/jobs/n2/logs/slurm-%A_%a.out
 #SBATCH --qos=scavenger

@@ -4,7 +4,7 @@
 #SBATCH --cpus-per-task=4
 #SBATCH --mem=8192M
 #SBATCH --gres=gpu:2
-#SBATCH --time=0-00:22:00
+#SBATCH --time=0-00:32:00
 #SBATCH --array=0-1000%50
 #SBATCH --output=/runs/wf-20260101-000000-abcd/jobs/n2/logs/slurm-%A_%a.out
 #SBATCH --account=chem-lab

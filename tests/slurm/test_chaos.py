@@ -149,3 +149,19 @@ def test_resume_while_elements_still_run_refuses_and_after_them_succeeds(hpcflow
     assert again.code == 0, again.stderr
     assert again.json["outputs"] == {"o0": 3}
     assert [_status(run_id, i)["attempts"] for i in (0, 1, 2)] == [1, 1, 1]  # nothing ran twice
+
+
+def test_out_of_memory_is_real_and_the_retry_gets_twice_the_memory(hpcflow, slurm_env):
+    config = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, check=True).stdout
+    assert "CR_Core_Memory" in config, "the test cluster does not enforce --mem; restart it with " \
+                                       "sudo scripts/dev-cluster.sh --enforce-memory"
+    res = hpcflow("submit", f"{CHAOS}:out_of_memory_then_more", "--site", "dev-cluster", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 180}
+    run_dir = RUNS / res.json["run_id"] / "jobs" / "n0"
+    first, retry = (json.loads((run_dir / "slurm.json").read_text())[i]["id"] for i in (0, 2))
+    assert sacct_states([first])[str(first)] == "OUT_OF_MEMORY"
+    assert sacct_states([retry])[str(retry)] == "COMPLETED"
+    assert "--mem=128M" in (run_dir / "job.sh").read_text()
+    assert "--mem=256M" in (run_dir / "retry1-job.sh").read_text()
+    assert _status(res.json["run_id"], 0)["attempts"] == 2

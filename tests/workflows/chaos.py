@@ -3,7 +3,7 @@ import functools
 import os
 import time
 
-from hpcflow import map_task, task, workflow
+from hpcflow import Resources, map_task, task, workflow
 
 
 @task(retries=2)
@@ -52,3 +52,17 @@ def inc(x: int) -> int:
 @workflow
 def three_steps(x: int = 1) -> int:
     return inc(x=inc(x=inc(x=x)))
+
+
+@task(requests=Resources(mem="128Mi"), retries=1)
+def needs_180_mib(x: int) -> int:
+    """Over its first --mem=128M (a real OUT_OF_MEMORY); the retry gets twice the memory."""
+    block = bytearray(180 * 2**20)
+    for i in range(0, len(block), 4096):  # touch every page, so the memory is really used
+        block[i] = 1
+    return x + len(block) // 2**20
+
+
+@workflow
+def out_of_memory_then_more(x: int = 0) -> int:
+    return needs_180_mib(x=x)
