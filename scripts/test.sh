@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # The tests need a cluster that enforces --mem (a real OUT_OF_MEMORY): start one, or restart
 # one that does not enforce it.
 if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
-   ! timeout 5 scontrol show config 2>/dev/null | grep -q "CR_Core_Memory"; then
+   ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory"; then
   if [[ $(id -u) -eq 0 ]]; then
     scripts/dev-cluster.sh --enforce-memory >/dev/null
   else

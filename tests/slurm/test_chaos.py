@@ -153,7 +153,7 @@ def test_resume_while_elements_still_run_refuses_and_after_them_succeeds(hpcflow
 
 def test_out_of_memory_is_real_and_the_retry_gets_twice_the_memory(hpcflow, slurm_env):
     config = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, check=True).stdout
-    assert "CR_Core_Memory" in config, "the test cluster does not enforce --mem; restart it with " \
+    assert "cr_core_memory" in config.lower(), "the test cluster does not enforce --mem; restart it with " \
                                        "sudo scripts/dev-cluster.sh --enforce-memory"
     res = hpcflow("submit", f"{CHAOS}:out_of_memory_then_more", "--site", "dev-cluster", "--wait", "--json")
     assert res.code == 0, res.stderr
