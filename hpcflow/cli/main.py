@@ -19,7 +19,7 @@ INPUTS = click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VA
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="hpcflow")
+@click.version_option(package_name="hpcflow-slurm")
 def cli() -> None:
     """Flyte-style workflows on Slurm: run locally, submit to a cluster, follow from the shell."""
 

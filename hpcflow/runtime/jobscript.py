@@ -8,22 +8,18 @@ from __future__ import annotations
 import shlex
 import string
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from hpcflow.core.directives import dependency_directives
 from hpcflow.core.plan import JobPlan, SbatchCall
 
-_REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "jobscripts"
+TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
 
 
 @lru_cache(maxsize=None)
 def load_template(name: str) -> string.Template:
-    """A template from jobscripts/ (the source tree) or the installed hpcflow.jobscripts."""
-    local = _REPO_TEMPLATES / name
-    if local.is_file():
-        return string.Template(local.read_text())
-    return string.Template(resources.files("hpcflow.jobscripts").joinpath(name).read_text())
+    """A template from the package's jobscripts/."""
+    return string.Template((TEMPLATES / name).read_text())
 
 
 def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | str, python: str,

@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SITE_CONFIG_DIR = Path(__file__).resolve().parents[2] / "site-configs"
+SITE_CONFIG_DIR = Path(__file__).resolve().parents[1] / "site_configs"  # shipped with the package
 UNLIMITED = None
 
 

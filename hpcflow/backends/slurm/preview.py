@@ -26,7 +26,9 @@ def symbolic_dependency(call: SbatchCall) -> str:
 def preview(plan: Plan, site: SiteConfig, place: RunPlace) -> str:
     """A readable listing: one block per sbatch call, in the order submit makes them."""
     out = [f"# plan for workflow '{plan.workflow}' on site '{site.name}': {len(plan.jobs)} job(s), "
-           f"{len(plan.calls)} sbatch call(s); run {place.run_id}"]
+           f"{len(plan.calls)} sbatch call(s); run {place.run_id}",
+           "# calls that wait on nothing are submitted with `sbatch --hold` and released together once every "
+           "call is in, so a submission that fails half-way is cancelled before any of its jobs started"]
     for job in plan.jobs:
         calls = [c for c in plan.calls if c.job == job.id]
         size = "decided at run time (a sizing job submits the array)" if job.size is None else str(job.size)
