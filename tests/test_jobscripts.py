@@ -52,6 +52,14 @@ def test_arrays_split_at_max_array_size_and_time_has_a_margin():
     assert "#SBATCH --time=0-00:31:00" in lines and "#SBATCH --partition=gpu" in lines  # attempts of 600 s and 1200 s, +60 s
 
 
+def test_a_batched_array_task_has_time_for_its_rounds_of_elements():
+    site = load_site("dev-cluster")
+    (call,) = element_calls(MAP, site, PLACE, 40, batch=10)  # 10 elements over 4 CPUs: 3 rounds
+    assert "#SBATCH --time=0-01:31:00" in call.directives  # 3 x (600 s + 1200 s) + 60 s
+    (single,) = element_calls(MAP, site, PLACE, 40)
+    assert "#SBATCH --time=0-00:31:00" in single.directives
+
+
 def test_a_later_chunk_runs_element_offset_plus_array_task_id(tmp_path):
     import subprocess
 

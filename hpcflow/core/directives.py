@@ -68,11 +68,15 @@ def chunks(size: int, max_array_size: int, todo: list[int] | None = None) -> lis
     return [Chunk(o, max(ix) - o + 1, tuple(i - o for i in ix)) for o, ix in sorted(groups.items())]
 
 
-def time_limit_s(job: JobPlan, site: SiteConfig) -> float | None:
-    """--time: every attempt's (growing) timeout plus the site's margin; None when the task has no timeout."""
+def time_limit_s(job: JobPlan, site: SiteConfig, batch: int | None = None) -> float | None:
+    """--time: every attempt's (growing) timeout plus the site's margin; None when the task has no timeout.
+
+    An array task of a batched map runs `batch` elements over its CPUs, one per CPU at a time,
+    so it needs that many rounds of one element's time."""
     if job.timeout_s is None:
         return None
-    return sum(attempt_timeouts(job.timeout_s, job.retries)) + site.time_margin_s
+    rounds = math.ceil(batch / max(1, job.resources.cpus)) if batch else 1
+    return sum(attempt_timeouts(job.timeout_s, job.retries)) * rounds + site.time_margin_s
 
 
 def format_time(seconds: float) -> str:
@@ -84,13 +88,13 @@ def format_time(seconds: float) -> str:
 
 
 def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: str, chunk: Chunk | None,
-                      small: bool = False, qos: str | None = None) -> list[str]:
+                      small: bool = False, qos: str | None = None, batch: int | None = None) -> list[str]:
     """The #SBATCH lines, less --dependency, for one chunk of `job` (chunk None: a single job).
 
     `small`: a helper job (sizing, sentinel, proxy, pool) that only reads the run directory and
     calls sbatch, on one CPU. `qos` overrides the QoS (a last, unpreemptible try).
     """
-    limit = time_limit_s(job, site)
+    limit = time_limit_s(job, site, batch)
     resources = job.resources
     partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit,
                                f"node '{job.id}' ({job.name})")

@@ -163,7 +163,7 @@ def _call(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: s
           after: tuple[Edge, ...],
           *, qos: str | None = None, batch: int | None = None) -> SbatchCall:
     directives = sbatch_directives(job, site, run_id=place.run_id, log_dir=f"{place.run_dir}/jobs/{job.id}/logs",
-                                   chunk=chunk, qos=qos)
+                                   chunk=chunk, qos=qos, batch=batch)
     offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
     return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/$INDEX.log",
                       entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX", directives=tuple(directives), after=after,
