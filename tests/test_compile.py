@@ -53,7 +53,7 @@ def test_plan_json_round_trip_and_golden_copy():
     plan = compile_plan(partitioned_mean.partitioned_mean.graph, {"n": 1000, "parts": 4, "seed": 1},
                         load_site("dev-cluster"), RunPlace("partitioned_mean-RUN", "/runs/partitioned_mean-RUN"))
     assert [(c.job, c.role.value) for c in plan.calls] == [
-        ("n0", "single"), ("n1", "single"), ("n2", "sizing"), ("n3", "single")]
+        ("n0", "single"), ("n1", "single"), ("n3", "single")]  # n1 submits n2 once it knows its length
     obj = plan_to_json(plan, to_display)
     assert plan_from_json(obj, lambda v: v) == plan
     assert_golden("partitioned_mean.plan.json", json.dumps(obj, indent=1) + "\n")

@@ -105,6 +105,9 @@ class LocalBackend:
     def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
         """The scheduling loop picks a dynamic's sub-run up when the element ends."""
 
+    def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
+        """The scheduling loop sizes maps itself when their producers have finished."""
+
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """Local processes are never preempted."""
 

@@ -74,12 +74,15 @@ def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run:
     backend = backend_named("slurm", site=site)
     if dry_run:
         from hpcflow.backends.slurm.preview import preview
+        from hpcflow.core.layout import sized_by_producers
         from hpcflow.core.plan import call_to_json
 
         laid, place = plan_dry_run(wf, module, plan, site, backend)
         if as_json:
             click.echo(json.dumps({"run_id": place.run_id, "state": "PENDING", "dry_run": True,
-                                   "calls": [call_to_json(c) for c in laid.calls]}))
+                                   "calls": [call_to_json(c) for c in laid.calls],
+                                   "sized_by_producers": {j.id: list(j.depends_on) for j in laid.jobs
+                                                          if sized_by_producers(laid, j)}}))
         else:
             click.echo(preview(laid, site, place))
         return

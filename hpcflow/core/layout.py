@@ -53,8 +53,9 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
             calls.append(proxy_call(job, site, place, after))
             continue
         if size is None:
-            calls.append(sizing_call(job, site, place, after))
-            continue
+            if not sized_by_producers(plan, job):
+                calls.append(sizing_call(job, site, place, after))
+            continue  # else the last of its producers' elements submits the array before it exits
         todo = sorted(set(range(size)) - hits) if hits else None
         calls += element_calls(job, site, place, size, after=after, todo=todo)
         if needs_sentinel(job):
@@ -121,6 +122,15 @@ def pool_call(job: JobPlan, site: SiteConfig, place: RunPlace) -> SbatchCall:
                                    chunk=None, small=True)
     return SbatchCall(job=job.id, role=Role.POOL, script=f"{folder}/serve.sh", log=f"{folder}/serve.log",
                       entry=POOL_ENTRY, target=job.pool, arg="", directives=tuple(directives))
+
+
+def sized_by_producers(plan: Plan, job: JobPlan) -> bool:
+    """A map whose length comes from the outputs of task or map jobs: the element that finishes
+    them last sizes it and submits its array, so it needs no job of its own to do so. (Outputs of
+    a dynamic come from its sub-run, and a pooled job's elements run on warm workers: maps fed by
+    those keep a sizing job.)"""
+    return (job.kind == "map" and job.size is None and not job.pool and bool(job.depends_on)
+            and all(plan.job(up).kind in ("task", "map") and not plan.job(up).pool for up in job.depends_on))
 
 
 def needs_sentinel(job: JobPlan) -> bool:

@@ -47,6 +47,10 @@ class Backend(Protocol):
     def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
         """From inside a dynamic element: submit its sub-workflow and re-point the dynamic's dependents."""
 
+    def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
+        """From inside an element that just finished: submit the maps it feeds, once all their
+        producers' elements have finished (the producer sizes its consumer; no job waits for it)."""
+
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """From inside an interruptible element requeued `restarts` times: past the site's allowed
         preemptions, let a further preemption end the element instead of requeueing it."""

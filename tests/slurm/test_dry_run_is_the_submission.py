@@ -85,7 +85,8 @@ def test_dry_run_calls_equal_the_submitted_sbatch_calls(hpcflow, slurm_env, tmp_
             lines = [ln for ln in script.splitlines() if ln.startswith("#SBATCH") and "dependency" not in ln
                      and "kill-on-invalid-dep" not in ln]
             assert lines == call["directives"], call["script"]
-            wanted = {(kind, job) for job, kind in call["after"]} | (
+            stands_for = dry.json["sized_by_producers"]  # until submitted, such a map waits as its producers
+            wanted = {(kind, up) for job, kind in call["after"] for up in stands_for.get(job, [job])} | (
                 {("afterany", call["job"])} if call["after_own"] else set())
             found = _DEP.search(script)
             assert _edges(found.group(1) if found else "", owner) == wanted, call["script"]

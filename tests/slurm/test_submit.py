@@ -48,6 +48,25 @@ def test_k_map_stages_make_k_sbatch_calls_whatever_n(hpcflow, slurm_env, n):
     assert f"--array=0-{n - 1}" in (run_dir / "jobs" / "n2" / "job.sh").read_text()
 
 
+def test_a_map_sized_by_an_upstream_output_costs_no_job_of_its_own(hpcflow, slurm_env, tmp_path: Path):
+    """partitioned_mean's map gets its length from `partition`: that job submits the array before
+    it exits, so 4 nodes make 4 sbatch calls (no sizing job) and `combine` waits on the array."""
+    site = tmp_path / "private-cache.toml"  # its tasks are cached: a cache of its own, so all of it runs
+    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+        'cache_dir = "/var/tmp/hpcflow/cache"', f'cache_dir = "{tmp_path}/cache"'))
+    res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", str(site),
+                  "-i", "n=5000", "-i", "parts=4", "-i", "seed=11", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    local = hpcflow("run", "examples/partitioned_mean.py:partitioned_mean", "-i", "n=5000", "-i", "parts=4",
+                    "-i", "seed=11", "--json")
+    assert res.json["outputs"] == local.json["outputs"]
+    sbatch = [c[-1] for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    assert len(sbatch) == 4 and not any(path.endswith("expand.sh") for path in sbatch), sbatch
+    run_dir = Path("/var/tmp/hpcflow/runs") / res.json["run_id"]
+    array = json.loads((run_dir / "jobs" / "n2" / "slurm.json").read_text())
+    assert [r["role"] for r in array] == ["array"] and array[0]["count"] == 4
+
+
 def test_gpu_task_lands_on_gpu_partition_with_cuda_visible_devices(hpcflow, slurm_env):
     res = hpcflow("submit", f"{CASES}:gpu_wf", "--site", "dev-cluster", "--wait", "--json")
     assert res.code == 0, res.stderr
@@ -152,7 +171,8 @@ def test_dry_run_prints_plan_and_scripts_and_submits_nothing(hpcflow, slurm_env)
     res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", "dev-cluster", "--dry-run")
     assert res.code == 0, res.stderr
     assert "## n2 (map_partial_sum): map, elements: decided at run time" in res.stdout
-    assert res.stdout.count("#!/bin/bash") == 4 and "#SBATCH --dependency=afterok:<n2>" in res.stdout
+    assert res.stdout.count("#!/bin/bash") == 3 and "#SBATCH --dependency=afterok:<n2>" in res.stdout
+    assert "until then <n2> stands for <n1>" in res.stdout
     assert slurm_calls(slurm_env) == []
 
 

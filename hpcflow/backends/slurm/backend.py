@@ -5,13 +5,13 @@ import os
 import sys
 from typing import Any
 
-from hpcflow.backends.slurm.expand import submit_dynamic_subrun
+from hpcflow.backends.slurm.expand import expand_when_ready, submit_dynamic_subrun
 from hpcflow.backends.slurm.monitor import live_states, overlay
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.submit import laid_out, submit
 from hpcflow.core.directives import job_name
 from hpcflow.core.states import State
-from hpcflow.core.layout import RunPlace
+from hpcflow.core.layout import RunPlace, sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan
 from hpcflow.runtime.backend import LiveView
 from hpcflow.runtime.rundir import RunDir
@@ -67,6 +67,12 @@ class SlurmBackend:
     def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
         """Submit a dynamic element's sub-workflow; the dynamic's dependents are re-pointed at it."""
         submit_dynamic_subrun(rd, job, index, self.site, self.shell)
+
+    def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
+        """Submit each map that `job` feeds once every element of its producers has finished."""
+        for consumer in rd.plan.jobs:
+            if job.id in consumer.depends_on and sized_by_producers(rd.plan, consumer):
+                expand_when_ready(rd, consumer, self.site, self.shell)
 
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """After the site's allowed preemptions make this job not requeueable: if it is preempted

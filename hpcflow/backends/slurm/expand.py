@@ -11,7 +11,7 @@ from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import (
     gate, held_until_committed, place_of, sinks, submit_calls, submit_plan, update_waiting,
 )
-from hpcflow.core.layout import element_calls
+from hpcflow.core.layout import element_calls, needs_sentinel, sentinel_call
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
@@ -20,20 +20,45 @@ from hpcflow.site.config import SiteConfig, load_site
 
 
 def expand_map(rd: RunDir, job: JobPlan, shell: SlurmShell | None = None) -> None:
-    """Size a map from its (now finished) upstream jobs, submit its array, re-point waiting jobs."""
+    """A sizing job: size a map from its (now finished) upstream jobs and submit its array."""
     shell = shell or SlurmShell()
+    with Registry.lease(rd):
+        submit_sized(rd, job, load_site(rd.meta.site), shell)
+
+
+def expand_when_ready(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> bool:
+    """From a producer's element that just finished: if every element of the map's producers has
+    finished and the map is not sized yet, size it and submit its array; True if this call did."""
+    with Registry.lease(rd):  # one of the producers' last elements does it, once
+        if rd.size(job.id) is not None:
+            return False
+        for up in job.depends_on:
+            size = rd.size(up)
+            states = [rd.status(up, i).state for i in range(size or 0)]
+            if size is None or not all(s.finished for s in states):
+                return False
+            if sum(s.ok for s in states) < rd.plan.job(up).min_success_ratio * size:
+                return False  # the producer failed: the run fails, and the map is never needed
+        submit_sized(rd, job, site, shell)
+        return True
+
+
+def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> None:
+    """Size a map from its upstream outputs, submit its array (and sentinel), re-point waiting jobs.
+    The caller holds the run's lease."""
     size = mapped_element_count(rd, job)
     rd.write_size(job.id, size)
-    if size == 0:
-        return  # the sizing job itself is the whole gate
-    site = load_site(rd.meta.site)
-    with Registry.lease(rd):
-        registry = Registry.load(rd)
-        ref = registry.ref(rd, job.id)
-        records = submit_calls(rd, job, element_calls(job, site, place_of(rd), size), site, shell, registry)
+    registry = Registry.load(rd)
+    ref = registry.ref(rd, job.id)
+    registry.aliases.pop(ref, None)  # it stood for its producers until now; from here, for its own jobs
+    if size:
+        place = place_of(rd)
+        calls = element_calls(job, site, place, size) + ([sentinel_call(job, site, place, 1)] if needs_sentinel(job) else [])
+        with held_until_committed(shell, site):
+            records = submit_calls(rd, job, calls, site, shell, registry)
         registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
-        registry.save()
-        update_waiting(registry, ref, shell)
+    registry.save()
+    update_waiting(registry, ref, shell)
 
 
 def submit_dynamic_subrun(rd: RunDir, job: JobPlan, index: int, site: SiteConfig, shell: SlurmShell) -> None:

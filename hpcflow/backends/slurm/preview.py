@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from hpcflow.core.layout import RunPlace
+from hpcflow.core.layout import RunPlace, sized_by_producers
 from hpcflow.core.plan import Plan, SbatchCall
 from hpcflow.runtime.jobscript import render_call
 from hpcflow.site.config import SiteConfig
@@ -31,9 +31,12 @@ def preview(plan: Plan, site: SiteConfig, place: RunPlace) -> str:
            "call is in, so a submission that fails half-way is cancelled before any of its jobs started"]
     for job in plan.jobs:
         calls = [c for c in plan.calls if c.job == job.id]
-        size = "decided at run time (a sizing job submits the array)" if job.size is None else str(job.size)
+        size = "decided at run time (by its producers, or a sizing job)" if job.size is None else str(job.size)
         out.append(f"\n## {job.id} ({job.name}): {job.kind}, elements: {size}")
-        if not calls:
+        if not calls and sized_by_producers(plan, job):
+            out.append(f"# submitted by the last element of {', '.join(job.depends_on)} to finish, which sizes it; "
+                       f"until then <{job.id}> stands for {', '.join(f'<{up}>' for up in job.depends_on)}")
+        elif not calls:
             out.append("# nothing to submit (empty, or every element is already cached)")
         for call in calls:
             out.append(f"# {call.role.value}: sbatch {place.run_dir}/{call.script}")

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import Dependency
-from hpcflow.core.layout import RunPlace, lay_out
+from hpcflow.core.layout import RunPlace, lay_out, sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan, Role, SbatchCall, SubmissionRecord
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
@@ -99,7 +99,10 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
             registry.gates[registry.ref(rd, job.id)] = gate(records)
             submitted += [r.id for r in records]
             continue
-        registry.gates[registry.ref(rd, job.id)] = []  # nothing left to run
+        ref = registry.ref(rd, job.id)
+        registry.gates[ref] = []  # nothing left to run, or nothing to run yet:
+        if rd.size(job.id) is None and sized_by_producers(plan, job):  # until sized, it stands for its producers
+            registry.aliases[ref] = [registry.ref(rd, up) for up in job.depends_on]
         rd.write_submissions(job.id, [])
         if job.kind == "dynamic":  # its sub-runs may still have work (after a resume)
             for i in range(rd.size(job.id) or 0):
