@@ -61,6 +61,7 @@ def test_below_min_success_ratio_the_run_fails_and_dependents_are_cancelled(hpcf
     assert status["jobs"][1]["counts"] == {"CANCELLED": 1}
 
 
+@pytest.mark.slow
 def test_cancel_then_resume_completes_and_reruns_nothing_that_succeeded(hpcflow, slurm_env, tmp_path: Path):
     xs = [1, 1, 1, 30, 30, 30]
     res = hpcflow("submit", f"{CASES}:resumable", "--site", "dev-cluster", "-i", f"xs={xs}",
@@ -94,6 +95,7 @@ def test_element_killed_under_slurm_is_resubmitted_alone(hpcflow, slurm_env, tmp
     assert status["state"] == "SUCCEEDED" and status["attempts"] == 2
 
 
+@pytest.mark.slow  # Slurm holds a requeued job for about two minutes (BeginTime)
 @pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
 def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
@@ -126,6 +128,7 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
         assert runs[:2] == [1, 1] and sum(runs) <= 7
 
 
+@pytest.mark.slow
 @pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
 def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
