@@ -29,18 +29,33 @@ def expand_map(rd: RunDir, job: JobPlan, shell: SlurmShell | None = None) -> Non
 def expand_when_ready(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> bool:
     """From a producer's element that just finished: if every element of the map's producers has
     finished and the map is not sized yet, size it and submit its array; True if this call did."""
+    if rd.size(job.id) is not None or not _producers_finished(rd, job):
+        return False  # the common case, decided without the lease: some producer element still runs
     with Registry.lease(rd):  # one of the producers' last elements does it, once
-        if rd.size(job.id) is not None:
+        if rd.size(job.id) is not None or not _producers_finished(rd, job):
             return False
-        for up in job.depends_on:
-            size = rd.size(up)
-            states = [rd.status(up, i).state for i in range(size or 0)]
-            if size is None or not all(s.finished for s in states):
-                return False
-            if sum(s.ok for s in states) < rd.plan.job(up).min_success_ratio * size:
-                return False  # the producer failed: the run fails, and the map is never needed
         submit_sized(rd, job, site, shell)
         return True
+
+
+def _producers_finished(rd: RunDir, job: JobPlan) -> bool:
+    """True when every element of every producer has finished and enough of them succeeded.
+
+    Reads from the last element down and stops at the first still running: arrays run in
+    index order, so most producers' elements find out after one read that they are not last."""
+    for up in job.depends_on:
+        size = rd.size(up)
+        if size is None:
+            return False
+        ok = 0
+        for i in reversed(range(size)):
+            state = rd.status(up, i).state
+            if not state.finished:
+                return False
+            ok += state.ok
+        if ok < rd.plan.job(up).min_success_ratio * size:
+            return False  # the producer failed: the run fails, and the map is never needed
+    return True
 
 
 def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> None:
