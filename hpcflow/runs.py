@@ -87,7 +87,8 @@ def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
     recorded, error = rd.state
     live = None
     if not (recorded in _FINAL and rd.settled):
-        live = (backend or backend_of(rd)).live(rd)
+        backend = backend or backend_of(rd)
+        live = backend.live(rd)
     jobs = list(summarize(rd, live))
     if live is not None:  # the scheduler knows more than the run directory
         if recorded not in _FINAL:
@@ -95,7 +96,7 @@ def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
             if recorded is State.SUCCEEDED:
                 rd.write_final_outputs(workflow_outputs(rd))
             if recorded is State.FAILED:  # Flyte's default policy: a failed run stops its queued work
-                (backend or backend_of(rd)).cancel_pending(rd)
+                backend.cancel_pending(rd)  # type: ignore[union-attr]
                 jobs = list(summarize(rd, live))
         if recorded in _FINAL:
             settle(rd, live)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from golden_files import assert_golden
 from hpcflow.core.directives import Chunk, chunks, format_time, sbatch_directives

@@ -2,6 +2,8 @@
 cases use a stand-in `sbatch` script on PATH (the only mocked Slurm in the suite)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hpcflow.backends.slurm.monitor import job_keys

@@ -8,7 +8,7 @@ dependencies.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Mapping
 
 from hpcflow.core.batching import batch_of, batch_size_for, batches
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
@@ -107,7 +107,7 @@ def sentinel_call(job: JobPlan, site: SiteConfig, place: RunPlace, round_: int) 
     """The small job that runs once the job's element calls just before it have all ended."""
     call = _helper(job, site, place, Role.SENTINEL, f"sentinel{round_}.sh", "sentinel.log", SENTINEL_ENTRY,
                    str(round_), ())
-    return _with(call, after_own=True)
+    return replace(call, after_own=True)
 
 
 def proxy_call(job: JobPlan, site: SiteConfig, place: RunPlace, after: tuple[Edge, ...]) -> SbatchCall:
@@ -186,7 +186,3 @@ def _helper(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script:
                                    chunk=None, small=True)
     return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/{log}",
                       entry=entry, target=job.id, arg=arg, directives=tuple(directives), after=after)
-
-
-def _with(call: SbatchCall, **changes: Any) -> SbatchCall:
-    return replace(call, **changes)

@@ -225,10 +225,6 @@ class RunDir:
         """What was submitted for a job, oldest first."""
         return [SubmissionRecord.from_json(r) for r in atomic.read_json(self.job_dir(job_id) / "slurm.json", [])]
 
-    def add_submission(self, job_id: str, record: SubmissionRecord) -> None:
-        """Append one submission to a job's records (the caller holds the run's lease)."""
-        self.write_submissions(job_id, self.submissions(job_id) + [record])
-
     def write_plan(self, plan: Plan) -> None:
         """Replace plan.json (the same jobs, laid out again after cache hits or for a resume)."""
         atomic.write_json(self.path / "plan.json", plan_to_json(plan, partial(encode, blobs=self.blobs)))

@@ -108,7 +108,7 @@ def test_when_the_rollback_cannot_reach_slurm_the_message_names_the_jobs_left(hp
     run_dir = RUNS / re.search(r"run (\S+): submission failed", res.stderr).group(1)
     try:
         assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1, res.stderr
-        assert f"could not cancel the 2 job(s) it had queued" in res.stderr
+        assert "could not cancel the 2 job(s) it had queued" in res.stderr
         assert f"cancel them with: scancel {queued[0]} {queued[1]}" in res.stderr
         assert "cancelled the" not in res.stderr
         assert hpcflow("status", run_dir.name, "--json").json["state"] == "FAILED"

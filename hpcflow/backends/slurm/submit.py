@@ -120,7 +120,7 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: Si
         else:
             waits = [WaitEdge(registry.ref(rd, edge.job), edge.kind) for edge in call.after]
             dependency = registry.dependency(waits, skip_finished=True)
-        record = sbatch_call(rd, job, call, site, shell, dependency.spec(), keep=False)
+        record = sbatch_call(rd, job, call, site, shell, dependency.spec())
         registry.submitted.append(record.id)
         if call.after:  # re-pointed when an upstream job expands at run time
             registry.waiting[str(record.id)] = [WaitEdge(registry.ref(rd, e.job), e.kind) for e in call.after]
@@ -130,8 +130,8 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: Si
 
 
 def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, site: SiteConfig, shell: SlurmShell,
-                dependency: str = "", keep: bool = True) -> SubmissionRecord:
-    """Render one call and sbatch it; `keep`: add it to its job's records too."""
+                dependency: str = "") -> SubmissionRecord:
+    """Render one call and sbatch it; the caller keeps the record (submit_calls, in the job's records)."""
     text = render_call(call, job, run_id=rd.meta.run_id, run_dir=rd.path, python=site.python or sys.executable,
                        preamble=site.preamble, dependency=dependency)
     if call.batch:  # the runtime reads it to know which elements an array task runs
@@ -140,8 +140,6 @@ def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, site: SiteConfig, sh
     record = SubmissionRecord.of(shell.sbatch(str(rd.write_script(call.script, text)), ["--hold"] if held else []), call)
     if held:
         shell.holding.append(record.id)
-    if keep and call.role is not Role.POOL:
-        rd.add_submission(job.id, record)
     return record
 
 
