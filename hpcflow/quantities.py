@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Union
 
 from hpcflow.errors import WorkflowDefinitionError
@@ -51,3 +52,19 @@ def parse_gpu(value: Quantity) -> int | None:
     if gpus < 0:
         raise WorkflowDefinitionError(f"Resources gpu={value!r} must not be negative")
     return gpus
+
+
+@dataclass(frozen=True)
+class ParsedResources:
+    """One Resources(...) in numbers; None where it names nothing."""
+
+    cpus: float | None = None
+    mem_bytes: int | None = None
+    gpus: int | None = None
+    storage_bytes: int | None = None
+
+
+def parse_resources(cpu: Quantity = None, mem: Quantity = None, gpu: Quantity = None,
+                    ephemeral_storage: Quantity = None) -> ParsedResources:
+    """All of a Resources' quantities at once (parsed where it is declared, so a typo fails there)."""
+    return ParsedResources(parse_cpu(cpu), parse_mem(mem), parse_gpu(gpu), parse_mem(ephemeral_storage))

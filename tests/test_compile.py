@@ -54,8 +54,8 @@ def test_plan_json_round_trip_and_golden_copy():
                         load_site("dev-cluster"), RunPlace("partitioned_mean-RUN", "/runs/partitioned_mean-RUN"))
     assert [(c.job, c.role.value) for c in plan.calls] == [
         ("n0", "single"), ("n1", "single"), ("n3", "single")]  # n1 submits n2 once it knows its length
-    obj = plan_to_json(plan, to_display)
-    assert plan_from_json(obj, lambda v: v) == plan
+    obj = plan_to_json(plan, lambda values: [to_display(v) for v in values])
+    assert plan_from_json(obj, lambda values: values) == plan
     assert_golden("partitioned_mean.plan.json", json.dumps(obj, indent=1) + "\n")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from golden_files import assert_golden
+from hpcflow.backends.slurm.shell import sbatch_options
 from hpcflow.core.directives import Chunk, chunks, format_time, sbatch_directives
 from hpcflow.core.layout import RunPlace, element_calls
 from hpcflow.core.plan import EntityRef, JobPlan, ResourceRequest, Role
@@ -18,16 +19,16 @@ MAP = JobPlan(id="n2", kind="map", name="map_partial_sum", entity=EntityRef("pm"
 PLACE = RunPlace("wf-20260101-000000-abcd", "/runs/wf-20260101-000000-abcd")
 
 
-def _render(site_name: str, size: int, dependency: str) -> tuple[list, str]:
-    """The calls of MAP on a site, and the first one rendered with `dependency`."""
+def _render(site_name: str, size: int) -> tuple[list, str]:
+    """The calls of MAP on a site, and the first one rendered."""
     site = load_site(site_name)
     calls = element_calls(MAP, site, PLACE, size)
     return calls, render_call(calls[0], MAP, run_id=PLACE.run_id, run_dir=PLACE.run_dir, python="/opt/py/bin/python",
-                              preamble=site.preamble, dependency=dependency)
+                              preamble=site.preamble)
 
 
 def test_university_gres_account_afterok_and_chunks_below_max_array_size():
-    calls, text = _render("university", 2500, "afterok:101")
+    calls, text = _render("university", 2500)
     assert [(c.role, c.offset, c.count) for c in calls] == [
         (Role.ARRAY, 0, 1001), (Role.ARRAY, 1001, 1001), (Role.ARRAY, 2002, 498)]
     assert [c.script for c in calls] == ["jobs/n2/job.sh", "jobs/n2/job-chunk1.sh", "jobs/n2/job-chunk2.sh"]
@@ -35,10 +36,13 @@ def test_university_gres_account_afterok_and_chunks_below_max_array_size():
 
 
 def test_bigcentre_gpus_preemptible_qos_and_batches_above_max_fanout():
-    calls, text = _render("bigcentre", 2500, "aftercorr:7,afterany:8:9")
+    calls, text = _render("bigcentre", 2500)
     assert [(c.batch, c.count) for c in calls] == [(2, 1250)]  # max_fanout 2000: two elements per array task
     assert "--gpus=2" in text and "--qos=scavenger" in text and "--requeue" in text and "--array=0-1249%50" in text
-    assert "--dependency=aftercorr:7,afterany:8:9" in text and "--kill-on-invalid-dep=yes" in text
+    assert "--dependency" not in text  # the ids it waits on go on sbatch's command line
+    assert sbatch_options("aftercorr:7,afterany:8:9") == ["--dependency=aftercorr:7,afterany:8:9",
+                                                          "--kill-on-invalid-dep=yes"]
+    assert sbatch_options("", hold=True) == ["--hold"]
     assert_golden("bigcentre_map_batched.sh", text)
 
 

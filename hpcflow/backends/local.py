@@ -178,16 +178,15 @@ class LocalBackend:
             job.state, job.error = State.FAILED, f"{job.label}: {exc}"
             return True
         job.size = size
-        finished = {i: job.rd.status(job.plan.id, i).state for i in range(size)}
-        finished = {i: s for i, s in finished.items() if s.ok}  # cached, or done before a resume
-        job.done.update(finished)
+        job.done.update({i: st.state for i, st in enumerate(job.rd.statuses(job.plan.id, size))
+                         if st.state.ok})  # cached, or done before a resume
         job.batch = batch_size_for(size, job.plan.batch_size, None) if job.plan.kind == "map" else None
         if job.batch:
             job.rd.write_batch(job.plan.id, job.batch)
-        job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in finished})
+        job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in job.done})
         call = local_call(job.plan, size)
-        job.rd.write_script(call.script, render_call(call, job.plan, run_id=job.rd.meta.run_id, run_dir=job.rd.path,
-                                                     python=sys.executable))
+        job.rd.write_scripts({call.script: render_call(call, job.plan, run_id=job.rd.meta.run_id,
+                                                       run_dir=job.rd.path, python=sys.executable)})
         job.state = State.RUNNING
         return True
 

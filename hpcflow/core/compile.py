@@ -11,7 +11,6 @@ from hpcflow.core.graph import Graph, Node
 from hpcflow.core.layout import RunPlace, lay_out
 from hpcflow.core.plan import EntityRef, JobPlan, Plan, ResourceRequest
 from hpcflow.errors import WorkflowDefinitionError
-from hpcflow.quantities import parse_cpu, parse_gpu, parse_mem
 from hpcflow.site.config import SiteConfig
 
 
@@ -126,15 +125,13 @@ def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], map_sizes:
 
 
 def _resources(spec: Any) -> ResourceRequest:
-    """Requests win; limits fill in what requests leave out."""
-    req, lim = spec.requests, spec.limits
+    """Requests win; limits fill in what requests leave out. (Each Resources carries its quantities
+    parsed as `parsed`, a quantities.ParsedResources: the core does not import the sdk.)"""
+    given = [res.parsed for res in (spec.requests, spec.limits) if res is not None]
 
     def pick(attr: str) -> Any:
-        for res in (req, lim):
-            if res is not None and getattr(res, attr) is not None:
-                return getattr(res, attr)
-        return None
+        return next((getattr(p, attr) for p in given if getattr(p, attr) is not None), None)
 
-    cpu = parse_cpu(pick("cpu"))
-    return ResourceRequest(cpus=max(1, math.ceil(cpu)) if cpu else 1,
-                           mem_bytes=parse_mem(pick("mem")), gpus=parse_gpu(pick("gpu")) or 0)
+    cpu = pick("cpus")
+    return ResourceRequest(cpus=max(1, math.ceil(cpu)) if cpu else 1, mem_bytes=pick("mem_bytes"),
+                           gpus=pick("gpus") or 0)

@@ -123,9 +123,3 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         lines.append(f"--account={site.account}")
     lines += list(site.extra_directives)
     return [f"#SBATCH {line}" for line in lines]
-
-
-def dependency_directives(spec: str) -> list[str]:
-    """The #SBATCH lines for a --dependency value ('' for none): when a dependency can never
-    be met, Slurm cancels the job instead of leaving it pending."""
-    return [f"#SBATCH --dependency={spec}", "#SBATCH --kill-on-invalid-dep=yes"] if spec else []

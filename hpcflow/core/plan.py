@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput
 
@@ -174,44 +174,67 @@ class Plan:
         raise KeyError(job_id)
 
 
-# --- JSON form (plan.json). Constants are encoded by the caller's codec. -------------------
+# --- JSON form (plan.json). Constants are encoded by the caller's codec, all in one call. ---
 
-def binding_to_json(binding: Binding, encode: Callable[[Any], Any]) -> Any:
-    """The JSON form of a binding."""
+def _consts(binding: Binding, into: list[Any]) -> list[Any]:
+    """The values of a binding's constants, appended to `into` in the order binding_to_json meets them."""
     if isinstance(binding, Const):
-        return {"const": encode(binding.value)}
+        into.append(binding.value)
+    elif isinstance(binding, (ListOf, DictOf)):
+        for item in binding.items:
+            _consts(item if isinstance(binding, ListOf) else item[1], into)
+    return into
+
+
+def binding_to_json(binding: Binding, encoded: Iterator[Any]) -> Any:
+    """The JSON form of a binding; its constants' encoded forms come from `encoded`, in order."""
+    if isinstance(binding, Const):
+        return {"const": next(encoded)}
     if isinstance(binding, NodeOutput):
         return {"node": binding.node, "output": binding.output, "path": list(binding.path)}
     if isinstance(binding, ListOf):
-        return {"list": [binding_to_json(b, encode) for b in binding.items]}
+        return {"list": [binding_to_json(b, encoded) for b in binding.items]}
     if isinstance(binding, DictOf):
-        return {"dict": [[k, binding_to_json(b, encode)] for k, b in binding.items]}
+        return {"dict": [[k, binding_to_json(b, encoded)] for k, b in binding.items]}
     raise TypeError(f"a plan cannot hold {binding!r}")
 
 
-def binding_from_json(obj: Any, decode: Callable[[Any], Any]) -> Binding:
-    """A binding back from its JSON form."""
+def _json_consts(obj: Any, into: list[Any]) -> list[Any]:
+    """The encoded constants of a binding's JSON form, in the order binding_from_json meets them."""
     if "const" in obj:
-        return Const(decode(obj["const"]))
+        into.append(obj["const"])
+    for item in obj.get("list", ()):
+        _json_consts(item, into)
+    for _, item in obj.get("dict", ()):
+        _json_consts(item, into)
+    return into
+
+
+def binding_from_json(obj: Any, decoded: Iterator[Any]) -> Binding:
+    """A binding back from its JSON form; its constants' values come from `decoded`, in order."""
+    if "const" in obj:
+        return Const(next(decoded))
     if "node" in obj:
         return NodeOutput(obj["node"], obj["output"], tuple(obj["path"]))
     if "list" in obj:
-        return ListOf(tuple(binding_from_json(b, decode) for b in obj["list"]))
-    return DictOf(tuple((k, binding_from_json(b, decode)) for k, b in obj["dict"]))
+        return ListOf(tuple(binding_from_json(b, decoded) for b in obj["list"]))
+    return DictOf(tuple((k, binding_from_json(b, decoded)) for k, b in obj["dict"]))
 
 
-def plan_to_json(plan: Plan, encode: Callable[[Any], Any]) -> dict[str, Any]:
-    """The JSON form of a plan."""
+def plan_to_json(plan: Plan, encode_all: Callable[[list[Any]], list[Any]]) -> dict[str, Any]:
+    """The JSON form of a plan; `encode_all` encodes the values of all its constants at once."""
+    bindings = [b for job in plan.jobs for _, b in job.inputs] + [b for _, b in plan.outputs]
+    encoded = iter(encode_all([v for b in bindings for v in _consts(b, [])]))
     jobs = []
     for job in plan.jobs:
         d = {k: getattr(job, k) for k in job.__dataclass_fields__}
         d["entity"] = {"module": job.entity.module, "qualname": job.entity.qualname}
         d["resources"] = dict(job.resources.__dict__)
-        d["inputs"] = [[n, binding_to_json(b, encode)] for n, b in job.inputs]
+        d["inputs"] = [[n, binding_to_json(b, encoded)] for n, b in job.inputs]
         d["environment"] = [list(kv) for kv in job.environment]
         jobs.append(d)
     return {"workflow": plan.workflow, "jobs": jobs,
-            "outputs": [[n, binding_to_json(b, encode)] for n, b in plan.outputs],
+            "outputs": [[n, binding_to_json(b, encoded)] for n, b in plan.outputs],
             "calls": [call_to_json(c) for c in plan.calls]}
 
 
@@ -230,18 +253,20 @@ def call_from_json(obj: dict[str, Any]) -> SbatchCall:
                          "indices": None if indices is None else tuple(indices)})
 
 
-def plan_from_json(obj: dict[str, Any], decode: Callable[[Any], Any]) -> Plan:
-    """A plan back from its JSON form."""
+def plan_from_json(obj: dict[str, Any], decode_all: Callable[[list[Any]], list[Any]]) -> Plan:
+    """A plan back from its JSON form; `decode_all` decodes the values of all its constants at once."""
+    bindings = [b for d in obj["jobs"] for _, b in d["inputs"]] + [b for _, b in obj["outputs"]]
+    decoded = iter(decode_all([v for b in bindings for v in _json_consts(b, [])]))
     jobs = []
     for d in obj["jobs"]:
         d = dict(d)
         d["entity"] = EntityRef(**d["entity"])
         d["resources"] = ResourceRequest(**d["resources"])
-        d["inputs"] = tuple((n, binding_from_json(b, decode)) for n, b in d["inputs"])
+        d["inputs"] = tuple((n, binding_from_json(b, decoded)) for n, b in d["inputs"])
         d["environment"] = tuple(tuple(kv) for kv in d["environment"])
         for key in ("mapped", "depends_on", "cache_ignore_input_vars"):
             d[key] = tuple(d[key])
         jobs.append(JobPlan(**d))
     return Plan(obj["workflow"], tuple(jobs),
-                tuple((n, binding_from_json(b, decode)) for n, b in obj["outputs"]),
+                tuple((n, binding_from_json(b, decoded)) for n, b in obj["outputs"]),
                 tuple(call_from_json(c) for c in obj.get("calls", [])))

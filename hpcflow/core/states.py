@@ -5,24 +5,26 @@ from enum import Enum
 
 
 class State(str, Enum):
-    """The state of an element, a job or a whole run."""
+    """The state of an element, a job or a whole run.
 
-    PENDING = "PENDING"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    TIMEOUT = "TIMEOUT"
-    CANCELLED = "CANCELLED"
-    CACHED = "CACHED"  # outputs taken from the cache; nothing ran
-    PREEMPTED = "PREEMPTED"  # stopped by a higher-priority job; requeued or resubmitted, not over
-    UNKNOWN = "UNKNOWN"  # the scheduler said something hpcflow does not know; asked again next time
+    Each member carries `finished` (nothing more will happen to it) and `ok` (it produced its
+    outputs) as plain attributes: they are read once per element on every status check."""
 
-    @property
-    def finished(self) -> bool:
-        """True once nothing more will happen to it."""
-        return self not in (State.PENDING, State.RUNNING, State.PREEMPTED, State.UNKNOWN)
+    finished: bool
+    ok: bool
 
-    @property
-    def ok(self) -> bool:
-        """True when it produced its outputs."""
-        return self in (State.SUCCEEDED, State.CACHED)
+    def __new__(cls, value: str, finished: bool, ok: bool) -> "State":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.finished, member.ok = finished, ok
+        return member
+
+    PENDING = ("PENDING", False, False)
+    RUNNING = ("RUNNING", False, False)
+    SUCCEEDED = ("SUCCEEDED", True, True)
+    FAILED = ("FAILED", True, False)
+    TIMEOUT = ("TIMEOUT", True, False)
+    CANCELLED = ("CANCELLED", True, False)
+    CACHED = ("CACHED", True, True)  # outputs taken from the cache; nothing ran
+    PREEMPTED = ("PREEMPTED", False, False)  # stopped by a higher-priority job; requeued or resubmitted, not over
+    UNKNOWN = ("UNKNOWN", False, False)  # the scheduler said something hpcflow does not know; asked again next time

@@ -16,17 +16,14 @@ from hpcflow.types.check import (
 )
 from hpcflow.types.interface import Interface
 
-_ACTIVE: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builder", default=None)
+# The builder of the workflow being traced in this context, if any. Public so that a task's
+# __call__ reads it with ACTIVE_BUILDER.get(), the one check every call of a task makes.
+ACTIVE_BUILDER: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builder", default=None)
 
 OVERRIDABLE = frozenset({
     "name", "node_name", "requests", "limits", "retries", "timeout", "interruptible",
     "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
 })
-
-
-def active_builder() -> "Builder | None":
-    """The builder of the workflow being traced in this context, if any."""
-    return _ACTIVE.get()
 
 
 class Promise:
@@ -116,11 +113,11 @@ class Builder:
     @contextlib.contextmanager
     def active(self) -> Iterator["Builder"]:
         """Make this builder the target of task calls in the current context."""
-        token = _ACTIVE.set(self)
+        token = ACTIVE_BUILDER.set(self)
         try:
             yield self
         finally:
-            _ACTIVE.reset(token)
+            ACTIVE_BUILDER.reset(token)
 
     def add_call(self, kind: NodeKind, entity: Any, args: tuple, kwargs: Mapping[str, Any],
                  interface: Interface) -> Any:
@@ -131,10 +128,11 @@ class Builder:
             raise WorkflowDefinitionError(
                 f"{where}: call it with keyword arguments, e.g. {entity.name}("
                 f"{', '.join(n + '=...' for n in interface.input_names[:len(args)])})")
-        unknown = [k for k in kwargs if interface.param(k) is None]
+        names = interface.input_names
+        unknown = [k for k in kwargs if k not in names]
         if unknown:
             raise WorkflowDefinitionError(
-                f"{where}: unknown input '{unknown[0]}'; its inputs are: {', '.join(interface.input_names) or 'none'}")
+                f"{where}: unknown input '{unknown[0]}'; its inputs are: {', '.join(names) or 'none'}")
         inputs: dict[str, Binding] = {}
         for p in interface.inputs:
             if p.name in kwargs:
@@ -220,7 +218,7 @@ def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
     if isinstance(value, Promise):
         if value._builder is not builder:
             raise WorkflowDefinitionError(f"{where}: a promise of another workflow is used here; pass it in as an input")
-        if not assignable(value._type, tp):
+        if value._type != tp and not assignable(value._type, tp):  # the same type, the common case, needs no check
             raise TypeMismatchError(
                 f"{where}: expected {type_name(tp)}, got a promise of {type_name(value._type)}")
         return value._binding

@@ -10,7 +10,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-from hpcflow.core.directives import dependency_directives
+from typing import Iterable
+
 from hpcflow.core.plan import JobPlan, SbatchCall
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
@@ -22,15 +23,23 @@ def load_template(name: str) -> string.Template:
     return string.Template((TEMPLATES / name).read_text())
 
 
+def render_calls(calls: Iterable[tuple[SbatchCall, JobPlan]], *, run_id: str, run_dir: Path | str, python: str,
+                 preamble: str = "") -> dict[str, str]:
+    """render_call of each (call, its job): script path (relative to the run directory) -> text."""
+    return {call.script: render_call(call, job, run_id=run_id, run_dir=run_dir, python=python, preamble=preamble)
+            for call, job in calls}
+
+
 def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | str, python: str,
-                preamble: str = "", dependency: str = "") -> str:
-    """The bash script of one sbatch call; `dependency` is its --dependency value ('' for none)."""
+                preamble: str = "") -> str:
+    """The bash script of one sbatch call. Its --dependency is not in it: the Slurm ids it waits
+    on exist only at submit time, so it goes on sbatch's command line (shell.sbatch_options)."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
     run_dir = str(run_dir)
     folder, _, name = call.log.rpartition("/")
     log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX
     text = load_template("element.sh").substitute(
-        directives="\n".join(list(call.directives) + dependency_directives(dependency)),
+        directives="\n".join(call.directives),
         run_id=run_id,
         job_id=call.target,
         job_name=job.name,

@@ -30,10 +30,10 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
             size = mapped_element_count(rd, job)
             rd.write_size(job.id, size)
         task = resolve_entity(job.entity)
-        hits = set()
+        before = rd.done(job.id)  # done before a resume: their records stay as they are
+        hits = set(before)
         for i in range(size):
-            if rd.status(job.id, i).state.ok:  # done before a resume: its record stays as it is
-                hits.add(i)
+            if i in before:
                 continue
             outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
             if outputs is not None:

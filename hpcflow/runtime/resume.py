@@ -13,9 +13,7 @@ def reset_unfinished(rd: RunDir) -> int:
     reset = 0
     for job in rd.plan.jobs:
         (rd.job_dir(job.id) / "state.json").unlink(missing_ok=True)
-        size = rd.size(job.id)
-        for i in range(size or 0):
-            status = rd.status(job.id, i)
+        for i, status in enumerate(rd.statuses(job.id)):
             if status.state.ok:
                 if job.kind == "dynamic" and (rd.sub_path(job.id, i) / "plan.json").exists():
                     reset += reset_unfinished(RunDir(rd.sub_path(job.id, i)))

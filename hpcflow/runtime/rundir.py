@@ -22,7 +22,7 @@ from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
-from hpcflow.store.codec import decode, encode
+from hpcflow.store.codec import decode, decode_all, encode, encode_all
 
 
 @dataclass
@@ -86,7 +86,7 @@ class RunDir:
         rd = cls(path)
         rd.path.mkdir(parents=True, exist_ok=False)
         atomic.write_json(rd.path / "run.json", asdict(meta))
-        atomic.write_json(rd.path / "plan.json", plan_to_json(plan, partial(encode, blobs=rd.blobs)))
+        atomic.write_json(rd.path / "plan.json", plan_to_json(plan, partial(encode_all, blobs=rd.blobs)))
         for job in plan.jobs:
             (rd.job_dir(job.id) / "logs").mkdir(parents=True, exist_ok=True)
         rd.set_state(State.PENDING)
@@ -125,7 +125,7 @@ class RunDir:
         obj = atomic.read_json(self.path / "plan.json")
         if obj is None:
             raise RunDirError(f"{self.path} has no plan.json")
-        return plan_from_json(obj, partial(decode, blobs=self.blobs))
+        return plan_from_json(obj, partial(decode_all, blobs=self.blobs))
 
     def job_dir(self, job_id: str) -> Path:
         """The folder of one job."""
@@ -147,17 +147,53 @@ class RunDir:
         """Where a dynamic element writes its sub-workflow."""
         return self.element_dir(job_id, index) / "sub"
 
+    @cached_property
+    def planned_sizes(self) -> dict[str, int | None]:
+        """Each job's element count as the plan has it (None: decided at run time)."""
+        return {job.id: job.size for job in self.plan.jobs}
+
     def size(self, job_id: str) -> int | None:
         """A job's element count: from the plan, else as decided at run time."""
-        size = self.plan.job(job_id).size
+        size = self.planned_sizes[job_id]
         if size is None:
             size = (atomic.read_json(self.job_dir(job_id) / "size.json") or {}).get("size")
         return size
+
+    def sizes(self) -> dict[str, int | None]:
+        """size() of every job of the plan (one read for all the jobs sized at run time)."""
+        unknown = [job_id for job_id, size in self.planned_sizes.items() if size is None]
+        found = atomic.read_jsons([self.job_dir(job_id) / "size.json" for job_id in unknown], {})
+        return {**self.planned_sizes, **{job_id: obj.get("size") for job_id, obj in zip(unknown, found)}}
 
     def status(self, job_id: str, index: int) -> ElementStatus:
         """The recorded status of an element (PENDING when nothing is recorded)."""
         obj = atomic.read_json(self.element_dir(job_id, index) / "status.json")
         return ElementStatus() if obj is None else ElementStatus.from_json(obj)
+
+    def statuses(self, job_id: str, size: int | None = None) -> list[ElementStatus]:
+        """The recorded status of each element of a job (of the first `size`; none while its size is unknown)."""
+        size = self.size(job_id) if size is None else size
+        if not size:
+            return []
+        job_dir = self.job_dir(job_id)
+        objs = atomic.read_jsons([job_dir / str(i) / "status.json" for i in range(size)])
+        return [ElementStatus() if obj is None else ElementStatus.from_json(obj) for obj in objs]
+
+    def done(self, job_id: str) -> set[int]:
+        """The elements of a job that finished well (their outputs are in the run directory)."""
+        return {i for i, status in enumerate(self.statuses(job_id)) if status.state.ok}
+
+    def done_by_job(self, sizes: dict[str, int | None] | None = None) -> dict[str, frozenset[int]]:
+        """done() of every job of the plan (of `sizes`, when the caller has read them), in one read."""
+        sizes = self.sizes() if sizes is None else sizes
+        paths = [(job_id, i, self.job_dir(job_id) / str(i) / "status.json")
+                 for job_id, size in sizes.items() for i in range(size or 0)]
+        objs = atomic.read_jsons([path for _, _, path in paths])
+        done: dict[str, set[int]] = {job_id: set() for job_id in sizes}
+        for (job_id, i, _), obj in zip(paths, objs):
+            if obj is not None and State(obj["state"]).ok:
+                done[job_id].add(i)
+        return {job_id: frozenset(indices) for job_id, indices in done.items()}
 
     def raw_outputs(self, job_id: str, index: int) -> dict[str, Any]:
         """The encoded outputs.json of an element."""
@@ -227,16 +263,13 @@ class RunDir:
 
     def write_plan(self, plan: Plan) -> None:
         """Replace plan.json (the same jobs, laid out again after cache hits or for a resume)."""
-        atomic.write_json(self.path / "plan.json", plan_to_json(plan, partial(encode, blobs=self.blobs)))
+        atomic.write_json(self.path / "plan.json", plan_to_json(plan, partial(encode_all, blobs=self.blobs)))
         self.__dict__["plan"] = plan  # what was just written; no need to read it back
+        self.__dict__.pop("planned_sizes", None)
 
-    def write_script(self, relative: str, text: str) -> Path:
-        """Save a rendered jobscript at `relative` (a call's script path) and return its path."""
-        path = self.path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic.write_bytes(path, text.encode())
-        path.chmod(0o755)
-        return path
+    def write_scripts(self, scripts: dict[str, str]) -> None:
+        """Save rendered jobscripts: path relative to the run directory (a call's script) -> text."""
+        atomic.write_files({self.path / relative: text.encode() for relative, text in scripts.items()}, mode=0o755)
 
     def set_state(self, state: State, error: str = "", settled: bool = False) -> None:
         """Record the run's state; `settled` once every element's final state is on disk too."""

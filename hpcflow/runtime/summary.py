@@ -62,8 +62,8 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
             state = live(rd, job.id, 0) if live else None
             counts[state if state in _BAD else State.PENDING] = 1
         else:
-            for i in range(size):
-                state = element_state(rd, job.id, i, live)
+            for i, status in enumerate(rd.statuses(job.id, size)):
+                state = element_state(rd, job.id, i, live, status)
                 counts[state] += 1
                 if state in _BAD:
                     bad.append(i)
@@ -80,9 +80,11 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
                     yield from summarize(RunDir(sub), live, f"{label}[{i}]/")
 
 
-def element_state(rd: RunDir, job_id: str, index: int, live: Live | None) -> State:
-    """The run directory's word if final, else the backend's, else the run directory's."""
-    recorded = rd.status(job_id, index).state
+def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
+                  status: ElementStatus | None = None) -> State:
+    """The run directory's word if final, else the backend's, else the run directory's
+    (`status`: the element's record, when the caller has read it already)."""
+    recorded = (status or rd.status(job_id, index)).state
     if recorded.finished or live is None:
         return recorded
     return live(rd, job_id, index) or recorded
@@ -92,8 +94,7 @@ def settle(rd: RunDir, live: Live) -> None:
     """Record the backend's final word for elements whose process could not (killed, cancelled)."""
     for job in rd.plan.jobs:
         size = rd.size(job.id)
-        for i in range(size or 0):
-            status = rd.status(job.id, i)
+        for i, status in enumerate(rd.statuses(job.id, size)):
             state = None if status.state.finished else live(rd, job.id, i)
             if state is not None and state.finished:
                 status.state, status.error = state, status.error or f"Slurm reports {state.value}"
@@ -112,8 +113,8 @@ def mark_pending(rd: RunDir, state: State, reason: str) -> None:
         if size is None:
             rd.write_job_state(job.id, state, reason)
             continue
-        for i in range(size):
-            if rd.status(job.id, i).state is State.PENDING:
+        for i, status in enumerate(rd.statuses(job.id, size)):
+            if status.state is State.PENDING:
                 rd.write_status(job.id, i, ElementStatus(state, error=reason))
         if job.kind == "dynamic":
             for i in range(size):

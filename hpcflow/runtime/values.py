@@ -48,7 +48,7 @@ def job_output(rd: RunDir, job_id: str, output: str) -> Any:
         size = rd.size(job_id)
         if size is None:
             raise UpstreamFailed(f"{job_id} has not been sized yet")
-        statuses = [rd.status(job_id, i) for i in range(size)]
+        statuses = rd.statuses(job_id, size)
         ok = sum(st.state.ok for st in statuses)
         if size and ok < job.min_success_ratio * size:
             raise UpstreamFailed(f"upstream {job_id} ({job.name}): {ok} of {size} elements succeeded, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional
 
-from hpcflow.core.trace import active_builder
+from hpcflow.core.trace import ACTIVE_BUILDER
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.task import Dynamic, Task
 from hpcflow.types.interface import Interface, Param
@@ -62,7 +62,7 @@ class MapTask:
         clash = set(kwargs) & set(self.bound)
         if clash:
             raise WorkflowDefinitionError(f"{self.name}: input '{clash.pop()}' is already bound by functools.partial")
-        builder = active_builder()
+        builder = ACTIVE_BUILDER.get()
         if builder is not None:
             return builder.add_call(self.kind, self, args, {**self.bound, **kwargs}, self.interface)
         if args:

@@ -1,9 +1,9 @@
 """Resources(cpu=, mem=, gpu=, ...) as in flytekit, with Kubernetes-style quantities."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hpcflow.quantities import Quantity, parse_cpu, parse_gpu, parse_mem
+from hpcflow.quantities import ParsedResources, Quantity, parse_resources
 
 
 @dataclass(frozen=True)
@@ -14,10 +14,8 @@ class Resources:
     mem: Quantity = None
     gpu: Quantity = None
     ephemeral_storage: Quantity = None
+    parsed: ParsedResources = field(init=False, repr=False, compare=False)  # what the compiler reads
 
     def __post_init__(self) -> None:
         # Parse now so that a typo fails where the task is declared, not on the cluster.
-        parse_cpu(self.cpu)
-        parse_mem(self.mem)
-        parse_gpu(self.gpu)
-        parse_mem(self.ephemeral_storage)
+        object.__setattr__(self, "parsed", parse_resources(self.cpu, self.mem, self.gpu, self.ephemeral_storage))

@@ -6,7 +6,7 @@ import functools
 from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
-from hpcflow.core.trace import Builder, active_builder
+from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.spec import TaskSpec, make_spec
@@ -39,7 +39,7 @@ class Task:
         return self._interface
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        builder = active_builder()
+        builder = ACTIVE_BUILDER.get()
         if builder is not None:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
         return self.run_concrete(*args, **kwargs)

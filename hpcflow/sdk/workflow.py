@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from hpcflow.core.bindings import WorkflowInput
 from hpcflow.core.graph import Graph
-from hpcflow.core.trace import Builder, Promise, active_builder
+from hpcflow.core.trace import ACTIVE_BUILDER, Builder, Promise
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.inputs import bind_inputs
 from hpcflow.types.interface import Interface, interface_of
@@ -45,7 +45,7 @@ class Workflow:
         return self._graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        builder = active_builder()
+        builder = ACTIVE_BUILDER.get()
         if builder is not None:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
         if args:

@@ -5,14 +5,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 
-def write_bytes(path: Path, data: bytes, *, fsync: bool = False) -> None:
-    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+def write_bytes(path: Path, data: bytes, *, fsync: bool = False, mode: int | None = None) -> None:
+    """Write `data` to a temp file beside `path` (with permissions `mode`), then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if fsync:
@@ -22,6 +24,12 @@ def write_bytes(path: Path, data: bytes, *, fsync: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_files(files: dict[Path, bytes], *, mode: int | None = None) -> None:
+    """write_bytes of each path -> data."""
+    for path, data in files.items():
+        write_bytes(path, data, mode=mode)
 
 
 def write_json(path: Path, obj: Any, *, fsync: bool = False) -> None:
@@ -35,3 +43,8 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(path.read_bytes())
     except FileNotFoundError:
         return default
+
+
+def read_jsons(paths: Iterable[Path], default: Any = None) -> list[Any]:
+    """read_json of each path, in order."""
+    return [read_json(path, default) for path in paths]

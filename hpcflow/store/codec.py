@@ -57,6 +57,16 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
     return {k: decode(v, blobs) for k, v in obj.items()}
 
 
+def encode_all(values: list[Any], blobs: BlobStore) -> list[Any]:
+    """encode() of each value, in order."""
+    return [encode(v, blobs) for v in values]
+
+
+def decode_all(objs: list[Any], blobs: BlobStore) -> list[Any]:
+    """decode() of each encoded form, in order."""
+    return [decode(o, blobs) for o in objs]
+
+
 def to_display(value: Any) -> Any:
     """A plain JSON form for people and scripts: arrays as lists, records as objects."""
     if value is None or isinstance(value, (bool, int, float, str)):

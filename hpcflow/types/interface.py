@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
@@ -44,20 +44,17 @@ class Interface:
     outputs: tuple[tuple[str, Any], ...]
     output_kind: OutputKind
     output_class: type | None = None
+    # Derived once, as plain fields: tracing reads them on every task call.
+    input_names: tuple[str, ...] = field(init=False, compare=False, repr=False)  # in declaration order
+    output_names: tuple[str, ...] = field(init=False, compare=False, repr=False)  # o0, o1, ... or the NamedTuple's
 
-    @property
-    def input_names(self) -> tuple[str, ...]:
-        """Names of all inputs, in declaration order."""
-        return tuple(p.name for p in self.inputs)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
+        object.__setattr__(self, "output_names", tuple(n for n, _ in self.outputs))
 
     def param(self, name: str) -> Param | None:
         """The input called `name`, or None."""
         return next((p for p in self.inputs if p.name == name), None)
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """Names of all outputs: o0, o1, ... or the NamedTuple's fields."""
-        return tuple(n for n, _ in self.outputs)
 
     def output_type(self, name: str) -> Any:
         """The annotated type of output `name`."""

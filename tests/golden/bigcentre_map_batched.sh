@@ -11,8 +11,6 @@
 #SBATCH --requeue
 #SBATCH --account=p123
 #SBATCH --constraint=ib
-#SBATCH --dependency=aftercorr:7,afterany:8:9
-#SBATCH --kill-on-invalid-dep=yes
 # hpcflow run wf-20260101-000000-abcd: job n2 (map_partial_sum), elements 0..1249.
 # Rendered from jobscripts/element.sh; the same script runs under Slurm and the local backend.
 INDEX=${HPCFLOW_ELEMENT_INDEX:-$(( 0 + ${SLURM_ARRAY_TASK_ID:-0} ))}

@@ -8,8 +8,6 @@
 #SBATCH --array=0-1000%50
 #SBATCH --output=/runs/wf-20260101-000000-abcd/jobs/n2/logs/slurm-%A_%a.out
 #SBATCH --account=chem-lab
-#SBATCH --dependency=afterok:101
-#SBATCH --kill-on-invalid-dep=yes
 # hpcflow run wf-20260101-000000-abcd: job n2 (map_partial_sum), elements 0..1000.
 # Rendered from jobscripts/element.sh; the same script runs under Slurm and the local backend.
 INDEX=${HPCFLOW_ELEMENT_INDEX:-$(( 0 + ${SLURM_ARRAY_TASK_ID:-0} ))}

@@ -50,11 +50,13 @@ def pool_workers(rd: RunDir, env: str) -> list[dict[str, Any]]:
 
 def _start_pool(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> int:
     """sbatch the pool job of `job.pool` (its files live in the top run directory)."""
-    from hpcflow.backends.slurm.submit import place_of, sbatch_call
+    from hpcflow.backends.slurm.submit import place_of, sbatch_call, write_scripts
 
     root = RunDir(rd.root_path)
     (pool_file(rd, job.pool).parent / job.pool).mkdir(parents=True, exist_ok=True)
-    return sbatch_call(root, job, pool_call(job, site, place_of(root)), site, shell).id
+    call = pool_call(job, site, place_of(root))
+    write_scripts(root, [(call, job)], site)
+    return sbatch_call(root, job, call, shell).id
 
 
 def serve(rd: RunDir, env: str) -> int:
@@ -124,7 +126,8 @@ def proxy(rd: RunDir, job_id: str) -> int:
 
         size = mapped_element_count(rd, job)
         rd.write_size(job_id, size)
-    todo = [i for i in range(size) if not rd.status(job_id, i).state.ok]
+    done = rd.done(job_id)
+    todo = [i for i in range(size) if i not in done]
     for _ in range(3):  # a pool that closes just as we arrive is started again
         address = _pool_address(rd, job, site)
         try:
@@ -134,7 +137,7 @@ def proxy(rd: RunDir, job_id: str) -> int:
             break
         except OSError as exc:
             print(f"hpcflow: pool of '{job.pool}' went away ({exc}); starting it again", file=sys.stderr)
-    ok = sum(rd.status(job_id, i).state.ok for i in range(size))
+    ok = len(rd.done(job_id))
     return 0 if size == 0 or ok >= job.min_success_ratio * size else 1
 
 

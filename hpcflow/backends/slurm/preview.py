@@ -1,7 +1,7 @@
 """`hpcflow submit --dry-run`: the plan's sbatch calls, rendered exactly as submit renders them.
 
-Only the --dependency values differ: Slurm ids exist once jobs are submitted, so the preview
-names the plan jobs they stand for (`afterok:<n0>`). Pure.
+Only the --dependency values (sbatch options, not in the script) differ: Slurm ids exist once
+jobs are submitted, so the preview names the plan jobs they stand for (`afterok:<n0>`). Pure.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from hpcflow.core.layout import RunPlace, sized_by_producers
 from hpcflow.core.plan import Plan, SbatchCall
+from hpcflow.backends.slurm.shell import sbatch_options
 from hpcflow.runtime.jobscript import render_call
 from hpcflow.site.config import SiteConfig
 
@@ -39,8 +40,9 @@ def preview(plan: Plan, site: SiteConfig, place: RunPlace) -> str:
         elif not calls:
             out.append("# nothing to submit (empty, or every element is already cached)")
         for call in calls:
-            out.append(f"# {call.role.value}: sbatch {place.run_dir}/{call.script}")
+            dependency = symbolic_dependency(call)
+            options = " ".join(sbatch_options(dependency, hold=not dependency and "--hold" not in site.extra_directives))
+            out.append(f"# {call.role.value}: sbatch {options + ' ' if options else ''}{place.run_dir}/{call.script}")
             out.append(render_call(call, job, run_id=place.run_id, run_dir=place.run_dir,
-                                   python=site.python or sys.executable, preamble=site.preamble,
-                                   dependency=symbolic_dependency(call)).rstrip())
+                                   python=site.python or sys.executable, preamble=site.preamble).rstrip())
     return "\n".join(out)

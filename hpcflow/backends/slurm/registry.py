@@ -91,7 +91,7 @@ class Registry:
         run, _, job_id = ref.rpartition("|")
         rd = self._run_dir(run)
         size = rd.size(job_id)
-        own = size is not None and all(rd.status(job_id, i).state.ok for i in range(size))
+        own = size is not None and len(rd.done(job_id)) == size
         return own and all(self.finished_well(a) for a in self.aliases.get(ref, []))
 
     def _run_dir(self, run: str) -> RunDir:

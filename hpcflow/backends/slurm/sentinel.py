@@ -53,8 +53,7 @@ def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int],
     """Which elements to resubmit and why; records the final word for the others."""
     retry, reasons = [], set()
     batch = rd.batch_size(job.id)
-    for i in range(rd.size(job.id) or 0):
-        status = rd.status(job.id, i)
+    for i, status in enumerate(rd.statuses(job.id)):
         if status.state.ok or status.state.finished:
             continue  # succeeded, or a failure the element recorded itself: final
         word = states.get(batch_of(i, batch), "")
@@ -104,7 +103,7 @@ def run_sentinel(rd: RunDir, job: JobPlan, round_: int, site: SiteConfig, shell:
         print(f"resubmitted {len(retry)} element(s) after {', '.join(sorted(reasons))}: {retry}")
         return 0
     size = rd.size(job.id) or 0
-    ok = sum(rd.status(job.id, i).state.ok for i in range(size))
+    ok = len(rd.done(job.id))
     if size and ok < job.min_success_ratio * size:
         print(f"{ok} of {size} elements succeeded, below min_success_ratio={job.min_success_ratio}")
         return 1

@@ -37,6 +37,13 @@ def default_retry_s() -> float:
         return 120.0
 
 
+def sbatch_options(dependency: str = "", hold: bool = False) -> list[str]:
+    """sbatch's options for a --dependency value ('' for none) and a hold. A dependency that can
+    never be met makes Slurm cancel the job rather than leave it pending for ever."""
+    return ([f"--dependency={dependency}", "--kill-on-invalid-dep=yes"] if dependency else []) + (
+        ["--hold"] if hold else [])
+
+
 class _Transient(Exception):
     """A call that did not reach slurmctld, or that it refused for now: worth trying again."""
 
@@ -87,9 +94,9 @@ class SlurmShell:
             raise SlurmError(f"{argv[0]} failed: {reason}")
         return proc.stdout
 
-    def sbatch(self, script: str, extra: Sequence[str] = ()) -> int:
-        """Submit a jobscript; the Slurm job id."""
-        out = self.run(["sbatch", "--parsable", *extra, script]).strip()
+    def sbatch(self, script: str, dependency: str = "", hold: bool = False) -> int:
+        """Submit a jobscript, waiting on `dependency` ('' for nothing), held or not; the Slurm job id."""
+        out = self.run(["sbatch", "--parsable", *sbatch_options(dependency, hold), script]).strip()
         try:
             job_id = int(out.split(";")[0])
         except ValueError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
@@ -17,7 +17,7 @@ from hpcflow.core.layout import RunPlace, lay_out, sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan, Role, SbatchCall, SubmissionRecord
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
-from hpcflow.runtime.jobscript import render_call
+from hpcflow.runtime.jobscript import render_calls
 from hpcflow.runtime.prepass import take_cached
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.site.config import SiteConfig
@@ -78,9 +78,9 @@ def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None) -> Pla
 
     `place`: where the run will live, when `rd` is a scratch copy (a dry run)."""
     take_cached(rd)
-    done = {job.id: frozenset(done_indices(rd, job.id)) for job in rd.plan.jobs}
-    sizes = {job.id: size for job in rd.plan.jobs if job.size is None and (size := rd.size(job.id)) is not None}
-    plan = rd.plan.with_calls(lay_out(rd.plan, site, place or place_of(rd), done, sizes))
+    sizes = rd.sizes()
+    known = {job_id: size for job_id, size in sizes.items() if size is not None}
+    plan = rd.plan.with_calls(lay_out(rd.plan, site, place or place_of(rd), rd.done_by_job(sizes), known))
     rd.write_plan(plan)
     return plan
 
@@ -91,11 +91,13 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
     by_job: dict[str, list[SbatchCall]] = {}
     for call in plan.calls:
         by_job.setdefault(call.job, []).append(call)
+    jobs = {job.id: job for job in plan.jobs}
+    write_scripts(rd, [(call, jobs[call.job]) for call in plan.calls], site)  # all at once, before any sbatch
     submitted: list[int] = []
     for job in plan.jobs:
         calls = by_job.get(job.id)
         if calls:
-            records = submit_calls(rd, job, calls, site, shell, registry)
+            records = submit_calls(rd, job, calls, site, shell, registry, scripts_written=True)
             registry.gates[registry.ref(rd, job.id)] = gate(records)
             submitted += [r.id for r in records]
             continue
@@ -110,9 +112,17 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
     return submitted
 
 
-def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: SiteConfig, shell: SlurmShell,
-                 registry: Registry) -> list[SubmissionRecord]:
+def write_scripts(rd: RunDir, calls: list[tuple[SbatchCall, JobPlan]], site: SiteConfig) -> None:
+    """Render and save the jobscripts of (call, its job) pairs of `rd`'s plan."""
+    rd.write_scripts(render_calls(calls, run_id=rd.meta.run_id, run_dir=rd.path,
+                                  python=site.python or sys.executable, preamble=site.preamble))
+
+
+def submit_calls(rd: RunDir, job: JobPlan, calls: list[SbatchCall], site: SiteConfig, shell: SlurmShell,
+                 registry: Registry, scripts_written: bool = False) -> list[SubmissionRecord]:
     """sbatch `calls` of one job in order; a sentinel waits (afterany) on the element calls before it."""
+    if not scripts_written:
+        write_scripts(rd, [(call, job) for call in calls], site)
     before, records = rd.submissions(job.id), []
     for call in calls:
         if call.after_own:
@@ -120,7 +130,7 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: Si
         else:
             waits = [WaitEdge(registry.ref(rd, edge.job), edge.kind) for edge in call.after]
             dependency = registry.dependency(waits, skip_finished=True)
-        record = sbatch_call(rd, job, call, site, shell, dependency.spec())
+        record = sbatch_call(rd, job, call, shell, dependency.spec())
         registry.submitted.append(record.id)
         if call.after:  # re-pointed when an upstream job expands at run time
             registry.waiting[str(record.id)] = [WaitEdge(registry.ref(rd, e.job), e.kind) for e in call.after]
@@ -129,15 +139,12 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: Iterable[SbatchCall], site: Si
     return records
 
 
-def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, site: SiteConfig, shell: SlurmShell,
-                dependency: str = "") -> SubmissionRecord:
-    """Render one call and sbatch it; the caller keeps the record (submit_calls, in the job's records)."""
-    text = render_call(call, job, run_id=rd.meta.run_id, run_dir=rd.path, python=site.python or sys.executable,
-                       preamble=site.preamble, dependency=dependency)
+def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, shell: SlurmShell, dependency: str = "") -> SubmissionRecord:
+    """sbatch one call whose script is written; the caller keeps the record (submit_calls, in the job's records)."""
     if call.batch:  # the runtime reads it to know which elements an array task runs
         rd.write_batch(job.id, call.batch)
     held = not dependency and shell.holding is not None
-    record = SubmissionRecord.of(shell.sbatch(str(rd.write_script(call.script, text)), ["--hold"] if held else []), call)
+    record = SubmissionRecord.of(shell.sbatch(str(rd.path / call.script), dependency, held), call)
     if held:
         shell.holding.append(record.id)
     return record
@@ -150,12 +157,6 @@ def gate(records: list[SubmissionRecord]) -> list[int]:
         if last:
             return last
     return [r.id for r in records]
-
-
-def done_indices(rd: RunDir, job_id: str) -> set[int]:
-    """Elements whose outputs are already in the run directory (cached, or done before a resume)."""
-    size = rd.size(job_id)
-    return {i for i in range(size or 0) if rd.status(job_id, i).state.ok}
 
 
 def update_waiting(registry: Registry, target: Ref, shell: SlurmShell) -> None:
