@@ -1,7 +1,7 @@
 """Laying a plan out on a site: every sbatch call a run makes, as records. Pure.
 
 The same functions decide the calls made at submit time (`lay_out`) and those a job makes at
-run time (a sizing job's array, a sentinel's retries, a proxy's pool), so `--dry-run`, the
+run time (a sizing job's array, a resubmission with more memory, a proxy's pool), so `--dry-run`, the
 submission and the jobs that submit more all agree on batching, chunking, directives and
 dependencies.
 """
@@ -134,8 +134,16 @@ def sized_by_producers(plan: Plan, job: JobPlan) -> bool:
 
 
 def needs_sentinel(job: JobPlan) -> bool:
-    """Jobs whose elements Slurm may kill and hpcflow should resubmit: retries, or interruptible."""
-    return job.kind in ("task", "map") and (job.retries > 0 or job.interruptible)
+    """Interruptible jobs: an element cannot outlive its own preemption, so after the site's
+    allowed requeues a small job resubmits what was preempted on the normal QoS."""
+    return job.kind in ("task", "map") and job.interruptible
+
+
+def recovers_in_job(job: JobPlan) -> bool:
+    """Jobs with retries whose element scripts retry what kills their Python process themselves:
+    at once in the same allocation after a kill, in a new job with more memory after an
+    out-of-memory kill (backends/slurm/recover.py). No extra job, no wait for the whole array."""
+    return job.kind in ("task", "map") and job.retries > 0 and not job.interruptible
 
 
 def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
@@ -177,7 +185,8 @@ def _call(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: s
     offset, count = (chunk.offset, chunk.count) if chunk else (0, 1)
     return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/$INDEX.log",
                       entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX", directives=tuple(directives), after=after,
-                      offset=offset, count=count, indices=chunk.indices if chunk else None, batch=batch)
+                      offset=offset, count=count, indices=chunk.indices if chunk else None, batch=batch,
+                      recover=recovers_in_job(job))
 
 
 def _helper(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: str, log: str, entry: str,

@@ -68,7 +68,7 @@ class Role(str, Enum):
     SINGLE = "single"  # the one element of a task or dynamic
     ARRAY = "array"  # a chunk of a map's array tasks (elements, or batches of them)
     SIZING = "sizing"  # sizes a map from upstream outputs, then submits its array
-    SENTINEL = "sentinel"  # once the job's elements ended: resubmits what Slurm killed, or gives the verdict
+    SENTINEL = "sentinel"  # once an interruptible job's elements ended: resubmits what was preempted, or gives the verdict
     PROXY = "proxy"  # stands for a pooled task node and sends its elements to warm workers
     POOL = "pool"  # the Dask scheduler of an Environment's warm workers
 
@@ -113,6 +113,7 @@ class SbatchCall:
     count: int = 1
     indices: tuple[int, ...] | None = None  # only these array tasks (relative to offset)
     batch: int | None = None  # elements per array task of a batched map
+    recover: bool = False  # the script retries what kills its Python process (backends/slurm/recover.py)
 
 
 @dataclass(frozen=True)

@@ -6,4 +6,4 @@ INDEX=$${HPCFLOW_ELEMENT_INDEX:-$$(( ${offset} + $${SLURM_ARRAY_TASK_ID:-0} ))}
 exec >>${log_file} 2>&1
 ${preamble}
 ${environment}
-exec ${python} -m ${entry} ${run_dir} ${job_id} "${index}"
+${run}

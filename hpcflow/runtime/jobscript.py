@@ -15,6 +15,8 @@ from typing import Iterable
 from hpcflow.core.plan import JobPlan, SbatchCall
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
+RECOVER_ENTRY = "hpcflow.backends.slurm.recover"
+RUN_AGAIN = 75  # what the recover step exits with to have the element run again in this job
 
 
 @lru_cache(maxsize=None)
@@ -38,6 +40,7 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     run_dir = str(run_dir)
     folder, _, name = call.log.rpartition("/")
     log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX
+    command = f'{shlex.quote(python)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
     text = load_template("element.sh").substitute(
         directives="\n".join(call.directives),
         run_id=run_id,
@@ -49,9 +52,23 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
         log_file=log_file,
         preamble=preamble.strip(),
         environment=env,
-        python=shlex.quote(python),
-        entry=call.entry,
-        run_dir=shlex.quote(run_dir),
-        index=call.arg,
+        run=_recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}",
     )
     return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"
+
+
+def _recovering(command: str, python: str, run_dir: str, call: SbatchCall, log_file: str) -> str:
+    """The element in a job step of its own, so that an out-of-memory kill ends the step and not
+    the job, and the recover step that decides what happens when it ends without success."""
+    step = 'srun --ntasks=1 --nodes=1 ${SLURM_CPUS_PER_TASK:+--cpus-per-task=$SLURM_CPUS_PER_TASK}'
+    recover = f'{shlex.quote(python)} -m {RECOVER_ENTRY} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
+    return "\n".join([
+        "# retries what kills the element's Python process: again here after a kill, in a new job with",
+        f"# more memory after an out-of-memory kill ({RECOVER_ENTRY} decides, and records why)",
+        "while :; do",
+        f"  seen=$(stat -c %s {log_file} 2>/dev/null || echo 0)",
+        f"  {step} {command} && exit 0",
+        f'  {recover} $? {log_file} "$seen"',
+        f"  rc=$?; [[ $rc -eq {RUN_AGAIN} ]] || exit $rc",
+        "done",
+    ])

@@ -23,6 +23,17 @@ def sacct_states(job_ids: list[int]) -> dict[str, str]:
     return dict(line.split("|", 1) for line in out.splitlines() if "|" in line)
 
 
+def sacct_steps(job_id: int, timeout: float = 30) -> dict[str, str]:
+    """sacct's state of a job and each of its steps ({'12': 'COMPLETED', '12.0': 'OUT_OF_MEMORY', ...}),
+    once it knows the job has ended (the accounting of a job that just ended can lag behind)."""
+    def ended() -> dict[str, str]:
+        out = subprocess.run(["sacct", "-n", "-P", "-o", "JobID,State", "-j", str(job_id)],
+                             capture_output=True, text=True, check=True).stdout
+        states = dict(line.split("|", 1) for line in out.splitlines() if "|" in line)
+        return states if states.get(str(job_id), "RUNNING") not in ("RUNNING", "PENDING") else {}
+    return wait_until(ended, timeout=timeout)
+
+
 def wait_until(predicate, timeout: float = 60, interval: float = 0.3):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from slurm_helpers import ROOT, sacct_states, wait_until
+from slurm_helpers import ROOT, sacct_states, sacct_steps, slurm_calls, wait_until
 
 CHAOS = str(ROOT / "tests" / "workflows" / "chaos.py")
 RUNS = Path("/var/tmp/hpcflow/runs")
@@ -63,7 +63,8 @@ def _status(run_id: str, index: int) -> dict:
 
 
 def test_an_element_killed_while_wait_polls_is_retried_and_the_run_succeeds(hpcflow, slurm_env):
-    res = hpcflow("submit", f"{CHAOS}:retried_map", "--site", "dev-cluster", "-i", "xs=[0,1,2,3]", "--json")
+    res = hpcflow("submit", f"{CHAOS}:retried_map", "--site", "dev-cluster", "-i", "xs=[0,1,2,3]", "-i", "seconds=15",
+                  "--json")
     assert res.code == 0, res.stderr
     run_id = res.json["run_id"]
     watcher = subprocess.Popen([sys.executable, "-m", "hpcflow.cli.main", "wait", run_id, "--json"],
@@ -78,6 +79,8 @@ def test_an_element_killed_while_wait_polls_is_retried_and_the_run_succeeds(hpcf
     assert json.loads(out) == {"run_id": run_id, "state": "SUCCEEDED", "outputs": {"o0": 60}}
     assert _status(run_id, 1)["attempts"] == 2 and _status(run_id, 1)["state"] == "SUCCEEDED"
     assert all(_status(run_id, i)["attempts"] == 1 for i in (0, 2, 3))
+    # it ran again at once, not once the array had ended: before the others (15 s each) were done
+    assert _status(run_id, 1)["started"] < max(_status(run_id, i)["finished"] for i in (0, 2, 3))
 
 
 def test_a_controller_lost_between_sbatch_calls_is_rolled_back(hpcflow, slurm_env, tmp_path):
@@ -159,9 +162,33 @@ def test_out_of_memory_is_real_and_the_retry_gets_twice_the_memory(hpcflow, slur
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 180}
     run_dir = RUNS / res.json["run_id"] / "jobs" / "n0"
-    first, retry = (json.loads((run_dir / "slurm.json").read_text())[i]["id"] for i in (0, 2))
-    assert sacct_states([first])[str(first)] == "OUT_OF_MEMORY"
-    assert sacct_states([retry])[str(retry)] == "COMPLETED"
+    first, retry = json.loads((run_dir / "slurm.json").read_text())  # the job, and the one it handed on to
+    steps = sacct_steps(first["id"])  # the element ran in a step of its own: the OOM killer ended that step
+    assert steps[f"{first['id']}.0"] == "OUT_OF_MEMORY" and steps[str(first["id"])] == "COMPLETED"
+    assert sacct_states([retry["id"]])[str(retry["id"])] == "COMPLETED"
     assert "--mem=128M" in (run_dir / "job.sh").read_text()
-    assert "--mem=256M" in (run_dir / "retry1-job.sh").read_text()
+    assert "--mem=256M" in Path(RUNS / res.json["run_id"] / retry["script"]).read_text()
     assert _status(res.json["run_id"], 0)["attempts"] == 2
+    assert len([c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]) == 2
+
+
+def test_an_out_of_memory_element_holds_back_what_waits_on_it_element_wise(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CHAOS}:out_of_memory_in_a_chain", "--site", "dev-cluster", "-i", "xs=[0,1,2]",
+                  "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [1, 11, 21]}
+    run = RUNS / res.json["run_id"]
+    assert "--dependency=aftercorr:" in " ".join(next(c for c in slurm_calls(slurm_env) if c[0] == "sbatch"
+                                                      and c[-1] == str(run / "jobs" / "n1" / "job.sh")))
+    later = json.loads((run / "jobs" / "n1" / "1" / "status.json").read_text())
+    first = json.loads((run / "jobs" / "n0" / "1" / "status.json").read_text())
+    assert first["attempts"] == 2 and later["started"] >= first["finished"]  # it read the resubmission's output
+
+
+def test_a_chain_of_four_nodes_with_retries_makes_four_sbatch_calls(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{CHAOS}:retried_chain", "--site", "dev-cluster", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 4}
+    sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+    assert len(sbatch) == 4 and len(set(json.loads(Path(RUNS / res.json["run_id"] / "slurm" / "registry.json")
+                                                   .read_text())["submitted"])) == 4

@@ -26,7 +26,7 @@ SUBMITTED_AT_SUBMIT = [  # (target, inputs, site changes)
     (f"{CASES}:batched_cubes", [f"xs={list(range(20))}"], {}),  # batch_size=4: 5 array tasks
     (f"{CASES}:three_stages", [f"xs={list(range(10))}"], {"max_array_size = 10001": "max_array_size = 4"}),
     (f"{CASES}:three_stages", [f"xs={list(range(30))}"], {"time_margin": "max_fanout = 8\ntime_margin"}),  # batched
-    (f"{CASES}:killed_and_retried", ["xs=[0,1,2]", "folder=/tmp"], {}),  # retries: a sentinel
+    (f"{CASES}:killed_and_retried", ["xs=[0,1,2]", "folder=/tmp"], {}),  # retries: elements that recover in their own job
     (f"{CASES}:preemptible_map", ["xs=[0,1]", "folder=/tmp"], {}),  # interruptible: a sentinel
     (f"{CASES}:warm_pipeline", ["xs=[1,2]"], {}),  # pooled: proxies
     (f"{CASES}:tolerant", ["xs=[1,2,3]"], {}),  # min_success_ratio: afterany

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, sacct_states, wait_until
+from slurm_helpers import ROOT, sacct_states, slurm_calls, wait_until
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
@@ -83,16 +83,18 @@ def test_cancel_then_resume_completes_and_reruns_nothing_that_succeeded(hpcflow,
     assert "--array=3-5\n" in resubmitted  # only the elements that had not succeeded
 
 
-def test_element_killed_under_slurm_is_resubmitted_alone(hpcflow, slurm_env, tmp_path: Path):
+def test_an_element_killed_under_slurm_runs_again_at_once_in_its_own_array_task(hpcflow, slurm_env, tmp_path: Path):
     res = hpcflow("submit", f"{CASES}:killed_and_retried", "--site", "dev-cluster", "-i", "xs=[0,1,2]",
                   "-i", f"folder={tmp_path}", "--wait", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 30}
     job_dir = RUNS / res.json["run_id"] / "jobs" / "n0"
-    retry = (job_dir / "retry1-job-chunk0.sh").read_text()
-    assert "--array=1\n" in retry  # a new array of only the failed index
+    assert len([c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]) == 2  # the map and `total`: no retry job
+    (array,) = json.loads((job_dir / "slurm.json").read_text())
+    assert set(sacct_states([array["id"]]).values()) == {"COMPLETED"}  # (sacct may list the tasks or the array)
     status = json.loads((job_dir / "1" / "status.json").read_text())
     assert status["state"] == "SUCCEEDED" and status["attempts"] == 2
+    assert "ended by signal 9; running them again here" in (job_dir / "logs" / "1.log").read_text()
 
 
 @pytest.mark.slow  # Slurm holds a requeued job for about two minutes (BeginTime)

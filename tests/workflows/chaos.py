@@ -66,3 +66,31 @@ def needs_180_mib(x: int) -> int:
 @workflow
 def out_of_memory_then_more(x: int = 0) -> int:
     return needs_180_mib(x=x)
+
+
+@task(retries=2)
+def plus_one(x: int) -> int:
+    return x + 1
+
+
+@workflow
+def retried_chain(x: int = 0) -> int:
+    """Four nodes, each with retries=2: with nothing failing, four jobs and nothing else."""
+    return plus_one(x=plus_one(x=plus_one(x=plus_one(x=x))))
+
+
+@task(requests=Resources(mem="128Mi"), retries=1)
+def map_needs_180_mib(x: int) -> int:
+    """Element 1 goes over its first --mem=128M; the others fit."""
+    if x == 1:
+        block = bytearray(180 * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+    return x * 10
+
+
+@workflow
+def out_of_memory_in_a_chain(xs: list[int]) -> list[int]:
+    """Element 1 of the first map is resubmitted with more memory; element 1 of the second, which
+    waits on it element-wise (aftercorr), must wait for that resubmission, not start early."""
+    return map_task(inc)(x=map_task(map_needs_180_mib)(x=xs))

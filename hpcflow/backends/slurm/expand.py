@@ -59,7 +59,8 @@ def _producers_finished(rd: RunDir, job: JobPlan) -> bool:
 
 
 def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> None:
-    """Size a map from its upstream outputs, submit its array (and sentinel), re-point waiting jobs.
+    """Size a map from its upstream outputs, submit its array (and an interruptible map's sentinel),
+    re-point waiting jobs.
     The caller holds the run's lease."""
     size = mapped_element_count(rd, job)
     rd.write_size(job.id, size)

@@ -67,6 +67,9 @@ def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State 
             if task is not None:
                 task_key = task if rec.role is Role.ARRAY else None
                 state = states.get((rec.id, task_key)) or states.get((rec.id, None))
+                if state is not None and state.ok:
+                    return None  # only its own record makes an element succeed: a job that ends well may
+                    # have handed the element on to a resubmission (recover.py) that is not recorded yet
                 if state is not None and state.finished and not state.ok and _sentinel_pending(records, states):
                     return State.PENDING  # killed, and its sentinel has yet to say whether it is retried
                 return state

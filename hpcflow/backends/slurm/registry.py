@@ -37,6 +37,9 @@ class Registry:
     aliases: dict[Ref, list[Ref]] = field(default_factory=dict)
     waiting: dict[str, list[WaitEdge]] = field(default_factory=dict)  # pending Slurm id -> what it waits on
     submitted: list[int] = field(default_factory=list)  # every id submitted for the run, for sacct
+    # elements an element's own job resubmitted (recover.py): every waiter waits on them to
+    # succeed (to end, past a map that tolerates failures), whatever its edge's kind
+    resubmitted: dict[Ref, list[int]] = field(default_factory=dict)
     _runs: dict[str, RunDir] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
@@ -49,14 +52,15 @@ class Registry:
         """Read the registry of a run (empty when nothing was submitted yet)."""
         obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
         waiting = {jid: [WaitEdge(r, k) for r, k in edges] for jid, edges in obj.get("waiting", {}).items()}
-        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []))
+        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []),
+                   obj.get("resubmitted", {}))
 
     def save(self) -> None:
         """Publish the registry."""
         atomic.write_json(self.root / "slurm" / "registry.json",
                           {"gates": self.gates, "aliases": self.aliases,
                            "waiting": {jid: [[e.ref, e.kind] for e in edges] for jid, edges in self.waiting.items()},
-                           "submitted": self.submitted})
+                           "submitted": self.submitted, "resubmitted": self.resubmitted})
 
     def ref(self, rd: RunDir, job_id: str) -> Ref:
         """The registry key of a job of run directory `rd`."""
@@ -67,6 +71,13 @@ class Registry:
         ids = list(self.gates.get(ref, []))
         for alias in self.aliases.get(ref, []):
             ids += self.resolve(alias)
+        return ids
+
+    def resubmissions(self, ref: Ref) -> list[int]:
+        """The ids of elements of `ref` (and of what it stands for) that their own jobs resubmitted."""
+        ids = list(self.resubmitted.get(ref, []))
+        for alias in self.aliases.get(ref, []):
+            ids += self.resubmissions(alias)
         return ids
 
     def reaches(self, ref: Ref, target: Ref) -> bool:
@@ -84,6 +95,7 @@ class Registry:
             if skip_finished and self.finished_well(edge.ref):
                 continue
             by_kind[edge.kind] += self.resolve(edge.ref)
+            by_kind["afterany" if edge.kind == "afterany" else "afterok"] += self.resubmissions(edge.ref)
         return Dependency(*(tuple(dict.fromkeys(by_kind[k])) for k in ("afterok", "aftercorr", "afterany")))
 
     def finished_well(self, ref: Ref) -> bool:
@@ -106,4 +118,4 @@ class Registry:
 
     def all_ids(self) -> list[int]:
         """Every Slurm id recorded."""
-        return sorted({i for ids in self.gates.values() for i in ids} | set(self.submitted))
+        return sorted({i for ids in [*self.gates.values(), *self.resubmitted.values()] for i in ids} | set(self.submitted))

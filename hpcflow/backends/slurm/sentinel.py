@@ -1,13 +1,13 @@
-"""The sentinel of a job that has retries or is interruptible.
+"""The sentinel of an interruptible job.
 
     python -m hpcflow.backends.slurm.sentinel RUN_DIR JOB_ID ROUND
 
 It runs once every element of the job's last submission has ended (afterany), and decides:
-- elements Slurm killed (NODE_FAIL, OUT_OF_MEMORY, TIMEOUT, PREEMPTED, a lost process) with
-  retries left are resubmitted as one new array of just those indices, with twice the memory
-  after OUT_OF_MEMORY and twice the timeout after TIMEOUT; an interruptible element preempted
-  after its last requeue goes on the site's normal (unpreemptible) QoS. A new sentinel
-  watches them, and the job's dependents are re-pointed at it;
+- elements Slurm ended (PREEMPTED after the last allowed requeue, NODE_FAIL, OUT_OF_MEMORY,
+  TIMEOUT, a lost process) with retries left are resubmitted as one new array of just those
+  indices, with twice the memory after OUT_OF_MEMORY and twice the timeout after TIMEOUT; a
+  preempted element goes on the site's normal (unpreemptible) QoS. A new sentinel watches
+  them, and the job's dependents are re-pointed at it;
 - otherwise it exits 0 when enough elements succeeded (min_success_ratio) and 1 when not,
   which cancels the dependents (they wait on it with afterok).
 Errors recorded by the element itself (user errors, exhausted retries) are final.
@@ -25,6 +25,7 @@ from hpcflow.backends.slurm.submit import gate, place_of, submit_calls, update_w
 from hpcflow.core.batching import batch_of
 from hpcflow.core.layout import element_calls, sentinel_call
 from hpcflow.core.plan import JobPlan
+from hpcflow.core.retry import grown
 from hpcflow.core.states import State
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.site.config import SiteConfig, load_site
@@ -71,16 +72,6 @@ def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int],
             rd.write_status(job.id, i, dataclasses.replace(
                 status, state=final, error=f"Slurm reported {word or 'no state'}; no retries left"))
     return retry, reasons
-
-
-def grown(job: JobPlan, reasons: set[str]) -> JobPlan:
-    """The job with more memory after OUT_OF_MEMORY and more time after TIMEOUT."""
-    resources, timeout = job.resources, job.timeout_s
-    if "OUT_OF_MEMORY" in reasons and resources.mem_bytes:
-        resources = dataclasses.replace(resources, mem_bytes=resources.mem_bytes * 2)
-    if "TIMEOUT" in reasons and timeout:
-        timeout = timeout * 2
-    return dataclasses.replace(job, resources=resources, timeout_s=timeout)
 
 
 def run_sentinel(rd: RunDir, job: JobPlan, round_: int, site: SiteConfig, shell: SlurmShell) -> int:

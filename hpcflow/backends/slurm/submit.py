@@ -39,6 +39,7 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None, resume
         registry = Registry.load(rd)
         if resume:
             registry.waiting.clear()  # the jobs that waited before are all gone
+            registry.resubmitted.clear()
         already = len(shell.submitted)
         try:
             with held_until_committed(shell, site):
