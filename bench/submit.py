@@ -31,7 +31,7 @@ The same trivial function (`noop(x) -> x`, see bench/_submit_workflows.py) is ma
 
 submitit runs each element through `srun` (its default), which costs the controller three more
 RPCs per element (REQUEST_HET_JOB_ALLOC_INFO, REQUEST_JOB_STEP_CREATE, REQUEST_STEP_COMPLETE);
-hpcflow's jobscript runs Python directly. hpcflow polls with one squeue (REQUEST_JOB_INFO and
+hpcflow's jobscript runs Python directly (a job with retries runs it in a step, for the OOM retry). hpcflow polls with one squeue (REQUEST_JOB_INFO and
 REQUEST_PARTITION_INFO) and one sacct per poll; submitit polls with sacct, backing off.
 
 sdiag counts every RPC of the controller, so anything else using the cluster at the same time
