@@ -5,21 +5,25 @@
 # namespace (hostname = node name), on a bridge slurmbr 10.77.0.1/24 (node i at 10.77.0.1i).
 # Partitions: cpu (default), gpu (4 fake GPUs as gres), preempt; QoS normal
 # preempts QoS "preemptible" (REQUEUE). Idempotent: re-running restarts cleanly.
-# Usage: sudo scripts/dev-cluster.sh [--cpus N] [--enforce-memory] [--nodes N]
+# Usage: sudo scripts/dev-cluster.sh [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...]
 #   --cpus N          CPUs Slurm believes the node has (default 8; overcommits real cores)
 #   --nodes N         N slurmd nodes (default 1: the machine's hostname, no namespaces); 2..9
 #   --enforce-memory  memory is a consumable resource and --mem is a hard limit (cgroup v1 here):
 #                     a job over its --mem ends OUT_OF_MEMORY, and sacct's MaxRSS is sampled
 #                     every second, as on a production cluster. Jobs without --mem get 1000M a CPU.
+#   --user NAME       an ordinary user who may submit (repeatable): created if missing, with a
+#                     Slurm association in account "default" and QoS normal and preemptible
 # Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --enforce-memory.
 set -euo pipefail
-CPUS=8; MEMORY=0; NODES=1
+CPUS=8; MEMORY=0; NODES=1; USERS=(root)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cpus) CPUS="$2"; shift 2 ;;
     --enforce-memory) MEMORY=1; shift ;;
     --nodes) NODES="$2"; shift 2 ;;
-    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N]" >&2; exit 2 ;;
+    --user) [[ $2 =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "--user takes a user name" >&2; exit 2; }
+            USERS+=("$2"); shift 2 ;;
+    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...]" >&2; exit 2 ;;
   esac
 done
 [[ $NODES =~ ^[1-9]$ ]] || { echo "--nodes must be 1..9" >&2; exit 2; }
@@ -189,10 +193,13 @@ slurmdbd
 wait_for 30 sacctmgr -n show cluster || die "slurmdbd did not come up" /var/log/slurm/slurmdbd.log
 sacctmgr -i -Q add cluster hpctest >/dev/null 2>&1 || true
 sacctmgr -i -Q add account default >/dev/null 2>&1 || true
-sacctmgr -i -Q add user root account=default >/dev/null 2>&1 || true
 sacctmgr -i -Q add qos preemptible Priority=0 PreemptMode=requeue >/dev/null 2>&1 || true
 sacctmgr -i -Q modify qos normal set Preempt=preemptible >/dev/null 2>&1 || true
-sacctmgr -i -Q modify user root set qos=normal,preemptible >/dev/null 2>&1 || true
+for user in "${USERS[@]}"; do
+  id -u "$user" >/dev/null 2>&1 || useradd --create-home --user-group --shell /bin/bash "$user"
+  sacctmgr -i -Q add user "$user" account=default >/dev/null 2>&1 || true
+  sacctmgr -i -Q modify user "$user" set qos=normal,preemptible >/dev/null 2>&1 || true
+done
 
 slurmctld
 wait_for 30 sh -c 'scontrol ping | grep -q UP' || die "slurmctld did not come up" /var/log/slurm/slurmctld.log

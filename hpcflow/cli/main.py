@@ -211,7 +211,17 @@ def runs(runs_dir: Path | None) -> None:
 
 @cli.group()
 def site() -> None:
-    """Show or check a site config."""
+    """List, show or check site configs."""
+
+
+@site.command("list")
+def site_list() -> None:
+    """Every site config found by name (the user's, the site-wide ones, the shipped examples)."""
+    from hpcflow.site.config import known_sites, site_dirs
+
+    click.echo("looked up in: " + ", ".join(map(str, site_dirs())))
+    for name, path in known_sites().items():
+        click.echo(f"{name:<20} {path}")
 
 
 @site.command("show")

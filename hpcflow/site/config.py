@@ -1,10 +1,18 @@
-"""Loading and validating site-configs/*.toml into frozen dataclasses.
+"""Finding, loading and validating site configs (TOML) into frozen dataclasses.
 
-Every validation error names the file, the key and what was expected.
+A site named NAME is looked up, first match wins, in: the user's config directory
+($XDG_CONFIG_HOME/hpcflow/sites, else ~/.config/hpcflow/sites), the site-wide directory an admin
+fills (/etc/hpcflow/sites, or the colon-separated $HPCFLOW_SITE_DIRS), then the examples that
+ship with the package. A path to a .toml file is used as it is; $HPCFLOW_SITE is the default.
+`runs_dir` and `cache_dir` may name environment variables (`$SCRATCH/hpcflow`, `${USER}`), so
+one site-wide file serves every user. Every validation error names the file, the key and what
+was expected.
 """
 from __future__ import annotations
 
+import getpass
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,21 +75,54 @@ class SiteConfig:
         return next(p for p in self.partitions if p.name == name)
 
 
+def site_dirs() -> list[Path]:
+    """Where site configs are looked up by name, first match wins (see the module's docstring)."""
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    system = [Path(d) for d in os.environ.get("HPCFLOW_SITE_DIRS", "/etc/hpcflow/sites").split(":") if d]
+    return [config_home / "hpcflow" / "sites", *system, SITE_CONFIG_DIR]
+
+
 def resolve_site_path(site: str | None) -> Path:
-    """SITE may be a path to a TOML file or the name of one in site-configs/; HPCFLOW_SITE is the default."""
+    """SITE may be a path to a TOML file or the name of one in site_dirs(); HPCFLOW_SITE is the default."""
     site = site or os.environ.get("HPCFLOW_SITE")
     if not site:
-        raise SiteConfigError("no site given; pass --site NAME (a file in site-configs/) or set HPCFLOW_SITE")
+        raise SiteConfigError("no site given; pass --site NAME (see `hpcflow site list`) or set HPCFLOW_SITE")
     path = Path(site).expanduser()
     if path.suffix == ".toml" or os.sep in site:
         if not path.is_file():
             raise SiteConfigError(f"site config {site} does not exist")
         return path
-    candidate = SITE_CONFIG_DIR / f"{site}.toml"
-    if not candidate.is_file():
-        known = ", ".join(sorted(p.stem for p in SITE_CONFIG_DIR.glob("*.toml"))) or "none"
-        raise SiteConfigError(f"no site config '{site}' in {SITE_CONFIG_DIR}; known sites: {known}")
-    return candidate
+    for folder in site_dirs():
+        if (folder / f"{site}.toml").is_file():
+            return folder / f"{site}.toml"
+    known = ", ".join(sorted(known_sites())) or "none"
+    raise SiteConfigError(f"no site config '{site}' in {', '.join(map(str, site_dirs()))}; known sites: {known}; "
+                          "put NAME.toml in one of those folders, or pass a path")
+
+
+def known_sites() -> dict[str, Path]:
+    """Every site config found by name, and the file that name resolves to."""
+    found: dict[str, Path] = {}
+    for folder in site_dirs():
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            found.setdefault(path.stem, path)
+    return found
+
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def expand_path(text: str, key: str, path: Path) -> Path:
+    """A site path with ~ and $VARIABLES expanded ($USER is always known); SiteConfigError when a
+    variable is not set, naming it, rather than a directory called '$SCRATCH'."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        found = os.environ.get(name) or (getpass.getuser() if name == "USER" else None)
+        if found is None:
+            raise SiteConfigError(f"{path}: {key} = {text!r} names ${name}, which is not set here; "
+                                  f"set it, or change {key}")
+        return found
+    return Path(_VARIABLE.sub(value, text)).expanduser()
 
 
 def load_site(site: str | None) -> SiteConfig:
@@ -114,8 +155,8 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         name=r.string("name", path.stem),
         path=path,
         scheduler=scheduler,  # type: ignore[arg-type]
-        runs_dir=Path(r.string("runs_dir", "~/.hpcflow/runs")).expanduser(),
-        cache_dir=Path(r.string("cache_dir", "~/.hpcflow/cache")).expanduser(),
+        runs_dir=expand_path(r.string("runs_dir", "~/.hpcflow/runs"), "runs_dir", path),
+        cache_dir=expand_path(r.string("cache_dir", "~/.hpcflow/cache"), "cache_dir", path),
         partitions=partitions,
         account=r.string("account", ""),
         gpu_request=r.choice("gpu_request", ("gres", "gpus"), "gres"),  # type: ignore[arg-type]

@@ -6,7 +6,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from hpcflow.site.config import load_site
+
 ROOT = Path(__file__).resolve().parents[2]
+RUNS = load_site("dev-cluster").runs_dir  # the test user's own (runs_dir names $USER)
 
 
 def slurm_calls(log: Path) -> list[list[str]]:

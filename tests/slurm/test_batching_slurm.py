@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, slurm_calls
+from slurm_helpers import ROOT, RUNS, slurm_calls
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
-RUNS = Path("/var/tmp/hpcflow/runs")
 XS = list(range(1, 21))
 EXPECTED = [None if x == 13 else x ** 3 for x in XS]
 
@@ -18,7 +17,7 @@ def site(tmp_path: Path) -> str:
     """dev-cluster with a private cache, so earlier runs of cube() are not reused."""
     path = tmp_path / "site.toml"
     path.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
+        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
     return str(path)
 
 

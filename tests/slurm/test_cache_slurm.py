@@ -21,7 +21,7 @@ def cached_wf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     shutil.copy(ROOT / "tests" / "workflows" / "cached.py", wf)
     site = tmp_path / "site.toml"
     site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
+        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
     return wf, str(site), (lambda: {p.name: len(p.read_text()) for p in counts.iterdir()})
 
 

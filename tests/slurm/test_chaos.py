@@ -19,10 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from slurm_helpers import ROOT, sacct_states, sacct_steps, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, sacct_states, sacct_steps, slurm_calls, wait_until
 
 CHAOS = str(ROOT / "tests" / "workflows" / "chaos.py")
-RUNS = Path("/var/tmp/hpcflow/runs")
 DOWN = "Unable to contact slurm controller (connect failure)"
 
 

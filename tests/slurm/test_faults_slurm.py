@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, sacct_states, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
-RUNS = Path("/var/tmp/hpcflow/runs")
 
 
 def test_recoverable_failure_then_success_with_retries_1(hpcflow, slurm_env, tmp_path: Path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, sacct_states, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 EXAMPLES = [
@@ -43,7 +43,7 @@ def test_k_map_stages_make_k_sbatch_calls_whatever_n(hpcflow, slurm_env, n):
     sbatch = [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
     assert len(sbatch) == 3
     # element-wise chains: element i of a stage waits only for element i of the stage before
-    run_dir = Path("/var/tmp/hpcflow/runs") / res.json["run_id"]
+    run_dir = RUNS / res.json["run_id"]
     (stage2,) = [c for c in sbatch if c[-1] == str(run_dir / "jobs" / "n1" / "job.sh")]
     assert any(arg.startswith("--dependency=aftercorr:") for arg in stage2)
     assert f"--array=0-{n - 1}" in (run_dir / "jobs" / "n2" / "job.sh").read_text()
@@ -54,7 +54,7 @@ def test_a_map_sized_by_an_upstream_output_costs_no_job_of_its_own(hpcflow, slur
     it exits, so 4 nodes make 4 sbatch calls (no sizing job) and `combine` waits on the array."""
     site = tmp_path / "private-cache.toml"  # its tasks are cached: a cache of its own, so all of it runs
     site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow/cache"', f'cache_dir = "{tmp_path}/cache"'))
+        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path}/cache"'))
     res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", str(site),
                   "-i", "n=5000", "-i", "parts=4", "-i", "seed=11", "--wait", "--json")
     assert res.code == 0, res.stderr
@@ -63,7 +63,7 @@ def test_a_map_sized_by_an_upstream_output_costs_no_job_of_its_own(hpcflow, slur
     assert res.json["outputs"] == local.json["outputs"]
     sbatch = [c[-1] for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
     assert len(sbatch) == 4 and not any(path.endswith("expand.sh") for path in sbatch), sbatch
-    run_dir = Path("/var/tmp/hpcflow/runs") / res.json["run_id"]
+    run_dir = RUNS / res.json["run_id"]
     array = json.loads((run_dir / "jobs" / "n2" / "slurm.json").read_text())
     assert [r["role"] for r in array] == ["array"] and array[0]["count"] == 4
 
@@ -73,7 +73,7 @@ def test_gpu_task_lands_on_gpu_partition_with_cuda_visible_devices(hpcflow, slur
     assert res.code == 0, res.stderr
     partition, devices = res.json["outputs"]["o0"].split("|")
     assert partition == "gpu" and devices not in ("unset", "")
-    script = (Path("/var/tmp/hpcflow/runs") / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
+    script = (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
     assert "--gres=gpu:1" in script and "--partition=gpu" in script
 
 

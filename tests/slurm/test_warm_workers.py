@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
-from slurm_helpers import ROOT, wait_until
+from slurm_helpers import ROOT, RUNS, wait_until
 
 from hpcflow.backends.slurm.pool import pool_file, pool_workers
 from hpcflow.runtime.rundir import RunDir
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
-RUNS = Path("/var/tmp/hpcflow/runs")
 
 
 def assert_ran_on_the_pool(rd: RunDir, env: str, pooled: list[str]) -> None:
