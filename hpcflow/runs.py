@@ -20,6 +20,7 @@ from hpcflow.core.states import State
 from hpcflow.loader import load_file
 from hpcflow.errors import HpcflowError, RunDirError
 from hpcflow.runtime.backend import Backend, backend_of
+from hpcflow.runtime.pinning import CODE_DIR, environment_digest, pin_code
 from hpcflow.runtime.resume import check_resumable, reset_unfinished
 from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
 from hpcflow.runtime.summary import JobSummary, overall_state, settle, summarize
@@ -43,11 +44,15 @@ class RunView:
 
 def create_run(wf: Any, module: ModuleType, plan: Plan, runs_dir: Path, *, backend: str = "local",
                site: str = "", cache_dir: Path | None = None, run_id: str = "", index: bool = True) -> RunDir:
-    """Write a new run directory for a compiled plan and (unless `index` is False) index it by run id."""
+    """Write a new run directory for a compiled plan, with a copy of the code its elements will
+    import (runtime/pinning.py), and (unless `index` is False) index it by run id."""
     run_id = run_id or new_run_id(wf.name)
-    meta = RunMeta(run_id, wf.name, module.__name__, str(Path(module.__file__).resolve()), backend=backend, site=site,
-                   cache_dir=str(cache_dir) if cache_dir else "")
+    source = Path(module.__file__).resolve()
+    meta = RunMeta(run_id, wf.name, module.__name__, str((runs_dir / run_id / CODE_DIR / source.name).resolve()),
+                   backend=backend, site=site, cache_dir=str(cache_dir) if cache_dir else "", source=str(source),
+                   environment=environment_digest())
     rd = RunDir.create(runs_dir / run_id, plan, meta)
+    pin_code(module, rd.path)
     if index:
         atomic.write_json(hpcflow_home() / "index" / f"{run_id}.json", {"path": str(rd.path)})
     return rd

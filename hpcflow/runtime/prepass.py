@@ -1,6 +1,8 @@
 """Before anything is launched: take from the cache every element whose inputs are known now."""
 from __future__ import annotations
 
+import sys
+
 from hpcflow.cache.store import CacheStore
 from hpcflow.runtime.cached import cache_store_for, lookup
 from hpcflow.core.states import State
@@ -19,8 +21,8 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
     cached: dict[str, set[int]] = {}
     if store is None:
         return cached
-    if rd.meta.file:  # the tasks' modules may import their neighbours: the file's folder goes on sys.path
-        load_file(rd.meta.file, rd.meta.module)
+    if rd.meta.file and rd.meta.module not in sys.modules:  # (the submitting process has it already)
+        load_file(rd.meta.file, rd.meta.module)  # from the run's code/, whose folder goes on sys.path
     whole: set[str] = set()
     for job in rd.plan.jobs:
         if not job.cache or job.kind == "dynamic" or not set(job.depends_on) <= whole:

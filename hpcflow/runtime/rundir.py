@@ -64,6 +64,8 @@ class RunMeta:
     root: str = "."  # relative path to the top run directory (for nested sub-runs)
     site: str = ""  # the site config file a Slurm run was submitted with
     cache_dir: str = ""  # where cache=True tasks look up and publish results
+    source: str = ""  # the workflow file as submitted (`file` is its copy in code/, which elements import)
+    environment: dict[str, str] = field(default_factory=dict)  # python, hpcflow and packages it was submitted with
 
 
 def new_run_id(workflow: str) -> str:

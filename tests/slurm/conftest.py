@@ -9,13 +9,15 @@ share the lock.
 from __future__ import annotations
 
 import fcntl
+import getpass
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-CLUSTER_LOCK = Path("/tmp/hpcflow-tests-cluster.lock")
+CLUSTER_LOCK = Path(tempfile.gettempdir()) / f"hpcflow-tests-cluster-{getpass.getuser()}.lock"  # this user's test runs
 
 
 @pytest.fixture(scope="session", autouse=True)

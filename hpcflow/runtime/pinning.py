@@ -1,0 +1,74 @@
+"""Code pinned at submit: the workflow's file and the user's own modules it imports are copied
+into the run directory (code/), and every element imports them from there.
+
+Editing or deleting the sources while jobs queue then changes nothing in the run, a resume
+reruns the same code, and cache fingerprints come from the code that ran. The user's own
+modules are those loaded from outside the Python installation: not from the standard library,
+not from site-packages (or a virtualenv's), and not hpcflow itself. Each is copied at its path
+relative to the sys.path entry it was imported from, so `import pkg.mod` finds the copy once
+code/ is first on sys.path. Only Python modules are copied: data files a task opens are not.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import site
+import sys
+import sysconfig
+from pathlib import Path
+from types import ModuleType
+
+import hpcflow
+
+CODE_DIR = "code"
+
+
+def _installation_roots() -> list[Path]:
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages(),
+             *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib"))}
+    return [Path(r).resolve() for r in roots if r] + [Path(hpcflow.__file__).resolve().parent]
+
+
+def own_modules(workflow_module: ModuleType) -> dict[Path, Path]:
+    """The files of the user's own loaded modules: source file -> path to copy it to (relative)."""
+    installed = _installation_roots()
+    workflow_file = Path(workflow_module.__file__ or "").resolve()
+    path_roots = sorted({Path(p or os.getcwd()).resolve() for p in sys.path} | {workflow_file.parent},
+                        key=lambda p: len(p.parts), reverse=True)  # the deepest root a file is under wins
+    files: dict[Path, Path] = {workflow_file: Path(workflow_file.name)}
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not file or not file.endswith(".py"):
+            continue
+        path = Path(file).resolve()
+        if path in files or any(path.is_relative_to(root) for root in installed):
+            continue
+        root = next((r for r in path_roots if path.is_relative_to(r)), None)
+        if root is not None:
+            files[path] = path.relative_to(root)
+    return files
+
+
+def pin_code(workflow_module: ModuleType, run_dir: Path) -> Path:
+    """Copy the workflow's file and the user's own modules into run_dir/code; the workflow file's copy."""
+    dest = run_dir / CODE_DIR
+    for source, relative in own_modules(workflow_module).items():  # packages' __init__.py are modules too
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return dest / Path(Path(workflow_module.__file__ or "").name)
+
+
+def environment_digest() -> dict[str, str]:
+    """The Python, hpcflow and installed packages a run was submitted with; the packages as one
+    digest of the `*.dist-info` names on sys.path (name and version: a listing, not a read of each)."""
+    names: set[str] = set()
+    for entry in sys.path:
+        try:
+            names.update(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return {"python": platform.python_version(), "hpcflow": hpcflow.__version__,
+            "packages": hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]}

@@ -1,0 +1,51 @@
+"""Code pinned at submit: elements import the copy of the workflow and the user's own modules
+that was taken when the run was created, whatever happens to the sources afterwards."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from paths import ROOT
+
+SOURCES = ROOT / "tests" / "workflows" / "pinned"
+
+
+def _project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    shutil.copytree(SOURCES, folder)
+    return folder
+
+
+def test_a_local_run_keeps_the_code_it_was_started_with(hpcflow, tmp_path):
+    folder = _project(tmp_path)
+    res = hpcflow("run", f"{folder}/pinned_wf.py:pinned", "-i", f"folder={folder}", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 2}  # not 1001, and no ImportError: the copy ran
+    assert "x + 1000" in (folder / "pinned_wf.py").read_text() and not (folder / "pinned_helper.py").exists()
+
+
+def test_the_run_directory_holds_the_code_and_the_environment(hpcflow, tmp_path, runs_dir):
+    folder = _project(tmp_path)
+    res = hpcflow("run", f"{folder}/pinned_wf.py:pinned", "-i", f"folder={folder}", "--json")
+    assert res.code == 0, res.stderr
+    run_dir = runs_dir / res.json["run_id"]
+    assert sorted(p.name for p in (run_dir / "code").iterdir()) == ["pinned_helper.py", "pinned_wf.py"]
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert meta["file"] == str(run_dir / "code" / "pinned_wf.py") and meta["source"] == str(folder / "pinned_wf.py")
+    assert set(meta["environment"]) == {"python", "hpcflow", "packages"}
+
+
+def test_only_the_users_own_modules_are_copied(monkeypatch):
+    import importlib
+
+    import numpy
+
+    from hpcflow.runtime.pinning import own_modules
+
+    monkeypatch.syspath_prepend(str(SOURCES))
+    copied = own_modules(importlib.import_module("pinned_wf"))
+    assert copied[SOURCES / "pinned_wf.py"] == Path("pinned_wf.py")
+    assert copied[SOURCES / "pinned_helper.py"] == Path("pinned_helper.py")
+    assert Path(numpy.__file__).resolve() not in copied and Path(json.__file__).resolve() not in copied
+    assert not any("hpcflow" in p.parts and "tests" not in p.parts for p in copied)  # hpcflow itself stays

@@ -1,0 +1,5 @@
+"""A module of the user's own, next to the workflow file."""
+
+
+def value() -> int:
+    return 1
