@@ -13,9 +13,10 @@
 #                     every second, as on a production cluster. Jobs without --mem get 1000M a CPU.
 #   --user NAME       an ordinary user who may submit (repeatable): created if missing, with a
 #                     Slurm association in account "default" and QoS normal and preemptible
+#   --share-group G   a Unix group (created if missing) that every --user joins: for a shared cache
 # Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --enforce-memory.
 set -euo pipefail
-CPUS=8; MEMORY=0; NODES=1; USERS=(root)
+CPUS=8; MEMORY=0; NODES=1; USERS=(root); SHARE_GROUP=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cpus) CPUS="$2"; shift 2 ;;
@@ -23,7 +24,9 @@ while [[ $# -gt 0 ]]; do
     --nodes) NODES="$2"; shift 2 ;;
     --user) [[ $2 =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "--user takes a user name" >&2; exit 2; }
             USERS+=("$2"); shift 2 ;;
-    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...]" >&2; exit 2 ;;
+    --share-group) [[ $2 =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "--share-group takes a group name" >&2; exit 2; }
+            SHARE_GROUP="$2"; shift 2 ;;
+    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...] [--share-group G]" >&2; exit 2 ;;
   esac
 done
 [[ $NODES =~ ^[1-9]$ ]] || { echo "--nodes must be 1..9" >&2; exit 2; }
@@ -199,6 +202,10 @@ for user in "${USERS[@]}"; do
   id -u "$user" >/dev/null 2>&1 || useradd --create-home --user-group --shell /bin/bash "$user"
   sacctmgr -i -Q add user "$user" account=default >/dev/null 2>&1 || true
   sacctmgr -i -Q modify user "$user" set qos=normal,preemptible >/dev/null 2>&1 || true
+  if [[ -n $SHARE_GROUP && $user != root ]]; then
+    getent group "$SHARE_GROUP" >/dev/null || groupadd "$SHARE_GROUP"
+    usermod -a -G "$SHARE_GROUP" "$user"
+  fi
 done
 
 slurmctld

@@ -213,3 +213,57 @@ def test_cache_commands(hpcflow, counted, tmp_path: Path):
     assert since(before) == {"scale": 2, "square": 2, "add_up": 1}
     assert hpcflow("cache", "clear", "--yes").code == 0
     assert "0 entries" in hpcflow("cache", "info").stdout
+
+
+def test_published_files_honour_the_umask(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from hpcflow.store import atomic; "
+            "atomic.write_json(Path(sys.argv[1]) / 'a.json', {}); "
+            "atomic.write_files({Path(sys.argv[1]) / 'job.sh': b'#!/bin/bash'}, mode=0o777)")
+    for umask, plain, script in ((0o022, 0o644, 0o755), (0o002, 0o664, 0o775), (0o077, 0o600, 0o700)):
+        folder = tmp_path / f"u{umask:o}"
+        folder.mkdir()
+        subprocess.run([sys.executable, "-c", f"import os; os.umask({umask}); " + code, str(folder)], check=True)
+        assert os.stat(folder / "a.json").st_mode & 0o777 == plain
+        assert os.stat(folder / "job.sh").st_mode & 0o777 == script
+
+
+def _forge(store: CacheStore, key: str, outputs: dict, claimed_key: str | None = None) -> None:
+    """Write an entry the way an attacker with write access would: with a checksum that matches."""
+    import json as _json
+
+    from hpcflow.store.hashing import digest
+
+    body = _json.dumps({"key": claimed_key or key, "parts": {}, "outputs": outputs, "blobs": {},
+                        "created": 0, "bytes": 0}).encode()
+    path = store.entry_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(digest(body).encode() + b"\n" + body)
+
+
+def test_a_forged_entry_naming_a_callable_is_a_miss_and_nothing_is_called(tmp_path: Path):
+    from hpcflow.cache.store import UntrustedEntryWarning
+    from hpcflow.store.codec import UntrustedValueError, decode
+
+    store, marker = CacheStore(tmp_path / "cache"), tmp_path / "pwned"
+    forged = {"o0": {"$dataclass": "os:system", "fields": {"command": f"touch {marker}"}}}
+    _forge(store, "ab" * 32, forged)
+    with pytest.warns(UntrustedEntryWarning, match="os:system as a dataclass, which it is not"):
+        assert store.get("ab" * 32) is None
+    with pytest.raises(UntrustedValueError):
+        decode(forged["o0"], store.blobs)
+    elsewhere = {"o0": {"$dataclass": "not_imported_anywhere:Thing", "fields": {}}}
+    _forge(store, "cd" * 32, elsewhere)
+    with pytest.warns(UntrustedEntryWarning, match="whose module is not loaded here"):
+        assert store.get("cd" * 32) is None
+    assert not marker.exists() and "not_imported_anywhere" not in sys.modules
+
+
+def test_an_entry_that_holds_another_keys_outputs_is_a_miss(tmp_path: Path):
+    store = CacheStore(tmp_path / "cache")
+    _forge(store, "ef" * 32, {"o0": 3996}, claimed_key="12" * 32)  # renamed over the right one
+    with pytest.warns(CorruptEntryWarning, match="holds the entry of key 1212"):
+        assert store.get("ef" * 32) is None

@@ -30,7 +30,7 @@ def test_the_run_directory_holds_the_code_and_the_environment(hpcflow, tmp_path,
     res = hpcflow("run", f"{folder}/pinned_wf.py:pinned", "-i", f"folder={folder}", "--json")
     assert res.code == 0, res.stderr
     run_dir = runs_dir / res.json["run_id"]
-    assert sorted(p.name for p in (run_dir / "code").iterdir()) == ["pinned_helper.py", "pinned_wf.py"]
+    assert sorted(p.name for p in (run_dir / "code").glob("*.py")) == ["pinned_helper.py", "pinned_wf.py"]
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["file"] == str(run_dir / "code" / "pinned_wf.py") and meta["source"] == str(folder / "pinned_wf.py")
     assert set(meta["environment"]) == {"python", "hpcflow", "packages"}
@@ -41,6 +41,7 @@ def test_only_the_users_own_modules_are_copied(monkeypatch):
 
     import numpy
 
+    import hpcflow
     from hpcflow.runtime.pinning import own_modules
 
     monkeypatch.syspath_prepend(str(SOURCES))
@@ -48,4 +49,5 @@ def test_only_the_users_own_modules_are_copied(monkeypatch):
     assert copied[SOURCES / "pinned_wf.py"] == Path("pinned_wf.py")
     assert copied[SOURCES / "pinned_helper.py"] == Path("pinned_helper.py")
     assert Path(numpy.__file__).resolve() not in copied and Path(json.__file__).resolve() not in copied
-    assert not any("hpcflow" in p.parts and "tests" not in p.parts for p in copied)  # hpcflow itself stays
+    package = Path(hpcflow.__file__).resolve().parent
+    assert not any(p.is_relative_to(package) for p in copied)  # hpcflow itself stays where it is installed

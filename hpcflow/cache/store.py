@@ -6,12 +6,26 @@
 
 Publishing writes a temp file, fsyncs and renames; readers take no lock. An entry whose
 checksum or blob sizes do not match is a miss: it is removed with a warning and recomputed.
+
+Sharing (trust model). A cache is private unless its root folder is setgid to a group
+(`hpcflow cache share --group G`): then it is shared with the members of that group, its
+folders are setgid and sticky, and its files are group-readable. An entry is used only when
+- its file is owned by the reading user or, in a shared cache, by a member of the group: an
+  entry written by anyone else is a miss with a warning;
+- it names the key it is read for, its checksum matches, and every class it names is one the
+  reading run already trusts (store/codec.py): nothing in it is ever imported or called.
+The sticky folders mean no user can replace or delete another's entries: a publish that
+would is skipped with a warning, and so is one the folder's permissions forbid. The checksum
+guards against damage, not against members of the group, who are trusted to be honest.
 """
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import shutil
+import stat
 import time
 import warnings
 from dataclasses import dataclass
@@ -22,11 +36,38 @@ from hpcflow.store.hashing import digest
 from hpcflow.cache.key import CacheKey
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
+from hpcflow.store.codec import untrusted
 from hpcflow.store.lease import Lease
 
 
 class CorruptEntryWarning(UserWarning):
     """A cache entry was damaged (truncated, edited) and will be recomputed."""
+
+
+class UntrustedEntryWarning(UserWarning):
+    """A cache entry was not used: written by someone the cache does not trust, or naming
+    something the reading run does not trust."""
+
+
+class CacheAccessWarning(UserWarning):
+    """The cache could not be read or written here (permissions): the element computes instead."""
+
+
+SHARED_DIR_MODE = 0o3775  # setgid (the group carries over), sticky (no one replaces another's file), group rwx
+
+
+def share(root: Path, group: str) -> None:
+    """Make `root` a cache shared with `group` (see the module's docstring); the caller must be in
+    it. What the caller already has there is given to the group too (folders setgid and sticky,
+    files group-readable); others' files stay as they are."""
+    gid = grp.getgrnam(group).gr_gid
+    root.mkdir(parents=True, exist_ok=True)
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        if st.st_uid != os.getuid() or stat.S_ISLNK(st.st_mode):
+            continue
+        os.chown(path, -1, gid)
+        path.chmod(SHARED_DIR_MODE if path.is_dir() else (st.st_mode & 0o777) | 0o040)
 
 
 @dataclass(frozen=True)
@@ -58,6 +99,27 @@ class CacheStore:
         self.root = Path(root)
         self.blobs = BlobStore(self.root / "blobs")
         self._entries = os.path.join(str(self.root), "entries")  # plain strings on the hit path: pathlib costs ~20 us
+        self._trusted_uids = {os.getuid()}
+        try:
+            st = os.stat(self.root)
+        except OSError:
+            st = None
+        self.group = st.st_gid if st is not None and st.st_mode & stat.S_ISGID else None
+
+    def trusts(self, uid: int) -> bool:
+        """True when entries written by `uid` may be used: the reader, or a member of a shared cache's group."""
+        if uid in self._trusted_uids:
+            return True
+        if self.group is None:
+            return False
+        try:
+            user = pwd.getpwuid(uid)
+            member = user.pw_gid == self.group or user.pw_name in grp.getgrgid(self.group).gr_mem
+        except KeyError:
+            member = False
+        if member:
+            self._trusted_uids.add(uid)
+        return member
 
     def entry_path(self, key: str) -> Path:
         """Where the entry for `key` lives."""
@@ -76,22 +138,37 @@ class CacheStore:
         try:
             with open(path, "rb") as fh:
                 raw = fh.read()
-                used = os.fstat(fh.fileno()).st_mtime
+                st = os.fstat(fh.fileno())
         except FileNotFoundError:
+            return None
+        except PermissionError as exc:
+            warnings.warn(f"cannot read cache entry {key[:12]} ({exc.strerror}); computing it", CacheAccessWarning,
+                          stacklevel=2)
+            return None
+        if not self.trusts(st.st_uid):
+            warnings.warn(f"cache entry {key[:12]} was written by uid {st.st_uid}, whom this cache does not trust; "
+                          "computing it", UntrustedEntryWarning, stacklevel=2)
             return None
         try:
             checksum, _, body = raw.partition(b"\n")
             if checksum.decode() != digest(body):
                 raise ValueError("checksum mismatch")
             entry = json.loads(body)
+            if entry["key"] != key:
+                raise ValueError(f"it holds the entry of key {str(entry['key'])[:12]}")
             for blob, size in entry["blobs"].items():
                 if os.stat(self.blobs.file(blob)).st_size != size:
                     raise ValueError(f"array {blob[:12]} has the wrong size")
-        except (ValueError, KeyError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, OSError) as exc:
             warnings.warn(f"cache entry {key[:12]} is damaged ({exc}); recomputing it", CorruptEntryWarning, stacklevel=2)
-            Path(path).unlink(missing_ok=True)
+            if st.st_uid == os.getuid():  # someone else's is theirs to remove
+                Path(path).unlink(missing_ok=True)
             return None
-        if time.time() - used > 600:  # last use, for gc by age; an hour's precision is plenty
+        why = untrusted(entry["outputs"])
+        if why:
+            warnings.warn(f"cache entry {key[:12]} is not used: {why}", UntrustedEntryWarning, stacklevel=2)
+            return None
+        if time.time() - st.st_mtime > 600 and st.st_uid == os.getuid():  # last use, for gc by age
             os.utime(path)
         return entry["outputs"]
 
@@ -104,15 +181,38 @@ class CacheStore:
         return outputs
 
     def put(self, key: CacheKey, outputs: dict[str, Any], run_blobs: BlobStore) -> None:
-        """Publish encoded outputs (whose arrays are in `run_blobs`) under `key`."""
-        sizes = {}
-        for blob in _blob_keys(outputs):
-            _link(run_blobs.path(blob), self.blobs.path(blob))
-            sizes[blob] = self.blobs.path(blob).stat().st_size
-        body = json.dumps({"key": key.digest, "parts": key.to_json(), "outputs": outputs, "blobs": sizes,
-                           "created": time.time(), "bytes": sum(sizes.values())}).encode()
-        # the first line checks the rest, so a damaged entry is recognised without parsing it
-        atomic.write_bytes(self.entry_path(key.digest), digest(body).encode() + b"\n" + body, fsync=True)
+        """Publish encoded outputs (whose arrays are in `run_blobs`) under `key`; a publish that the
+        folders' permissions forbid (another user's entry, a folder not writable) is skipped with a warning."""
+        try:
+            sizes = {}
+            for blob in _blob_keys(outputs):
+                self._folder(self.blobs.path(blob).parent)
+                _link(run_blobs.path(blob), self.blobs.path(blob))
+                sizes[blob] = self.blobs.path(blob).stat().st_size
+            body = json.dumps({"key": key.digest, "parts": key.to_json(), "outputs": outputs, "blobs": sizes,
+                               "created": time.time(), "bytes": sum(sizes.values())}).encode()
+            # the first line checks the rest, so a damaged entry is recognised without parsing it
+            path = self.entry_path(key.digest)
+            self._folder(path.parent)
+            atomic.write_bytes(path, digest(body).encode() + b"\n" + body, fsync=True)
+        except PermissionError as exc:
+            warnings.warn(f"cache entry {key.digest[:12]} not published ({exc.strerror}: {exc.filename})",
+                          CacheAccessWarning, stacklevel=2)
+
+    def _folder(self, folder: Path) -> None:
+        """Make a folder of the cache; in a shared one, setgid, sticky and group-writable whatever the umask."""
+        if folder.is_dir():
+            return
+        if self.group is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            return
+        chain = [folder, *folder.parents]
+        for missing in reversed(chain[:chain.index(self.root)]):  # the root exists: it is what is setgid
+            try:
+                missing.mkdir()
+            except FileExistsError:
+                continue
+            missing.chmod(SHARED_DIR_MODE)
 
     def entries(self) -> Iterator[tuple[EntryInfo, CacheKey]]:
         """Every readable entry."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -224,6 +225,26 @@ def site_list() -> None:
         click.echo(f"{name:<20} {path}")
 
 
+@site.command("init")
+@click.argument("name", metavar="NAME")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="where to write it [~/.config/hpcflow/sites/NAME.toml]")
+@click.option("--force", is_flag=True, help="replace an existing file")
+def site_init(name: str, output: str | None, force: bool) -> None:
+    """Draft a site config from the live cluster (sinfo, scontrol, sacctmgr); review the # DECIDE: lines."""
+    from hpcflow.backends.slurm.site_init import draft_site
+    from hpcflow.site.config import site_dirs
+    from hpcflow.store.atomic import write_bytes
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise InputError(f"site name {name!r}: use letters, digits, '.', '_' or '-'")
+    path = Path(output) if output else site_dirs()[0] / f"{name}.toml"
+    if path.exists() and not force:
+        raise InputError(f"{path} exists; pass --force to replace it, or --output another file")
+    write_bytes(path, draft_site(name).encode())
+    click.echo(f"wrote {path}; review its '# DECIDE:' lines, then: hpcflow site check {path if output else name}")
+
+
 @site.command("show")
 @click.argument("name", metavar="SITE")
 def site_show(name: str) -> None:
@@ -300,6 +321,27 @@ def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None
         raise InputError(f"--max-size '{max_size}' is not a size; use e.g. 500Mi or 50Gi") from None
     removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None, limit)
     click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, freed {freed / 2**20:.1f} MiB")
+
+
+@cache.command("share")
+@CACHE_DIR
+@click.option("--group", required=True, help="The Unix group whose members share the cache (you must be one).")
+def cache_share(site_name: str | None, group: str) -> None:
+    """Share the cache with a group: its folders setgid and sticky, entries group-readable."""
+    import grp
+
+    from hpcflow.cache.store import share
+
+    store = _cache_store(site_name)
+    try:
+        share(store.root, group)
+    except KeyError:
+        raise InputError(f"no group '{group}' here; `id -Gn` lists yours") from None
+    except PermissionError as exc:
+        raise InputError(f"cannot give {exc.filename} to group '{group}' ({exc.strerror}); "
+                         f"are you a member? (`id -Gn`)") from None
+    members = ", ".join(grp.getgrnam(group).gr_mem) or "its members"
+    click.echo(f"{store.root} is shared with group {group} ({members}); entries written by others are not used")
 
 
 @cache.command("clear")

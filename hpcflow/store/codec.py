@@ -1,9 +1,16 @@
-"""Self-describing JSON encoding of task values; large arrays go to a BlobStore."""
+"""Self-describing JSON encoding of task values; large arrays go to a BlobStore.
+
+Records name their class (`"$dataclass": "module:Class"`). Decoding never imports or calls
+anything the reading process did not already trust: a name resolves only in a module that is
+already imported (the workflow's own code, loaded before any value is read, and what it
+imports) and only to a dataclass, a NamedTuple or a registered type. A stored value can come
+from a shared cache that others write, so `"$dataclass": "os:system"` is refused, not called.
+"""
 from __future__ import annotations
 
 import dataclasses
-import importlib
-from typing import Any
+import sys
+from typing import Any, Iterator
 
 from hpcflow.store.blobs import BlobStore
 from hpcflow.types.check import is_namedtuple
@@ -47,12 +54,13 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
     if "$ndarray" in obj:
         return blobs.get_array(obj["$ndarray"])
     if "$custom" in obj:
-        cls = _load_class(obj["$custom"])
+        cls = trusted_class(obj["$custom"], "$custom")
         return custom_type(cls).from_json(obj["value"])  # type: ignore[union-attr]
     if "$dict" in obj:
         return {k: decode(v, blobs) for k, v in obj["$dict"].items()}
     if "$namedtuple" in obj or "$dataclass" in obj:
-        cls = _load_class(obj.get("$namedtuple") or obj["$dataclass"])
+        kind = "$namedtuple" if "$namedtuple" in obj else "$dataclass"
+        cls = trusted_class(obj[kind], kind)
         return cls(**{k: decode(v, blobs) for k, v in obj["fields"].items()})
     return {k: decode(v, blobs) for k, v in obj.items()}
 
@@ -65,6 +73,25 @@ def encode_all(values: list[Any], blobs: BlobStore) -> list[Any]:
 def decode_all(objs: list[Any], blobs: BlobStore) -> list[Any]:
     """decode() of each encoded form, in order."""
     return [decode(o, blobs) for o in objs]
+
+
+def display(obj: Any, blobs: BlobStore) -> Any:
+    """The plain JSON form (as to_display gives it) of an encoded value, without decoding it: no
+    class is resolved, so a process that has not loaded the workflow's code (the CLI showing a
+    run's outputs, say) can show them, and no stored name is ever imported to do so."""
+    if isinstance(obj, list):
+        return [display(v, blobs) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "$ndarray" in obj:
+        return blobs.get_array(obj["$ndarray"]).tolist()
+    if "$custom" in obj:
+        return obj["value"]
+    if "$dict" in obj:
+        return {k: display(v, blobs) for k, v in obj["$dict"].items()}
+    if "$namedtuple" in obj or "$dataclass" in obj:
+        return {k: display(v, blobs) for k, v in obj["fields"].items()}
+    return {k: display(v, blobs) for k, v in obj.items()}
 
 
 def to_display(value: Any) -> Any:
@@ -88,9 +115,50 @@ def _class_ref(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
-def _load_class(ref: str) -> type:
-    module, _, qualname = ref.partition(":")
-    obj: Any = importlib.import_module(module)
+class UntrustedValueError(TypeError):
+    """A stored value names a class that this process does not trust (see the module's docstring)."""
+
+
+_KINDS = {"$dataclass": ("a dataclass", lambda c: dataclasses.is_dataclass(c)),
+          "$namedtuple": ("a NamedTuple", lambda c: is_namedtuple(c)),
+          "$custom": ("a registered type", lambda c: custom_type(c) is not None)}
+
+
+def trusted_class(ref: str, kind: str) -> type:
+    """The class that `ref` ("module:Qual.Name") names, if its module is already imported and it
+    is of `kind`; UntrustedValueError otherwise. Imports nothing, calls nothing."""
+    module_name, _, qualname = ref.partition(":")
+    what, fits = _KINDS[kind]
+    obj: Any = sys.modules.get(module_name)
+    if obj is None:
+        raise UntrustedValueError(f"a stored value names {ref}, whose module is not loaded here; "
+                                  "it is not imported to read it")
     for part in qualname.split("."):
-        obj = getattr(obj, part)
+        obj = getattr(obj, part, None)
+    if not isinstance(obj, type) or not fits(obj):
+        raise UntrustedValueError(f"a stored value names {ref} as {what}, which it is not; it is not used")
     return obj
+
+
+def class_refs(obj: Any) -> Iterator[tuple[str, str]]:
+    """(kind, "module:Class") of every record in an encoded value, without decoding it."""
+    if isinstance(obj, list):
+        for item in obj:
+            yield from class_refs(item)
+    elif isinstance(obj, dict):
+        for kind in _KINDS:
+            if kind in obj:
+                yield kind, obj[kind]
+        for key, item in obj.items():
+            if key not in _KINDS:
+                yield from class_refs(item)
+
+
+def untrusted(obj: Any) -> str:
+    """Why an encoded value could not be decoded here ('' when every class it names is trusted)."""
+    for kind, ref in class_refs(obj):
+        try:
+            trusted_class(ref, kind)
+        except UntrustedValueError as exc:
+            return str(exc)
+    return ""

@@ -1,0 +1,110 @@
+"""A cache shared between two real users: a colleague in the group reads the first user's
+entries without recomputing; entries written by someone the cache does not trust are not used.
+
+The second user (HPCFLOW_TEST_OTHER_USER, default hpcflow-ci2) and the group both belong to
+(HPCFLOW_TEST_SHARE_GROUP, default hpcflow-share) come from
+`scripts/dev-cluster.sh --user ME --user OTHER --share-group GROUP`; the test runs commands as
+the other user with runuser when it is root, else with `sudo -n -u OTHER` (.ci/run allows it).
+"""
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from paths import ROOT
+
+OTHER = os.environ.get("HPCFLOW_TEST_OTHER_USER", "hpcflow-ci2")
+GROUP = os.environ.get("HPCFLOW_TEST_SHARE_GROUP", "hpcflow-share")
+SETUP = (f"as root: scripts/dev-cluster.sh --enforce-memory --user {pwd.getpwuid(os.getuid()).pw_name} "
+         f"--user {OTHER} --share-group {GROUP} (and, unless you are root, a sudo rule to run as {OTHER})")
+
+
+def _run(argv: list[str], env: dict[str, str], as_other: bool = False) -> subprocess.CompletedProcess:
+    settings = [f"{k}={v}" for k, v in env.items()]
+    if not as_other:
+        return subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    prefix = ["runuser", "-u", OTHER, "--"] if os.getuid() == 0 else ["sudo", "-n", "-u", OTHER, "--"]
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    return subprocess.run([*prefix, "env", f"PATH={path}", "PYTHONSAFEPATH=1", *settings, *argv],
+                          capture_output=True, text=True, timeout=300, cwd="/")
+
+
+def _hpcflow(*args: str) -> list[str]:
+    return [sys.executable, "-m", "hpcflow.cli.main", *args]
+
+
+def _counts(folder: Path) -> dict[str, int]:
+    return {p.name: len(p.read_text()) for p in folder.iterdir()} if folder.exists() else {}
+
+
+@pytest.fixture
+def shared(tmp_path_factory):
+    """A folder both users can reach (setgid to the group), removed by both at the end."""
+    try:
+        gid = grp.getgrnam(GROUP).gr_gid
+        pwd.getpwnam(OTHER)
+    except KeyError:
+        pytest.fail(f"no user {OTHER} or group {GROUP}; {SETUP}")
+    if _run(["true"], {}, as_other=True).returncode != 0:
+        pytest.fail(f"cannot run commands as {OTHER}; {SETUP}")
+    base = Path("/var/tmp") / f"hpcflow-shared-test-{uuid.uuid4().hex[:8]}"
+    base.mkdir(mode=0o2775)
+    os.chown(base, -1, gid)
+    base.chmod(0o2775)
+    shutil.copy(ROOT / "tests" / "workflows" / "cached.py", base / "cached_shared.py")
+    yield base
+    for _ in range(2):  # each removes what is theirs; sticky folders keep the other's files
+        _run(["rm", "-rf", str(base)], {}, as_other=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _user_env(base: Path, who: str, cache: Path) -> dict[str, str]:
+    return {"HPCFLOW_CACHE_DIR": str(cache), "HPCFLOW_HOME": str(base / f"{who}-home"),
+            "HPCFLOW_RUNS_DIR": str(base / f"{who}-runs"), "COUNTS_DIR": str(base / f"{who}-counts")}
+
+
+def test_a_colleague_in_the_group_reads_the_shared_entries_without_recomputing(shared):
+    cache = shared / "cache"
+    me, other = _user_env(shared, "me", cache), _user_env(shared, "other", cache)
+    share = _run(_hpcflow("cache", "share", "--group", GROUP), me)
+    assert share.returncode == 0, share.stderr
+    assert (os.stat(cache).st_mode & 0o7777) == 0o3775 and os.stat(cache).st_gid == grp.getgrnam(GROUP).gr_gid
+    (shared / "me-counts").mkdir()
+    target = f"{shared / 'cached_shared.py'}:pipeline"
+    first = _run(_hpcflow("run", target, "-i", "xs=[1,2,3]", "--json"), me)
+    assert first.returncode == 0, first.stderr
+    assert _counts(shared / "me-counts") == {"scale": 3, "square": 3, "add_up": 1}
+    assert _run(["mkdir", str(shared / "other-counts")], {}, as_other=True).returncode == 0
+    second = _run(_hpcflow("run", target, "-i", "xs=[1,2,3]", "--json"), other, as_other=True)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["outputs"] == json.loads(first.stdout)["outputs"] == {"o0": 56}
+    assert _counts(shared / "other-counts") == {}  # every element came from the first user's entries
+    runs = list((shared / "other-runs").glob("*/jobs/*/*/status.json"))
+    assert runs and {json.loads(p.read_text())["state"] for p in runs} == {"CACHED"}
+    entry = next((cache / "entries").glob("*/*.json"))
+    assert entry.stat().st_mode & 0o040  # group-readable, whatever mkstemp makes
+
+
+def test_entries_written_by_someone_the_cache_does_not_trust_are_not_used(shared):
+    private = shared / "private"  # a private cache someone else can write to: a misconfiguration
+    private.mkdir()
+    private.chmod(0o777)
+    me, other = _user_env(shared, "me", private), _user_env(shared, "other", private)
+    assert _run(["mkdir", str(shared / "other-counts")], {}, as_other=True).returncode == 0
+    target = f"{shared / 'cached_shared.py'}:pipeline"
+    planted = _run(_hpcflow("run", target, "-i", "xs=[1,2,3]", "--json"), other, as_other=True)
+    assert planted.returncode == 0, planted.stderr  # the other user's entries are in the cache now
+    (shared / "me-counts").mkdir()
+    mine = _run(_hpcflow("run", target, "-i", "xs=[1,2,3]", "--json"), me)
+    assert mine.returncode == 0, mine.stderr
+    assert json.loads(mine.stdout)["outputs"] == {"o0": 56}
+    assert _counts(shared / "me-counts") == {"scale": 3, "square": 3, "add_up": 1}  # all computed again
