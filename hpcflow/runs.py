@@ -5,6 +5,8 @@ Backend interface.
 """
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -88,17 +90,26 @@ def find_run(run_id: str, runs_dir: Path | None = None) -> RunDir:
 
 
 def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
-    """The run's current state; once a run is finished and settled, the backend is not asked."""
+    """The run's current state; once a run is finished and settled, the backend is not asked.
+
+    Only the run's owner records what it learns (state, outputs, the final word on elements):
+    anyone else (root, a colleague) looking at a run reads it and writes nothing into it."""
     recorded, error = rd.state
     live = None
     if not (recorded in _FINAL and rd.settled):
         backend = backend or backend_of(rd)
         live = backend.live(rd)
     jobs = list(summarize(rd, live))
+    if live is not None and not owns(rd):
+        if recorded not in _FINAL:
+            recorded, error = overall_state(jobs)
+        written = (rd.path / "outputs.json").exists()
+        return RunView(rd.meta.run_id, recorded, error, jobs, rd.final_outputs() if written else None)
     if live is not None:  # the scheduler knows more than the run directory
         if recorded not in _FINAL:
             recorded, error = overall_state(jobs)
             if recorded is State.SUCCEEDED:
+                load_run_code(rd)  # the outputs may be records of the workflow's own classes
                 rd.write_final_outputs(workflow_outputs(rd))
             if recorded is State.FAILED:  # Flyte's default policy: a failed run stops its queued work
                 backend.cancel_pending(rd)  # type: ignore[union-attr]
@@ -109,6 +120,17 @@ def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
             rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
+
+
+def owns(rd: RunDir) -> bool:
+    """True when the run directory belongs to the user running this process."""
+    return rd.path.stat().st_uid == os.geteuid()
+
+
+def load_run_code(rd: RunDir) -> None:
+    """Import the run's pinned workflow module (its own user's code) if this process has not."""
+    if rd.meta.file and rd.meta.module not in sys.modules:
+        load_file(rd.meta.file, rd.meta.module)
 
 
 def wait(rd: RunDir, poll_s: float | None = None, timeout_s: float | None = None,

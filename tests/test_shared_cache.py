@@ -1,17 +1,11 @@
-"""A cache shared between two real users: a colleague in the group reads the first user's
-entries without recomputing; entries written by someone the cache does not trust are not used.
-
-The second user (HPCFLOW_TEST_OTHER_USER, default hpcflow-ci2) and the group both belong to
-(HPCFLOW_TEST_SHARE_GROUP, default hpcflow-share) come from
-`scripts/dev-cluster.sh --user ME --user OTHER --share-group GROUP`; the test runs commands as
-the other user with runuser when it is root, else with `sudo -n -u OTHER` (.ci/run allows it).
-"""
+"""A cache shared between two real users (tests/other_user.py): a colleague in the group reads
+the first user's entries without recomputing; entries written by someone the cache does not
+trust are not used."""
 from __future__ import annotations
 
 import grp
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -20,22 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from other_user import GROUP, require_other_user, run_as_other
 from paths import ROOT
-
-OTHER = os.environ.get("HPCFLOW_TEST_OTHER_USER", "hpcflow-ci2")
-GROUP = os.environ.get("HPCFLOW_TEST_SHARE_GROUP", "hpcflow-share")
-SETUP = (f"as root: scripts/dev-cluster.sh --enforce-memory --user {pwd.getpwuid(os.getuid()).pw_name} "
-         f"--user {OTHER} --share-group {GROUP} (and, unless you are root, a sudo rule to run as {OTHER})")
 
 
 def _run(argv: list[str], env: dict[str, str], as_other: bool = False) -> subprocess.CompletedProcess:
-    settings = [f"{k}={v}" for k, v in env.items()]
-    if not as_other:
-        return subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
-    prefix = ["runuser", "-u", OTHER, "--"] if os.getuid() == 0 else ["sudo", "-n", "-u", OTHER, "--"]
-    path = os.environ.get("PATH", "/usr/bin:/bin")
-    return subprocess.run([*prefix, "env", f"PATH={path}", "PYTHONSAFEPATH=1", *settings, *argv],
-                          capture_output=True, text=True, timeout=300, cwd="/")
+    if as_other:
+        return run_as_other(argv, env)
+    return subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
 
 
 def _hpcflow(*args: str) -> list[str]:
@@ -49,13 +35,7 @@ def _counts(folder: Path) -> dict[str, int]:
 @pytest.fixture
 def shared(tmp_path_factory):
     """A folder both users can reach (setgid to the group), removed by both at the end."""
-    try:
-        gid = grp.getgrnam(GROUP).gr_gid
-        pwd.getpwnam(OTHER)
-    except KeyError:
-        pytest.fail(f"no user {OTHER} or group {GROUP}; {SETUP}")
-    if _run(["true"], {}, as_other=True).returncode != 0:
-        pytest.fail(f"cannot run commands as {OTHER}; {SETUP}")
+    gid = require_other_user()
     base = Path("/var/tmp") / f"hpcflow-shared-test-{uuid.uuid4().hex[:8]}"
     base.mkdir(mode=0o2775)
     os.chown(base, -1, gid)

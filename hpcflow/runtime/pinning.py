@@ -25,29 +25,32 @@ import hpcflow
 CODE_DIR = "code"
 
 
-def _installation_roots() -> list[Path]:
+def _installation_roots() -> tuple[str, ...]:
+    """Folder prefixes (as given and resolved) of the Python installation, site-packages and hpcflow."""
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages(),
-             *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib"))}
-    return [Path(r).resolve() for r in roots if r] + [Path(hpcflow.__file__).resolve().parent]
+             *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+             os.path.dirname(hpcflow.__file__)}
+    return tuple({p.rstrip(os.sep) + os.sep for r in roots if r for p in (r, os.path.realpath(r))})
 
 
 def own_modules(workflow_module: ModuleType) -> dict[Path, Path]:
-    """The files of the user's own loaded modules: source file -> path to copy it to (relative)."""
+    """The files of the user's own loaded modules: source file -> path to copy it to (relative).
+    String prefixes first: a submit has hundreds of modules loaded, nearly all of them installed."""
     installed = _installation_roots()
-    workflow_file = Path(workflow_module.__file__ or "").resolve()
-    path_roots = sorted({Path(p or os.getcwd()).resolve() for p in sys.path} | {workflow_file.parent},
-                        key=lambda p: len(p.parts), reverse=True)  # the deepest root a file is under wins
+    workflow_file = Path(os.path.realpath(workflow_module.__file__ or ""))
+    path_roots = sorted({os.path.realpath(p or os.getcwd()) for p in sys.path} | {str(workflow_file.parent)},
+                        key=len, reverse=True)  # the deepest root a file is under wins
     files: dict[Path, Path] = {workflow_file: Path(workflow_file.name)}
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
-        if not file or not file.endswith(".py"):
+        if not isinstance(file, str) or not file.endswith(".py") or file.startswith(installed):
             continue
-        path = Path(file).resolve()
-        if path in files or any(path.is_relative_to(root) for root in installed):
+        real = os.path.realpath(file)
+        if real.startswith(installed) or Path(real) in files:
             continue
-        root = next((r for r in path_roots if path.is_relative_to(r)), None)
+        root = next((r for r in path_roots if real.startswith(r.rstrip(os.sep) + os.sep)), None)
         if root is not None:
-            files[path] = path.relative_to(root)
+            files[Path(real)] = Path(os.path.relpath(real, root))
     return files
 
 
