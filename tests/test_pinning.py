@@ -51,3 +51,21 @@ def test_only_the_users_own_modules_are_copied(monkeypatch):
     assert Path(numpy.__file__).resolve() not in copied and Path(json.__file__).resolve() not in copied
     package = Path(hpcflow.__file__).resolve().parent
     assert not any(p.is_relative_to(package) for p in copied)  # hpcflow itself stays where it is installed
+
+
+def test_status_warns_when_elements_ran_under_another_environment(hpcflow, tmp_path, runs_dir):
+    folder = _project(tmp_path)
+    res = hpcflow("run", f"{folder}/pinned_wf.py:pinned", "-i", f"folder={folder}", "--json")
+    assert res.code == 0, res.stderr
+    run_dir = runs_dir / res.json["run_id"]
+    meta = json.loads((run_dir / "run.json").read_text())
+    ran_under = json.loads((run_dir / "jobs" / "n0" / "0" / "status.json").read_text())["environment"]
+    assert ran_under == "/".join(meta["environment"][k] for k in ("python", "hpcflow", "packages"))
+    quiet = hpcflow("status", res.json["run_id"])
+    assert quiet.code == 0 and "warning" not in quiet.stderr
+    meta["environment"]["packages"] = "0" * 16  # as if the venv had changed since the submit
+    (run_dir / "run.json").write_text(json.dumps(meta))
+    warned = hpcflow("status", res.json["run_id"], "--json")
+    assert warned.code == 0
+    assert "warning: n0[0] ran under another Python, hpcflow or set of installed packages" in warned.stderr
+    assert [j["other_environment"] for j in warned.json["jobs"]] == [[0], [0]]

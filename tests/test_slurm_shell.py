@@ -84,3 +84,14 @@ def test_a_controller_down_for_longer_than_retry_s_is_an_error_that_says_so(tmp_
     _flaky(tmp_path, monkeypatch, "sacct", 1000, "sacct: error: Socket timed out on send/recv operation", "")
     with pytest.raises(SlurmError, match="slurmctld did not answer for 2 s"):
         SlurmShell(retry_s=2).run(["sacct"])
+
+
+def test_a_job_over_a_limit_is_refused_with_the_limit_and_what_to_change():
+    from hpcflow.backends.slurm.shell import limit_advice
+
+    refused = ("sbatch: error: QOSMaxSubmitJobPerUserLimit\nsbatch: error: Batch job submission failed: "
+               "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits)")
+    assert "MaxSubmitJobs" in limit_advice(refused) and "batch_size" in limit_advice(refused)
+    assert "MaxTime" in limit_advice("sbatch: error: Batch job submission failed: Requested time limit is invalid "
+                                     "(missing or exceeds some limit)")
+    assert limit_advice("sbatch: error: Batch job submission failed: Invalid account") == ""

@@ -128,9 +128,16 @@ class CacheStore:
     def _entry_file(self, key: str) -> str:
         return f"{self._entries}/{key[:2]}/{key}.json"
 
-    def lease(self, key: str, ttl_s: float = 3600.0) -> Lease:
-        """The lease that makes identical computations wait for the first one (cache_serialize)."""
-        return Lease(self.root / "locks" / key, ttl_s=ttl_s, timeout_s=7 * 86400)
+    def lease(self, key: str) -> Lease:
+        """The lease that makes identical computations wait for the first one (cache_serialize):
+        kept alive by its holder's heartbeat however long it computes, lost a minute after it died.
+        (In a shared cache, locks/ is setgid but not sticky, so a member can break a dead colleague's.)"""
+        locks = self.root / "locks"
+        if not locks.is_dir():
+            self._folder(locks)
+            if self.group is not None:
+                locks.chmod(SHARED_DIR_MODE & ~stat.S_ISVTX)
+        return Lease(locks / key, timeout_s=7 * 86400)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The encoded outputs stored under `key`, or None on a miss (or a damaged entry)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -111,7 +112,9 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
     if as_json:
         click.echo(json.dumps({"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
             {"node": j.label, "name": j.name, "kind": j.kind, "size": j.size, "slurm_ids": list(j.slurm_ids),
-             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note} for j in view.jobs]}))
+             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note,
+             "other_environment": list(j.other_environment)} for j in view.jobs]}))
+        _warn_environment(view.jobs)
         return
     click.echo(f"run {view.run_id}: {view.state.value}" + (f" ({view.error})" if view.error else ""))
     click.echo(f"{'NODE':<20} {'NAME':<20} {'KIND':<8} {'SIZE':>5}  {'JOBS':<14} COUNTS")
@@ -121,6 +124,15 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
         ids = ",".join(map(str, j.slurm_ids)) or "-"
         click.echo(f"{j.label:<20} {j.name:<20} {j.kind:<8} {size:>5}  {ids:<14} {counts}"
                    + (f"  ({j.note})" if j.note else ""))
+    _warn_environment(view.jobs)
+
+
+def _warn_environment(jobs: list[Any]) -> None:
+    for j in jobs:
+        if j.other_environment:
+            shown = ",".join(map(str, j.other_environment[:10])) + ("..." if len(j.other_environment) > 10 else "")
+            click.echo(f"warning: {j.label}[{shown}] ran under another Python, hpcflow or set of installed "
+                       "packages than the run was submitted with (see run.json's environment)", err=True)
 
 
 @cli.command(name="wait")
@@ -449,6 +461,19 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         sys.exit(130)
+    except PermissionError as exc:  # someone else's file, or a folder you may not write to
+        click.echo(f"error: {exc.filename}: permission denied (it belongs to {_owner(exc.filename)}); "
+                   "ask its owner, or use a path of your own", err=True)
+        sys.exit(1)
+
+
+def _owner(path: Any) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.stat(path).st_uid).pw_name
+    except (OSError, KeyError, TypeError):
+        return "another user"
 
 
 if __name__ == "__main__":

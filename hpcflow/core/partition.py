@@ -12,8 +12,24 @@ class NoPartitionFits(HpcflowError):
 
 def fits(p: Partition, req: ResourceRequest, time_s: float | None) -> bool:
     """True when one node of `p` can hold the request for the time asked."""
-    return (req.cpus <= p.cpus and (req.mem_bytes or 0) <= p.mem_bytes and req.gpus <= p.gpus
-            and (time_s is None or p.max_time_s is None or time_s <= p.max_time_s))
+    return not misfit(p, req, time_s)
+
+
+def misfit(p: Partition, req: ResourceRequest, time_s: float | None) -> str:
+    """Why `p` cannot hold the request ('' when it can): the first limit it is over."""
+    if req.cpus > p.cpus:
+        return f"{p.cpus} cpus per node < {req.cpus}"
+    if (req.mem_bytes or 0) > p.mem_bytes:
+        return f"{p.mem_bytes / 2**30:.1f} GiB per node < {(req.mem_bytes or 0) / 2**30:.1f} GiB"
+    if req.gpus > p.gpus:
+        return f"{p.gpus} gpus per node < {req.gpus}"
+    if time_s is not None and p.max_time_s is not None and time_s > p.max_time_s:
+        return f"MaxTime {_hours(p.max_time_s)}"
+    return ""
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
 def pick_partition(site: SiteConfig, req: ResourceRequest, time_s: float | None, what: str) -> Partition:
@@ -25,8 +41,8 @@ def pick_partition(site: SiteConfig, req: ResourceRequest, time_s: float | None,
         candidates = sorted(candidates, key=lambda p: (not p.default, p.gpus))
     if not candidates:
         mem = f"{(req.mem_bytes or 0) / 2**30:.1f} GiB"
-        limits = "; ".join(f"{p.name}: {p.cpus} cpus, {p.mem_bytes / 2**30:.1f} GiB, {p.gpus} gpus" for p in site.partitions)
+        why = "; ".join(f"{p.name}: {misfit(p, req, time_s)}" for p in site.partitions)
         raise NoPartitionFits(f"{what} asks for {req.cpus} cpus, {mem}, {req.gpus} gpus"
-                              f"{'' if time_s is None else f', {time_s:.0f} s'}; no partition of site "
-                              f"'{site.name}' fits ({limits}); lower the request or add a partition")
+                              f"{'' if time_s is None else f' for {_hours(time_s)} (every attempt and the margin)'}; no partition of site "
+                              f"'{site.name}' fits ({why}); lower the request or the timeout, or add a partition")
     return candidates[0]

@@ -27,6 +27,7 @@ from hpcflow.loader import load_file, resolve_entity
 from hpcflow.core.retry import attempt_timeouts, is_recoverable
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.backend import backend_of
+from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.atomic import write_bytes
@@ -54,7 +55,8 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
     status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid(),
                            attempts=previous.attempts, trace_executed=previous.trace_executed,
                            trace_replayed=previous.trace_replayed,
-                           restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")))
+                           restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")),
+                           environment=environment_id(environment_digest()))
     rd.write_status(job_id, index, status)
     job = None
     try:

@@ -10,6 +10,7 @@ code/ is first on sys.path. Only Python modules are copied: data files a task op
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import platform
@@ -64,6 +65,7 @@ def pin_code(workflow_module: ModuleType, run_dir: Path) -> Path:
     return dest / Path(Path(workflow_module.__file__ or "").name)
 
 
+@functools.lru_cache(maxsize=1)  # once per process: a batch runs many elements under the same one
 def environment_digest() -> dict[str, str]:
     """The Python, hpcflow and installed packages a run was submitted with; the packages as one
     digest of the `*.dist-info` names on sys.path (name and version: a listing, not a read of each)."""
@@ -75,3 +77,8 @@ def environment_digest() -> dict[str, str]:
             continue
     return {"python": platform.python_version(), "hpcflow": hpcflow.__version__,
             "packages": hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]}
+
+
+def environment_id(environment: dict[str, str]) -> str:
+    """One string for an environment_digest(), as elements record it."""
+    return "/".join(environment.get(k, "") for k in ("python", "hpcflow", "packages"))

@@ -40,6 +40,7 @@ class ElementStatus:
     trace_executed: int = 0  # @trace calls that ran
     trace_replayed: int = 0  # @trace calls answered from checkpoints of an earlier attempt
     restarts: int = 0  # times Slurm requeued the element (preemption)
+    environment: str = ""  # the Python/hpcflow/packages it ran under (pinning.environment_id)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for status.json."""

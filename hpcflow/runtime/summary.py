@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from hpcflow.core.states import State
+from hpcflow.runtime.pinning import environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 
 Live = Callable[[RunDir, str, int], "State | None"]
@@ -29,6 +30,7 @@ class JobSummary:
     note: str = ""
     bad_elements: tuple[int, ...] = field(default=())
     slurm_ids: tuple[int, ...] = field(default=())
+    other_environment: tuple[int, ...] = field(default=())  # elements that ran under another Python/hpcflow/packages
 
     @property
     def failed(self) -> bool:
@@ -50,11 +52,13 @@ class JobSummary:
 
 def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterator[JobSummary]:
     """Summaries of every job of a run, depth first into dynamic sub-runs."""
+    submitted_under = environment_id(rd.meta.environment) if rd.meta.environment else ""
     for job in rd.plan.jobs:
         size = rd.size(job.id)
         job_state = rd.job_state(job.id)
         counts: Counter[State] = Counter()
         bad: list[int] = []
+        other: list[int] = []
         ids = tuple(r.id for r in rd.submissions(job.id))
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
@@ -67,12 +71,15 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
                 counts[state] += 1
                 if state in _BAD:
                     bad.append(i)
+                if submitted_under and status.environment and status.environment != submitted_under:
+                    other.append(i)
         label = prefix + job.id
         note = job_state[1] if job_state else ""
         batch = rd.batch_size(job.id) if job.kind == "map" else None
         if batch and size:
             note = note or f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
-        yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids)
+        yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
+                         tuple(other))
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)

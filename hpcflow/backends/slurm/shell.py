@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -35,6 +36,24 @@ def default_retry_s() -> float:
         return float(os.environ.get("HPCFLOW_SLURM_RETRY_S", "120"))
     except ValueError:
         return 120.0
+
+
+# what sbatch says when a job is over one of the cluster's limits, and what to change
+LIMITS = (
+    (("MaxSubmitJob", "job submit limit"), "the cap on jobs you may have queued (MaxSubmitJobs; each array task "
+     "counts) is reached: wait for some to finish, give the map a batch_size, or use another QoS"),
+    (("MaxWallDuration", "time limit is invalid"), "the time asked is over the partition's MaxTime or the QoS's MaxWall: "
+     "lower the task's timeout or retries, or pick a partition that allows it in the site config"),
+    (("Invalid job array specification", "MaxArraySize"), "the array is over the cluster's MaxArraySize: set "
+     "max_array_size in the site config to MaxArraySize (`scontrol show config`)"),
+    (("MaxTRES", "MaxCpu", "MaxNode"), "the request is over a per-user or per-job resource limit of the QoS or "
+     "partition (`sacctmgr show qos`): ask for less"),
+)
+
+
+def limit_advice(text: str) -> str:
+    """What to change when sbatch's words say a limit refused the job ('' when none does)."""
+    return next((advice for words, advice in LIMITS if any(w in text for w in words)), "")
 
 
 def sbatch_options(dependency: str = "", hold: bool = False) -> list[str]:
@@ -71,7 +90,9 @@ class SlurmShell:
                 if time.time() + pause > deadline:
                     raise SlurmError(f"{exc}; slurmctld did not answer for {self.retry_s:.0f} s "
                                      "(is it up? `scontrol ping`)") from None
-                time.sleep(pause)  # the controller is restarting or busy: wait it out
+                # the controller is restarting or busy: wait it out, with jitter so that the
+                # elements of an array that all met the same outage do not come back in step
+                time.sleep(pause * random.uniform(0.5, 1.5))
                 pause = min(pause * 2, 10.0)
 
     def _once(self, argv: list[str]) -> str:
@@ -91,7 +112,8 @@ class SlurmShell:
             reason = text.splitlines()[-1] if text else f"exit status {proc.returncode}"
             if any(marker in text for marker in TRANSIENT):
                 raise _Transient(f"{argv[0]} failed: {reason}")
-            raise SlurmError(f"{argv[0]} failed: {reason}")
+            advice = limit_advice(text)
+            raise SlurmError(f"{argv[0]} failed: {reason}" + (f" ({advice})" if advice else ""))
         return proc.stdout
 
     def sbatch(self, script: str, dependency: str = "", hold: bool = False) -> int:
