@@ -4,7 +4,8 @@
 # With --nodes N (N>=2): N nodes node1..nodeN, each slurmd in its own network + UTS + mount
 # namespace (hostname = node name), on a bridge slurmbr 10.77.0.1/24 (node i at 10.77.0.1i).
 # Partitions: cpu (default), gpu (4 fake GPUs as gres), preempt; QoS normal
-# preempts QoS "preemptible" (REQUEUE). Idempotent: re-running restarts cleanly.
+# preempts QoS "preemptible" (REQUEUE); QoS "capped" allows 20 queued jobs per user.
+# Idempotent: re-running restarts cleanly.
 # Usage: sudo scripts/dev-cluster.sh [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...]
 #   --cpus N          CPUs Slurm believes the node has (default 8; overcommits real cores)
 #   --nodes N         N slurmd nodes (default 1: the machine's hostname, no namespaces); 2..9
@@ -198,10 +199,12 @@ sacctmgr -i -Q add cluster hpctest >/dev/null 2>&1 || true
 sacctmgr -i -Q add account default >/dev/null 2>&1 || true
 sacctmgr -i -Q add qos preemptible Priority=0 PreemptMode=requeue >/dev/null 2>&1 || true
 sacctmgr -i -Q modify qos normal set Preempt=preemptible >/dev/null 2>&1 || true
+# a QoS with a production-like cap on queued jobs per user (every array task counts)
+sacctmgr -i -Q add qos capped MaxSubmitJobsPerUser=20 >/dev/null 2>&1 || true
 for user in "${USERS[@]}"; do
   id -u "$user" >/dev/null 2>&1 || useradd --create-home --user-group --shell /bin/bash "$user"
   sacctmgr -i -Q add user "$user" account=default >/dev/null 2>&1 || true
-  sacctmgr -i -Q modify user "$user" set qos=normal,preemptible >/dev/null 2>&1 || true
+  sacctmgr -i -Q modify user "$user" set qos=normal,preemptible,capped >/dev/null 2>&1 || true
   if [[ -n $SHARE_GROUP && $user != root ]]; then
     getent group "$SHARE_GROUP" >/dev/null || groupadd "$SHARE_GROUP"
     usermod -a -G "$SHARE_GROUP" "$user"

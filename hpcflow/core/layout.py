@@ -32,15 +32,18 @@ class RunPlace:
 
 
 def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, frozenset[int]] | None = None,
-            sizes: Mapping[str, int] | None = None) -> tuple[SbatchCall, ...]:
+            sizes: Mapping[str, int] | None = None, window: int = 0) -> tuple[SbatchCall, ...]:
     """Every sbatch call of a plan, in submission order.
 
     `done` holds the elements already finished (cache hits, or succeeded before a resume):
     a map submits only the array tasks of the others, and a wholly finished job nothing.
     `sizes` holds the sizes of maps decided since compile time (by a sizing job or a lookup).
+    `window`: submit at most this many array tasks of each map now; the last of them to finish
+    submits the next window (core/fitting.py decides it, under a cap on queued jobs).
     """
     done, sizes = done or {}, sizes or {}
-    partial = frozenset(job_id for job_id, hits in done.items() if hits)
+    windowed = frozenset(job.id for job in plan.jobs if window and job.is_array)  # no aftercorr across windows
+    partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed
     calls: list[SbatchCall] = []
     for job in plan.jobs:
         hits = done.get(job.id, frozenset())
@@ -57,7 +60,7 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
                 calls.append(sizing_call(job, site, place, after))
             continue  # else the last of its producers' elements submits the array before it exits
         todo = sorted(set(range(size)) - hits) if hits else None
-        calls += element_calls(job, site, place, size, after=after, todo=todo)
+        calls += element_calls(job, site, place, size, after=after, todo=todo, window=window)
         if needs_sentinel(job):
             calls.append(sentinel_call(job, site, place, 1))
     return tuple(calls)
@@ -70,24 +73,27 @@ def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[s
 
 def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *, after: tuple[Edge, ...] = (),
                   todo: list[int] | None = None, qos: str | None = None, prefix: str = "",
-                  batch: int | None = None) -> list[SbatchCall]:
+                  batch: int | None = None, window: int = 0, tasks: list[int] | None = None) -> list[SbatchCall]:
     """The calls that run a job's elements: one for a task, one per chunk of a map's array.
 
-    A map above the site's max_fanout runs in batches; `todo` (element indices) limits the
-    array to the tasks that hold them; `batch` keeps the batching of an earlier submission.
+    A map above the site's max_fanout runs in batches; `todo` (element indices), or `tasks`
+    (array task indices), limits the array to those tasks; `batch` keeps the batching of an
+    earlier submission; `window` keeps only the first `window` of the tasks (a windowed map).
     """
     if not job.is_array:
         return [_call(job, site, place, Role.SINGLE, f"{prefix}job.sh" if prefix else "job.sh",
                       None, after, qos=qos)]
     batch = batch or batch_size_for(size, job.batch_size, site.max_fanout)
-    tasks = size
-    if batch:
-        todo = sorted({batch_of(i, batch) for i in todo}) if todo is not None else None
-        tasks = batches(size, batch)
+    count = batches(size, batch) if batch else size
+    if tasks is None and todo is not None:
+        tasks = sorted({batch_of(i, batch) for i in todo})
+    if window and count:
+        tasks = (list(range(count)) if tasks is None else tasks)[:window]
     calls = []
-    for n, chunk in enumerate(chunks(tasks, site.max_array_size, todo)):
+    for n, chunk in enumerate(chunks(count, site.max_array_size, tasks)):
         name = f"{prefix}job-chunk{n}.sh" if prefix else ("job.sh" if n == 0 else f"job-chunk{n}.sh")
-        calls.append(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch))
+        calls.append(replace(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch),
+                             window=window))
     return calls
 
 
@@ -122,6 +128,11 @@ def pool_call(job: JobPlan, site: SiteConfig, place: RunPlace) -> SbatchCall:
                                    chunk=None, small=True)
     return SbatchCall(job=job.id, role=Role.POOL, script=f"{folder}/serve.sh", log=f"{folder}/serve.log",
                       entry=POOL_ENTRY, target=job.pool, arg="", directives=tuple(directives))
+
+
+def window_of(plan: Plan, job_id: str | None = None) -> int:
+    """The window size of a windowed run (of `job_id`'s calls, when given); 0 when not windowed."""
+    return next((c.window for c in plan.calls if c.window and (job_id is None or c.job == job_id)), 0)
 
 
 def sized_by_producers(plan: Plan, job: JobPlan) -> bool:

@@ -114,6 +114,7 @@ class SbatchCall:
     indices: tuple[int, ...] | None = None  # only these array tasks (relative to offset)
     batch: int | None = None  # elements per array task of a batched map
     recover: bool = False  # the script retries what kills its Python process (backends/slurm/recover.py)
+    window: int = 0  # a windowed map: at most this many array tasks queued at a time (backends/slurm/windows.py)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import traceback
 from typing import Any
 
 from hpcflow.runtime.cached import run_cached
-from hpcflow.core.layout import sized_by_producers
+from hpcflow.core.layout import sized_by_producers, window_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
@@ -91,8 +91,8 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
-    if job is not None and _feeds_a_map_it_sizes(rd, job):
-        try:  # the last of the producers' elements submits the map before it exits
+    if job is not None and (_feeds_a_map_it_sizes(rd, job) or window_of(rd.plan, job.id)):
+        try:  # the last of the producers' elements submits the map (or of a window, the next) before it exits
             backend_of(rd).element_done(rd, job, index)
         except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows
             status.state, status.error = State.FAILED, f"could not submit the map it feeds: {type(exc).__name__}: {exc}"

@@ -64,6 +64,7 @@ class SiteConfig:
     max_preemptions: int = 1
     max_array_size: int = 1001
     max_fanout: int = 10_000
+    max_submit_jobs: int | None = None  # the cap on one user's queued jobs (MaxSubmitJobsPerUser), if any
     poll_interval_s: float = 5.0
     time_margin_s: float = 120.0
     preamble: str = ""
@@ -139,7 +140,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
     """Validate a parsed TOML document into a SiteConfig."""
     r = _Reader(raw, path)
     known = {"name", "scheduler", "runs_dir", "cache_dir", "account", "gpu_request", "max_array_size",
-             "max_fanout", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
+             "max_fanout", "max_submit_jobs", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
              "qos", "partitions"}
     r.no_unknown(raw, known, "")
     scheduler = r.choice("scheduler", ("slurm", "local"), "slurm")
@@ -165,6 +166,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         max_preemptions=r.integer("max_preemptions", 1, qos, "qos.", minimum=0),
         max_array_size=r.integer("max_array_size", 1001, minimum=1),
         max_fanout=r.integer("max_fanout", 10_000, minimum=1),
+        max_submit_jobs=r.integer("max_submit_jobs", 1, minimum=1) if "max_submit_jobs" in raw else None,
         poll_interval_s=r.number("poll_interval", 5.0, minimum=0.05),
         time_margin_s=r.number("time_margin", 120.0, minimum=0),
         preamble=r.string("preamble", ""),

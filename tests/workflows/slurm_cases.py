@@ -180,3 +180,20 @@ def warm_pipeline(xs: list[int]) -> tuple[int, list[int], int]:
 @workflow
 def cold_pipeline(xs: list[int]) -> int:
     return total(xs=map_task(cube)(x=xs))
+
+
+@workflow
+def squares_summed(xs: list[int]) -> int:
+    """A map and a reduce: 61 jobs unbatched, more than a cap of 20 queued jobs allows."""
+    return total(xs=map_task(square)(x=xs))
+
+
+@workflow
+def squares_one_per_task(xs: list[int]) -> int:
+    """The same with batch_size=1: every element an array task of its own, whatever the cap."""
+    return total(xs=map_task(square, batch_size=1)(x=xs))
+
+
+@task
+def square(x: int) -> int:
+    return x * x

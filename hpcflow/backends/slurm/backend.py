@@ -8,10 +8,11 @@ from typing import Any
 from hpcflow.backends.slurm.expand import expand_when_ready, submit_dynamic_subrun
 from hpcflow.backends.slurm.monitor import live_states, overlay
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
+from hpcflow.backends.slurm.windows import submit_next_window
 from hpcflow.backends.slurm.submit import laid_out, submit
 from hpcflow.core.directives import job_name
 from hpcflow.core.states import State
-from hpcflow.core.layout import RunPlace, sized_by_producers
+from hpcflow.core.layout import RunPlace, sized_by_producers, window_of
 from hpcflow.core.plan import JobPlan, Plan
 from hpcflow.runtime.backend import LiveView
 from hpcflow.runtime.rundir import RunDir
@@ -69,7 +70,10 @@ class SlurmBackend:
         submit_dynamic_subrun(rd, job, index, self.site, self.shell)
 
     def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
-        """Submit each map that `job` feeds once every element of its producers has finished."""
+        """Submit the next window of a windowed map once its window has finished, and each map
+        that `job` feeds once every element of its producers has."""
+        if window_of(rd.plan, job.id):
+            submit_next_window(rd, job, self.site, self.shell)
         for consumer in rd.plan.jobs:
             if job.id in consumer.depends_on and sized_by_producers(rd.plan, consumer):
                 expand_when_ready(rd, consumer, self.site, self.shell)

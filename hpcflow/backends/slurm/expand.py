@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sys
 
-from hpcflow.backends.slurm.registry import Registry
+from hpcflow.backends.slurm.registry import Registry, new_window
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import (
     gate, held_until_committed, place_of, sinks, submit_calls, submit_plan, update_waiting,
 )
-from hpcflow.core.layout import element_calls, needs_sentinel, sentinel_call
+from hpcflow.core.layout import element_calls, needs_sentinel, sentinel_call, window_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
@@ -69,9 +69,15 @@ def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) 
     registry.aliases.pop(ref, None)  # it stood for its producers until now; from here, for its own jobs
     if size:
         place = place_of(rd)
-        calls = element_calls(job, site, place, size) + ([sentinel_call(job, site, place, 1)] if needs_sentinel(job) else [])
+        window = window_of(rd.plan)  # a windowed run: this map is windowed too
+        calls = element_calls(job, site, place, size, window=window) + (
+            [sentinel_call(job, site, place, 1)] if needs_sentinel(job) else [])
         with held_until_committed(shell, site):
             records = submit_calls(rd, job, calls, site, shell, registry)
+        if window:
+            tasks = [c.offset + i for c in calls if c.window
+                     for i in (c.indices if c.indices is not None else range(c.count))]
+            registry.windows[ref] = new_window(tasks)
         registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
     registry.save()
     update_waiting(registry, ref, shell)

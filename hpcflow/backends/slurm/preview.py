@@ -39,6 +39,9 @@ def preview(plan: Plan, site: SiteConfig, place: RunPlace) -> str:
                        f"until then <{job.id}> stands for {', '.join(f'<{up}>' for up in job.depends_on)}")
         elif not calls:
             out.append("# nothing to submit (empty, or every element is already cached)")
+        if calls and calls[0].window:
+            out.append(f"# windowed to fit the cap on queued jobs: at most {calls[0].window} array tasks at a time; "
+                       "the last of a window's tasks to finish submits the next and re-points what waits on it")
         for call in calls:
             dependency = symbolic_dependency(call)
             options = " ".join(sbatch_options(dependency, hold=not dependency and "--hold" not in site.extra_directives))

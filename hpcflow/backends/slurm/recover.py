@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from hpcflow.backends.slurm.backend import SlurmBackend
 from hpcflow.backends.slurm.registry import Registry
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import place_of, submit_calls, update_waiting
@@ -81,6 +82,7 @@ def recover(rd: RunDir, job: JobPlan, task: int, exit_status: int, log_tail: str
     if again:
         print(f"hpcflow: element(s) {again} of {job.id} ended by {why}; running them again here")
         return RUN_AGAIN
+    SlurmBackend(site, shell).element_done(rd, job, task)  # it has ended for good: what waits for that goes on
     return 1
 
 

@@ -8,8 +8,10 @@ written only under the run's lease.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hpcflow.core.directives import Dependency
 from hpcflow.core.plan import DependencyKind
@@ -40,6 +42,8 @@ class Registry:
     # elements an element's own job resubmitted (recover.py): every waiter waits on them to
     # succeed (to end, past a map that tolerates failures), whatever its edge's kind
     resubmitted: dict[Ref, list[int]] = field(default_factory=dict)
+    # windowed maps (windows.py): the array tasks of the window in the queue, and the next task
+    windows: dict[Ref, dict[str, Any]] = field(default_factory=dict)
     _runs: dict[str, RunDir] = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
@@ -53,14 +57,14 @@ class Registry:
         obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
         waiting = {jid: [WaitEdge(r, k) for r, k in edges] for jid, edges in obj.get("waiting", {}).items()}
         return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []),
-                   obj.get("resubmitted", {}))
+                   obj.get("resubmitted", {}), obj.get("windows", {}))
 
     def save(self) -> None:
         """Publish the registry."""
         atomic.write_json(self.root / "slurm" / "registry.json",
                           {"gates": self.gates, "aliases": self.aliases,
                            "waiting": {jid: [[e.ref, e.kind] for e in edges] for jid, edges in self.waiting.items()},
-                           "submitted": self.submitted, "resubmitted": self.resubmitted})
+                           "submitted": self.submitted, "resubmitted": self.resubmitted, "windows": self.windows})
 
     def ref(self, rd: RunDir, job_id: str) -> Ref:
         """The registry key of a job of run directory `rd`."""
@@ -119,3 +123,9 @@ class Registry:
     def all_ids(self) -> list[int]:
         """Every Slurm id recorded."""
         return sorted({i for ids in [*self.gates.values(), *self.resubmitted.values()] for i in ids} | set(self.submitted))
+
+
+def new_window(tasks: list[int]) -> dict[str, object]:
+    """The registry's record of a window just submitted: its tasks, the next task, and a token
+    that names its claim file (so a resumed run's windows never meet an old claim)."""
+    return {"tasks": tasks, "next": tasks[-1] + 1, "token": secrets.token_hex(6)}

@@ -76,6 +76,9 @@ class SlurmShell:
     calls: list[list[str]] = field(default_factory=list)
     submitted: list[int] = field(default_factory=list)  # every job id sbatch returned, for rollbacks
     holding: list[int] | None = None  # during a submission: the jobs it holds until it commits
+    # a window of a windowed map is submitted while the jobs of the one before are still leaving
+    # the queue: a refusal for the cap on queued jobs is then waited out, up to this long
+    room_wait_s: float = 0.0
 
     def run(self, args: Sequence[str]) -> str:
         """Run one Slurm command and return its stdout; SlurmError with its stderr on failure."""
@@ -83,9 +86,15 @@ class SlurmShell:
         if shutil.which(argv[0]) is None:
             raise SlurmError(f"{argv[0]} not found; is this a Slurm login node? (start a test cluster with scripts/dev-cluster.sh)")
         deadline, pause = time.time() + self.retry_s, 0.5
+        room_deadline = time.time() + self.room_wait_s
         while True:
             try:
                 return self._once(argv)
+            except SlurmError as exc:
+                if not (argv[0] == "sbatch" and "MaxSubmitJobs" in str(exc) and time.time() + pause < room_deadline):
+                    raise
+                time.sleep(pause * random.uniform(0.5, 1.5))  # refused, so not taken: trying again is safe
+                pause = min(pause * 2, 5.0)
             except _Transient as exc:
                 if time.time() + pause > deadline:
                     raise SlurmError(f"{exc}; slurmctld did not answer for {self.retry_s:.0f} s "

@@ -1,6 +1,7 @@
 """`hpcflow site check`: compare a site config with what the live cluster reports."""
 from __future__ import annotations
 
+import getpass
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,25 @@ def live_partitions(shell: SlurmShell) -> dict[str, LivePartition]:
     return result
 
 
+def submit_cap(shell: SlurmShell, qos: str) -> int | None:
+    """The lowest cap on this user's queued jobs: the association's MaxSubmit, or the QoS's MaxSubmitPU."""
+    caps = []
+    assoc = shell.run(["sacctmgr", "-n", "-P", "show", "assoc", "where", f"user={getpass.getuser()}",
+                       "format=maxsubmit"])
+    caps += [int(v) for v in assoc.split() if v.isdigit()]
+    for line in shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name,maxsubmitpu"]).splitlines():
+        name, _, cap = line.partition("|")
+        if name == qos and cap.isdigit():
+            caps.append(int(cap))
+    return min(caps) if caps else None
+
+
+def jobs_qos(site: SiteConfig) -> str:
+    """The QoS the site's jobs run under: a --qos in extra_directives, else its normal QoS, else 'normal'."""
+    given = [d.split("=", 1)[1] for d in site.extra_directives if d.startswith("--qos=")]
+    return given[-1] if given else site.normal_qos or "normal"
+
+
 def check_site(site: SiteConfig, shell: SlurmShell | None = None) -> list[str]:
     """Mismatches between the config and the cluster, one sentence each (empty when it agrees)."""
     shell = shell or SlurmShell()
@@ -62,6 +82,10 @@ def check_site(site: SiteConfig, shell: SlurmShell | None = None) -> list[str]:
     match = re.search(r"^MaxArraySize\s*=\s*(\d+)", config, re.M)
     if match and site.max_array_size > int(match.group(1)):
         problems.append(f"max_array_size = {site.max_array_size}, but the cluster's MaxArraySize is {match.group(1)}")
+    cap = submit_cap(shell, jobs_qos(site))
+    if cap is not None and (site.max_submit_jobs is None or site.max_submit_jobs > cap):
+        problems.append(f"you may have {cap} jobs queued (MaxSubmitJobs of QoS '{jobs_qos(site)}' or your "
+                        f"association), but max_submit_jobs is {site.max_submit_jobs or 'not set'}: set it to {cap}")
     if site.preemptible_qos:
         qos = shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name"]).split()
         if site.preemptible_qos not in qos:

@@ -13,7 +13,7 @@ import json
 import re
 
 from hpcflow.backends.slurm.shell import SlurmShell
-from hpcflow.backends.slurm.site_check import live_partitions
+from hpcflow.backends.slurm.site_check import live_partitions, submit_cap
 
 
 def preemption(shell: SlurmShell) -> tuple[str, str]:
@@ -61,6 +61,8 @@ def draft_site(name: str, shell: SlurmShell | None = None) -> str:
         f"account = {q(charge[0] if len(charge) == 1 else '')}",
         'gpu_request = "gres"          # --gres=gpu:N; "gpus" for --gpus=N',
         f"max_array_size = {int(array_size)}        # MaxArraySize in slurm.conf",
+        *([f"max_submit_jobs = {cap}          # MaxSubmitJobs of your QoS or association: runs are batched to fit"]
+          if (cap := submit_cap(shell, preemptor or "normal")) is not None else []),
         "poll_interval = 5             # seconds between status polls of `submit --wait` / `wait`",
         "time_margin = 120             # seconds added to a task's timeout for --time",
         "",

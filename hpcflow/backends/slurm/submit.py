@@ -7,12 +7,14 @@ Slurm ids known by then, calls sbatch and records what it did.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import sys
 from typing import Iterator
 
-from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge
+from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge, new_window
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import Dependency
+from hpcflow.core.fitting import fit_under
 from hpcflow.core.layout import RunPlace, lay_out, sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan, Role, SbatchCall, SubmissionRecord
 from hpcflow.core.states import State
@@ -40,6 +42,7 @@ def submit(rd: RunDir, site: SiteConfig, shell: SlurmShell | None = None, resume
         if resume:
             registry.waiting.clear()  # the jobs that waited before are all gone
             registry.resubmitted.clear()
+            registry.windows.clear()
         already = len(shell.submitted)
         try:
             with held_until_committed(shell, site):
@@ -74,21 +77,35 @@ def held_until_committed(shell: SlurmShell, site: SiteConfig) -> Iterator[None]:
         shell.holding = None
 
 
-def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None) -> Plan:
-    """Take what the cache has, lay the plan out for the rest, and keep that plan in plan.json.
-
-    `place`: where the run will live, when `rd` is a scratch copy (a dry run)."""
+def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None, queued: int = 0) -> Plan:
+    """Take what the cache has, lay the plan out for the rest (batched to fit under the site's
+    max_submit_jobs, with `queued` of the user's jobs already in the queue), and keep that plan
+    in plan.json. `place`: where the run will live, when `rd` is a scratch copy (a dry run)."""
     take_cached(rd)
     sizes = rd.sizes()
     known = {job_id: size for job_id, size in sizes.items() if size is not None}
-    plan = rd.plan.with_calls(lay_out(rd.plan, site, place or place_of(rd), rd.done_by_job(sizes), known))
+    done, where = rd.done_by_job(sizes), place or place_of(rd)
+    cap = site.max_submit_jobs
+    calls, _ = fit_under(lambda s, window=0: lay_out(rd.plan, s, where, done, known, window), site,
+                         None if cap is None else cap - queued,
+                         f"you may have {cap} queued (max_submit_jobs of site {site.name}) and have {queued}")
+    plan = rd.plan.with_calls(calls)
     rd.write_plan(plan)
     return plan
 
 
+def queued_by_me(shell: SlurmShell, site: SiteConfig) -> int:
+    """How many jobs this user has queued or running, array tasks one by one (one squeue call):
+    in the QoS the site's jobs run under when its extra_directives name one (a QoS's cap counts
+    only its own jobs), else all of them."""
+    qos = [d.split("=", 1)[1] for d in site.extra_directives if d.startswith("--qos=")]
+    return len(shell.run(["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%i",
+                          *([f"--qos={qos[-1]}"] if qos else [])]).split())
+
+
 def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
     """sbatch each call of `rd`'s plan, waiting on the gates of upstream jobs; records ids in the registry."""
-    plan = laid_out(rd, site)
+    plan = laid_out(rd, site, queued=queued_by_me(shell, site) if site.max_submit_jobs is not None else 0)
     by_job: dict[str, list[SbatchCall]] = {}
     for call in plan.calls:
         by_job.setdefault(call.job, []).append(call)
@@ -100,6 +117,9 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
         if calls:
             records = submit_calls(rd, job, calls, site, shell, registry, scripts_written=True)
             registry.gates[registry.ref(rd, job.id)] = gate(records)
+            if calls[0].window:  # a windowed map: its last element to finish submits the next window
+                tasks = [c.offset + i for c in calls for i in (c.indices if c.indices is not None else range(c.count))]
+                registry.windows[registry.ref(rd, job.id)] = new_window(tasks)
             submitted += [r.id for r in records]
             continue
         ref = registry.ref(rd, job.id)
