@@ -4,6 +4,7 @@ Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
 from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.environment import Environment, ReusePolicy
+from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.task import dynamic, task
@@ -12,6 +13,12 @@ from hpcflow.sdk.workflow import workflow
 from hpcflow.types.custom import register_type
 from hpcflow.types.files import Directory, File
 
+# flytekit's names for the same things, so that flytekit code runs with only its import line changed
+FlyteRecoverableException = RecoverableError
+FlyteFile = File
+FlyteDirectory = Directory
+
 __version__ = "0.1.0"
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "Environment", "ReusePolicy", "Resources", "File", "Directory", "register_type",
-           "HpcflowError", "RecoverableError", "__version__"]
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
+           "File", "Directory", "register_type", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
+           "FlyteFile", "FlyteDirectory", "__version__"]

@@ -31,7 +31,8 @@ def test_in_process_matches_flytekit(module, wf_name, kwargs, expected):
 
 CLI_CASES = [c for c in CASES if c[1] in {
     "merge_sort", "multi_wf_mixed", "map_workflow_partial_with_task_output", "min_success_raw_workflow",
-    "dynamic_wf", "simple_wf_with_named_outputs", "map_workflow_with_lists"}]
+    "dynamic_wf", "simple_wf_with_named_outputs", "map_workflow_with_lists", "multi_wf", "nested_regression_line_lp",
+    "slope_intercept_wf"}]
 
 
 @pytest.mark.parametrize("module,wf_name,kwargs,expected", CLI_CASES, ids=[f"{c[0]}:{c[1]}" for c in CLI_CASES])

@@ -329,3 +329,32 @@ def test_environment_and_reuse_policy_reach_the_plan():
     plan = compile_plan(slurm_cases.warm_pipeline.graph, {"xs": [1, 2]})
     job = plan.jobs[0]
     assert (job.pool, job.pool_replicas, job.pool_concurrency, job.pool_idle_ttl_s) == ("warm", 1, 2, 5.0)
+
+
+def test_launch_plans_take_defaults_keep_fixed_inputs_and_refuse_what_they_cannot_honour():
+    from hpcflow import LaunchPlan, workflow
+    from hpcflow.errors import WorkflowDefinitionError
+
+    @workflow
+    def add_up(a: int, b: int = 1) -> int:
+        return add(a=a, b=b)
+
+    lp = LaunchPlan.get_or_create(add_up, "lp_add_up", default_inputs={"a": 10}, fixed_inputs={"b": 5})
+    assert lp() == 15 and lp(a=1) == 6 and LaunchPlan.get_or_create(add_up, "lp_add_up") is lp
+    with pytest.raises(WorkflowDefinitionError, match="input b is fixed"):
+        lp(a=1, b=2)
+    with pytest.raises(WorkflowDefinitionError, match="names c, which the workflow does not take"):
+        LaunchPlan.get_or_create(add_up, "lp_bad", default_inputs={"c": 1})
+    with pytest.raises(WorkflowDefinitionError, match=r"max_parallelism=...\): not enforced by hpcflow yet"):
+        LaunchPlan.get_or_create(add_up, "lp_par", max_parallelism=4)
+    with pytest.raises(WorkflowDefinitionError, match="exists with other inputs"):
+        LaunchPlan.get_or_create(add_up, "lp_add_up", default_inputs={"a": 11})
+
+
+def test_flytekits_names_and_deep_imports_resolve():
+    import hpcflow
+    from hpcflow.types.directory import FlyteDirectory
+    from hpcflow.types.file import FlyteFile
+
+    assert hpcflow.FlyteRecoverableException is hpcflow.RecoverableError
+    assert FlyteFile is hpcflow.File and FlyteDirectory is hpcflow.Directory

@@ -111,6 +111,8 @@ def interface_of(fn: Callable[..., Any], where: str) -> Interface:
 def _outputs_of(ret: Any, where: str) -> tuple[OutputKind, tuple[tuple[str, Any], ...], type | None]:
     if ret is None or ret is NoneType:
         return "none", (), None
+    if isinstance(ret, tuple) and ret:  # `-> (float, float)`, as flytekit accepts: tuple[float, float]
+        ret = tuple[ret]  # type: ignore[valid-type]
     if is_namedtuple(ret):
         fields = namedtuple_fields(ret)
         for name, tp in fields.items():

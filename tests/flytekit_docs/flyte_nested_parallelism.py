@@ -2,13 +2,12 @@
 
 Source: docs.flyte.org user_guide/advanced_composition/nested_parallelization.md
 ("Nested dynamic workflows" and "Mixed parallelism").
-Adaptations: the nested example calls `core_wf` through `LaunchPlan.get_or_create(core_wf)`;
-here `core_wf` is called directly as a sub-workflow. The two examples reuse the names
-level1/level2/reduce/multi_wf, so the mixed example's ones get a `_mixed` suffix.
+Adaptations: the two examples reuse the names level1/level2/reduce/multi_wf, so the mixed
+example's ones get a `_mixed` suffix.
 """
 import typing
 
-from hpcflow import task, workflow, dynamic, map_task
+from hpcflow import LaunchPlan, task, workflow, dynamic, map_task
 
 # ---- Nested dynamic workflows -------------------------------------------------
 # multi_wf -> level1 -> level2 -> core_wf -> step1 -> step2  (per chunk / item)
@@ -29,9 +28,12 @@ def core_wf(a: int) -> int:
     return step2(a=step1(a=a))
 
 
+core_wf_lp = LaunchPlan.get_or_create(core_wf)
+
+
 @dynamic
 def level2(l: typing.List[int]) -> typing.List[int]:
-    return [core_wf(a=a) for a in l]
+    return [core_wf_lp(a=a) for a in l]
 
 
 @task

@@ -188,3 +188,16 @@ def test_site_check_against_the_live_cluster(hpcflow, tmp_path: Path):
     assert res.code == 1
     assert "partition 'gpu': config says 64 cpus per node, the cluster has 8" in res.stdout
     assert "partition 'bigmem' does not exist on the cluster" in res.stdout
+
+
+@pytest.mark.parametrize("module,wf_name", [("flyte_subworkflow_guide", "nested_regression_line_lp"),
+                                            ("flyte_nested_parallelism", "multi_wf")])
+def test_guide_code_with_launch_plans_on_slurm_gives_flytekits_answers(hpcflow, slurm_env, module, wf_name):
+    """A launch plan called from a workflow, and from inside a @dynamic (the guide's nested parallelism)."""
+    docs = ROOT / "tests" / "flytekit_docs"
+    expected = json.loads((docs / "expected_flytekit.json").read_text())[f"{module}.py"][wf_name]
+    args = sum((["-i", f"{k}={json.dumps(v)}"] for k, v in expected["kwargs"].items()), [])
+    res = hpcflow("submit", f"{docs}/{module}.py:{wf_name}", "--site", "dev-cluster", *args, "--wait", "--json",
+                  timeout=600)
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"]["o0"] == expected["result"]

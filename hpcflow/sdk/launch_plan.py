@@ -1,0 +1,93 @@
+"""LaunchPlan, as in flytekit: a workflow under a name, with default and fixed inputs.
+
+`LaunchPlan.get_or_create(wf, name, default_inputs=..., fixed_inputs=...)` gives a workflow
+that can be called inside workflows and dynamics like a sub-workflow (a missing input takes
+its default; a fixed one cannot be passed), called in-process, and run with
+`hpcflow run|submit FILE.py:PLAN`. flytekit starts a launch plan called from a workflow as a
+separate execution; here it runs inside the run that calls it, like a sub-workflow, because a
+Slurm run has no separate executions to start. What flytekit's launch plans do that hpcflow
+cannot (schedules, notifications, a per-execution max_parallelism, ...) is an error at once,
+never silently ignored.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.workflow import Workflow
+from hpcflow.types.interface import Interface
+
+_UNSUPPORTED = {
+    "schedule": "hpcflow does not schedule runs: run `hpcflow submit` from cron or scrontab",
+    "notifications": "hpcflow sends no notifications: Slurm's --mail-type in the site's extra_directives does",
+    "max_parallelism": "not enforced by hpcflow yet: limit a map with map_task(..., concurrency=N)",
+    "security_context": "jobs run as the user who submits them",
+    "auth_role": "jobs run as the user who submits them",
+    "raw_output_data_config": "outputs go to the run directory and the site's cache_dir",
+    "labels": "hpcflow keeps no labels on runs",
+    "annotations": "hpcflow keeps no annotations on runs",
+    "trigger": "hpcflow starts runs only when you submit them",
+}
+
+
+class LaunchPlan(Workflow):
+    """A workflow under a name, with default and fixed inputs."""
+
+    _by_name: dict[str, "LaunchPlan"] = {}
+
+    def __init__(self, workflow: Workflow, name: str, default_inputs: Mapping[str, Any],
+                 fixed_inputs: Mapping[str, Any]):
+        fixed = dict(fixed_inputs)
+
+        def launch(**kwargs: Any) -> Any:  # its body is what the plan's graph records: the workflow's node
+            return workflow(**kwargs, **fixed)
+
+        launch.__name__ = launch.__qualname__ = name
+        launch.__module__ = workflow.module
+        super().__init__(launch)
+        self.workflow, self.default_inputs, self.fixed_inputs = workflow, dict(default_inputs), fixed
+        inner = workflow.interface
+        where = f"LaunchPlan '{name}' of workflow '{workflow.name}'"
+        for given, what in ((self.default_inputs, "default_inputs"), (fixed, "fixed_inputs")):
+            unknown = sorted(set(given) - set(inner.input_names))
+            if unknown:
+                raise WorkflowDefinitionError(f"{where}: {what} names {', '.join(unknown)}, which the workflow does "
+                                              f"not take; its inputs are: {', '.join(inner.input_names) or 'none'}")
+        inputs = tuple(dataclasses.replace(p, default=self.default_inputs[p.name]) if p.name in self.default_inputs
+                       else p for p in inner.inputs if p.name not in fixed)
+        self._interface = Interface(inputs, inner.outputs, inner.output_kind, inner.output_class)
+
+    @classmethod
+    def get_or_create(cls, workflow: Workflow, name: str | None = None, default_inputs: Mapping[str, Any] | None = None,
+                      fixed_inputs: Mapping[str, Any] | None = None, **options: Any) -> "LaunchPlan":
+        """The launch plan called `name` (default: the workflow's module and name), made on first use."""
+        if not isinstance(workflow, Workflow):
+            raise WorkflowDefinitionError(f"LaunchPlan.get_or_create takes a @workflow, not {workflow!r}")
+        refused = {k: _UNSUPPORTED.get(k, "hpcflow does not know it") for k, v in options.items() if v is not None}
+        if refused:
+            key, why = next(iter(refused.items()))
+            raise WorkflowDefinitionError(f"LaunchPlan.get_or_create({key}=...): {why}")
+        name = name or f"{workflow.module}.{workflow.name}"
+        defaults, fixed = dict(default_inputs or {}), dict(fixed_inputs or {})
+        known = cls._by_name.get(name)
+        if known is not None:
+            if (known.workflow is workflow or known.workflow.qualname == workflow.qualname) and \
+                    (known.default_inputs, known.fixed_inputs) == (defaults, fixed):
+                return known
+            if default_inputs is None and fixed_inputs is None and known.workflow.qualname == workflow.qualname:
+                return known  # flytekit: get_or_create(wf) with the name of one made before gives that one
+            raise WorkflowDefinitionError(f"a LaunchPlan named '{name}' exists with other inputs or another "
+                                          "workflow; give this one another name")
+        plan = cls(workflow, name, defaults, fixed)
+        cls._by_name[name] = plan
+        return plan
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        clash = sorted(set(kwargs) & set(self.fixed_inputs))
+        if clash:
+            raise WorkflowDefinitionError(f"LaunchPlan '{self.name}': input {clash[0]} is fixed; it cannot be passed")
+        return super().__call__(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<LaunchPlan {self.name} of {self.workflow!r}>"
