@@ -71,9 +71,10 @@ def dry_run(wf: Any, module: ModuleType, plan: Plan, site: SiteConfig, backend: 
         return backend.dry_run(rd, place), place
 
 
-def compile_for(wf: Any, inputs: dict[str, Any]) -> Plan:
-    """Trace (once) and compile a workflow with concrete inputs."""
-    return compile_plan(wf.graph, inputs)
+def compile_for(wf: Any, inputs: dict[str, Any], max_parallelism: int | None = None) -> Plan:
+    """Trace (once) and compile a workflow with concrete inputs; `max_parallelism` (else a launch
+    plan's own) bounds the elements running at once (core/parallelism.py)."""
+    return compile_plan(wf.graph, inputs, max_parallelism=max_parallelism or getattr(wf, "max_parallelism", None))
 
 
 def find_run(run_id: str, runs_dir: Path | None = None) -> RunDir:

@@ -15,7 +15,8 @@ from hpcflow.core.plan import plan_from_json, plan_to_json
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.store.codec import to_display
 
-from paths import EXAMPLES
+from hpcflow.loader import load_file
+from paths import EXAMPLES, ROOT
 
 sys.path.insert(0, str(EXAMPLES))
 import nested_parallelism  # noqa: E402
@@ -93,3 +94,17 @@ def test_self_recursive_workflow_is_rejected():
 
     with pytest.raises(WorkflowDefinitionError, match="calls itself.*use a @dynamic"):
         compile_plan(loop.graph, {"x": 1})
+
+
+def test_max_parallelism_throttles_maps_so_that_what_can_run_at_once_stays_under_it():
+    from hpcflow.core.parallelism import concurrent_pairs
+
+    cases = load_file(ROOT / "tests" / "workflows" / "parallel_cases.py")
+    chained = compile_plan(cases.two_maps_chained.graph, {"xs": list(range(40))}, max_parallelism=4)
+    # element-wise chain: both maps can run at once, so each gets half; the reduce waits for all
+    assert [(j.kind, j.concurrency) for j in chained.jobs] == [("map", 2), ("map", 2), ("task", None)]
+    apart = compile_plan(cases.two_maps_apart.graph, {"xs": list(range(40))}, max_parallelism=4)
+    assert [(j.kind, j.concurrency) for j in apart.jobs] == [("map", 4), ("task", None), ("map", 4), ("task", None)]
+    assert frozenset(("n0", "n2")) not in concurrent_pairs(apart.jobs)  # the total ends between them
+    with pytest.raises(WorkflowDefinitionError, match="max_parallelism=1, but 2 jobs can run at once"):
+        compile_plan(cases.two_maps_chained.graph, {"xs": [1]}, max_parallelism=1)

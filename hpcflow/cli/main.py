@@ -26,6 +26,12 @@ def cli() -> None:
     """Flyte-style workflows on Slurm: run locally, submit to a cluster, follow from the shell."""
 
 
+MAX_PARALLELISM = click.option(
+    "--max-parallelism", type=click.IntRange(min=1), default=None,
+    help="At most this many elements of the run running at once (maps throttled at compile time) "
+         "[default: the launch plan's, else unlimited].")
+
+
 @cli.command()
 @click.argument("target", metavar="FILE.py:WORKFLOW")
 @INPUTS
@@ -35,8 +41,9 @@ def cli() -> None:
 @RUNS_DIR
 @click.option("--site", "site_name", default=None,
               help="Use this site's runs and cache directories (to share the cache with Slurm runs).")
+@MAX_PARALLELISM
 def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
-        runs_dir: Path | None, site_name: str | None) -> None:
+        runs_dir: Path | None, site_name: str | None, max_parallelism: int | None) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.config import default_cache_dir
     from hpcflow.runs import compile_for, create_run, refresh
@@ -44,7 +51,7 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 
     site = _site_or_none(site_name)
     wf, module, bound = _load(target, inputs)
-    plan = compile_for(wf, bound)
+    plan = compile_for(wf, bound, max_parallelism)
     rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
                     cache_dir=site.cache_dir if site else default_cache_dir())
     if not as_json:
@@ -63,8 +70,9 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 @click.option("--dry-run", is_flag=True, help="Print the plan and jobscripts; submit nothing.")
 @click.option("--wait", "wait_", is_flag=True, help="Wait for the run to finish and print its outputs.")
 @JSON
+@MAX_PARALLELISM
 def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run: bool, wait_: bool,
-           as_json: bool) -> None:
+           as_json: bool, max_parallelism: int | None) -> None:
     """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
     from hpcflow.runs import compile_for, create_run, dry_run as plan_dry_run, wait
     from hpcflow.runtime.backend import backend_named
@@ -72,7 +80,7 @@ def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run:
 
     site = load_site(site_name)
     wf, module, bound = _load(target, inputs)
-    plan = compile_for(wf, bound)
+    plan = compile_for(wf, bound, max_parallelism)
     backend = backend_named("slurm", site=site)
     if dry_run:
         from hpcflow.backends.slurm.preview import preview

@@ -9,19 +9,21 @@ from hpcflow.core.bindings import (
 )
 from hpcflow.core.graph import Graph, Node
 from hpcflow.core.layout import RunPlace, lay_out
+from hpcflow.core.parallelism import with_max_parallelism
 from hpcflow.core.plan import EntityRef, JobPlan, Plan, ResourceRequest
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.site.config import SiteConfig
 
 
 def compile_plan(graph: Graph, inputs: Mapping[str, Any], site: SiteConfig | None = None,
-                 place: RunPlace | None = None) -> Plan:
-    """Flatten sub-workflows, fold in the inputs, and make one job per task/map/dynamic node;
+                 place: RunPlace | None = None, max_parallelism: int | None = None) -> Plan:
+    """Flatten sub-workflows, fold in the inputs, and make one job per task/map/dynamic node
+    (maps throttled to keep the run at `max_parallelism` running elements, core/parallelism.py);
     with a site and the run's place, also every sbatch call that submitting it makes."""
     jobs: list[JobPlan] = []
     env = {name: Const(value) for name, value in inputs.items()}
     outputs = _flatten(graph, env, "", jobs, (graph.name,))
-    plan = Plan(graph.name, tuple(jobs), outputs)
+    plan = Plan(graph.name, with_max_parallelism(tuple(jobs), max_parallelism), outputs)
     return plan.with_calls(lay_out(plan, site, place)) if site is not None and place is not None else plan
 
 

@@ -89,8 +89,10 @@ def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *,
         tasks = sorted({batch_of(i, batch) for i in todo})
     if window and count:
         tasks = (list(range(count)) if tasks is None else tasks)[:window]
-    calls = []
-    for n, chunk in enumerate(chunks(count, site.max_array_size, tasks)):
+    calls, parts = [], chunks(count, site.max_array_size, tasks)
+    if job.concurrency and len(parts) > 1:  # the chunks run at the same time: they share the map's concurrency
+        job = replace(job, concurrency=max(1, job.concurrency // len(parts)))
+    for n, chunk in enumerate(parts):
         name = f"{prefix}job-chunk{n}.sh" if prefix else ("job.sh" if n == 0 else f"job-chunk{n}.sh")
         calls.append(replace(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch),
                              window=window))

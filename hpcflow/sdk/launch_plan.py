@@ -6,14 +6,15 @@ its default; a fixed one cannot be passed), called in-process, and run with
 `hpcflow run|submit FILE.py:PLAN`. flytekit starts a launch plan called from a workflow as a
 separate execution; here it runs inside the run that calls it, like a sub-workflow, because a
 Slurm run has no separate executions to start. What flytekit's launch plans do that hpcflow
-cannot (schedules, notifications, a per-execution max_parallelism, ...) is an error at once,
-never silently ignored.
+cannot (schedules, notifications, ...) is an error at once, never silently ignored.
+`max_parallelism` holds for a run of the plan (core/parallelism.py: maps throttled at compile time).
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Any, Mapping
 
+from hpcflow.core.trace import ACTIVE_BUILDER
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.workflow import Workflow
 from hpcflow.types.interface import Interface
@@ -21,7 +22,6 @@ from hpcflow.types.interface import Interface
 _UNSUPPORTED = {
     "schedule": "hpcflow does not schedule runs: run `hpcflow submit` from cron or scrontab",
     "notifications": "hpcflow sends no notifications: Slurm's --mail-type in the site's extra_directives does",
-    "max_parallelism": "not enforced by hpcflow yet: limit a map with map_task(..., concurrency=N)",
     "security_context": "jobs run as the user who submits them",
     "auth_role": "jobs run as the user who submits them",
     "raw_output_data_config": "outputs go to the run directory and the site's cache_dir",
@@ -37,7 +37,7 @@ class LaunchPlan(Workflow):
     _by_name: dict[str, "LaunchPlan"] = {}
 
     def __init__(self, workflow: Workflow, name: str, default_inputs: Mapping[str, Any],
-                 fixed_inputs: Mapping[str, Any]):
+                 fixed_inputs: Mapping[str, Any], max_parallelism: int | None = None):
         fixed = dict(fixed_inputs)
 
         def launch(**kwargs: Any) -> Any:  # its body is what the plan's graph records: the workflow's node
@@ -47,6 +47,10 @@ class LaunchPlan(Workflow):
         launch.__module__ = workflow.module
         super().__init__(launch)
         self.workflow, self.default_inputs, self.fixed_inputs = workflow, dict(default_inputs), fixed
+        if max_parallelism is not None and (not isinstance(max_parallelism, int) or max_parallelism < 1):
+            raise WorkflowDefinitionError(f"LaunchPlan '{name}': max_parallelism={max_parallelism!r} must be a whole "
+                                          "number >= 1")
+        self.max_parallelism = max_parallelism  # for a run of this plan (runs.compile_for)
         inner = workflow.interface
         where = f"LaunchPlan '{name}' of workflow '{workflow.name}'"
         for given, what in ((self.default_inputs, "default_inputs"), (fixed, "fixed_inputs")):
@@ -60,7 +64,8 @@ class LaunchPlan(Workflow):
 
     @classmethod
     def get_or_create(cls, workflow: Workflow, name: str | None = None, default_inputs: Mapping[str, Any] | None = None,
-                      fixed_inputs: Mapping[str, Any] | None = None, **options: Any) -> "LaunchPlan":
+                      fixed_inputs: Mapping[str, Any] | None = None, max_parallelism: int | None = None,
+                      **options: Any) -> "LaunchPlan":
         """The launch plan called `name` (default: the workflow's module and name), made on first use."""
         if not isinstance(workflow, Workflow):
             raise WorkflowDefinitionError(f"LaunchPlan.get_or_create takes a @workflow, not {workflow!r}")
@@ -73,18 +78,22 @@ class LaunchPlan(Workflow):
         known = cls._by_name.get(name)
         if known is not None:
             if (known.workflow is workflow or known.workflow.qualname == workflow.qualname) and \
-                    (known.default_inputs, known.fixed_inputs) == (defaults, fixed):
+                    (known.default_inputs, known.fixed_inputs, known.max_parallelism) == (defaults, fixed, max_parallelism):
                 return known
             if default_inputs is None and fixed_inputs is None and known.workflow.qualname == workflow.qualname:
                 return known  # flytekit: get_or_create(wf) with the name of one made before gives that one
             raise WorkflowDefinitionError(f"a LaunchPlan named '{name}' exists with other inputs or another "
                                           "workflow; give this one another name")
-        plan = cls(workflow, name, defaults, fixed)
+        plan = cls(workflow, name, defaults, fixed, max_parallelism)
         cls._by_name[name] = plan
         return plan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         clash = sorted(set(kwargs) & set(self.fixed_inputs))
+        if self.max_parallelism is not None and ACTIVE_BUILDER.get() is not None:
+            raise WorkflowDefinitionError(
+                f"LaunchPlan '{self.name}' has max_parallelism, which holds only for a run of the plan itself: "
+                "called from a workflow it runs inside the caller's run; set max_parallelism on the plan you run")
         if clash:
             raise WorkflowDefinitionError(f"LaunchPlan '{self.name}': input {clash[0]} is fixed; it cannot be passed")
         return super().__call__(*args, **kwargs)

@@ -5,7 +5,7 @@
 #SBATCH --mem=8192M
 #SBATCH --gres=gpu:2
 #SBATCH --time=0-00:32:00
-#SBATCH --array=0-1000%50
+#SBATCH --array=0-1000%16
 #SBATCH --output=/runs/wf-20260101-000000-abcd/jobs/n2/logs/slurm-%A_%a.out
 #SBATCH --account=chem-lab
 # hpcflow run wf-20260101-000000-abcd: job n2 (map_partial_sum), elements 0..1000.
