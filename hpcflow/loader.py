@@ -57,10 +57,16 @@ def load_workflow(ref: str) -> tuple[Any, ModuleType]:
 
 def resolve_entity(ref: EntityRef) -> Any:
     """The task (or dynamic) object that an EntityRef names."""
+    path, _, node_id = ref.qualname.partition("#")  # workflow#node: a conditional of that workflow
     try:
         obj: Any = importlib.import_module(ref.module)
-        for part in ref.qualname.split("."):
+        for part in path.split("."):
             obj = getattr(obj, part)
-    except (ImportError, AttributeError) as exc:
-        raise LoadError(f"cannot find {ref.module}.{ref.qualname}: {exc}") from None
+        if node_id:  # node, then case/node for each conditional nested in a case of the one before
+            first, *rest = node_id.split("/")
+            obj = obj.graph.node(first).entity
+            for case, inner in zip(rest[::2], rest[1::2]):
+                obj = obj.cases[int(case)][1].node(inner).entity
+    except (ImportError, AttributeError, StopIteration) as exc:
+        raise LoadError(f"cannot find {ref.module}.{ref.qualname}: {exc!r}") from None
     return obj

@@ -7,13 +7,14 @@ import typing
 from contextvars import ContextVar
 from typing import Any, Iterator, Mapping
 
-from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, extend_path
+from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, WorkflowInput, extend_path
 from hpcflow.core.graph import Graph, Node, NodeKind
 from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
 from hpcflow.types.check import (
     assignable, coerce, conforms, dataclass_fields, is_namedtuple, namedtuple_fields,
     optional_inner, type_name, value_type_name,
 )
+from hpcflow.core.conditions import Comparison
 from hpcflow.types.interface import Interface
 
 # The builder of the workflow being traced in this context, if any. Public so that a task's
@@ -58,6 +59,39 @@ class Promise:
         """Change resources, retries, timeout, ... of the node that produces this promise."""
         self._builder.override(self._node, overrides)
         return self
+
+    # Comparisons make the conditions of flytekit's `conditional(...).if_(...)` (core/conditions.py).
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return Comparison("==", self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return Comparison("!=", self, other)
+
+    def __lt__(self, other: Any) -> "Comparison":
+        return Comparison("<", self, other)
+
+    def __le__(self, other: Any) -> "Comparison":
+        return Comparison("<=", self, other)
+
+    def __gt__(self, other: Any) -> "Comparison":
+        return Comparison(">", self, other)
+
+    def __ge__(self, other: Any) -> "Comparison":
+        return Comparison(">=", self, other)
+
+    def is_true(self) -> "Comparison":
+        """The condition that this (bool) value is True."""
+        return Comparison("==", self, True)
+
+    def is_false(self) -> "Comparison":
+        """The condition that this (bool) value is False."""
+        return Comparison("==", self, False)
+
+    def is_none(self) -> "Comparison":
+        """The condition that this value is None."""
+        return Comparison("is", self, None)
 
     def __bool__(self) -> bool:
         raise WorkflowDefinitionError(
@@ -105,10 +139,31 @@ class NodeOutputs:
 class Builder:
     """Collects the nodes of one workflow (or dynamic) body while it is traced."""
 
-    def __init__(self, where: str):
+    def __init__(self, where: str, owner: tuple[str, str] | None = None, outer: "Builder | None" = None,
+                 captures: dict[str, tuple[str, Binding, Any]] | None = None):
         self.where = where
+        self.owner = owner  # (module, qualname) of the module-level workflow being traced, if it is one
+        self.outer = outer  # a branch of a conditional: the builder of the workflow it is in
+        self.captures = captures if captures is not None else {}  # a branch's inputs from `outer`: key -> (name, binding, type)
         self._nodes: list[Node] = []
         self._overrides: dict[str, dict[str, Any]] = {}
+
+    def capture(self, promise: "Promise") -> Binding:
+        """The binding of an enclosing workflow's promise inside this branch (one input per value)."""
+        if self.outer is None:
+            raise WorkflowDefinitionError(f"{self.where}: a promise of another workflow is used here; pass it in as an input")
+        binding = promise._binding if promise._builder is self.outer else self.outer.capture(promise)
+        key = repr(binding)
+        if key not in self.captures:
+            self.captures[key] = (f"_c{len(self.captures)}", binding, promise._type)
+        return WorkflowInput(self.captures[key][0])
+
+    def add_node(self, kind: NodeKind, entity: Any, inputs: Mapping[str, Binding], interface: Interface) -> Any:
+        """Record a node whose input bindings are already made (a conditional); promises for its outputs."""
+        node_id = f"n{len(self._nodes)}"
+        self._nodes.append(Node(node_id, kind, entity, dict(inputs)))
+        entity.node_id = node_id
+        return self.promises_for(node_id, interface)
 
     @contextlib.contextmanager
     def active(self) -> Iterator["Builder"]:
@@ -216,12 +271,12 @@ def contains_promise(value: Any) -> bool:
 def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
     """Bind a call argument to a parameter of type `tp`, checking the type now."""
     if isinstance(value, Promise):
-        if value._builder is not builder:
+        if value._builder is not builder and builder.outer is None:
             raise WorkflowDefinitionError(f"{where}: a promise of another workflow is used here; pass it in as an input")
         if value._type != tp and not assignable(value._type, tp):  # the same type, the common case, needs no check
             raise TypeMismatchError(
                 f"{where}: expected {type_name(tp)}, got a promise of {type_name(value._type)}")
-        return value._binding
+        return value._binding if value._builder is builder else builder.capture(value)
     if contains_promise(value):
         inner = optional_inner(tp) or tp
         origin, args = typing.get_origin(inner) or inner, typing.get_args(inner)

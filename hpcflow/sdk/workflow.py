@@ -37,7 +37,7 @@ class Workflow:
     def graph(self) -> Graph:
         """The traced Graph; tracing happens once, on first use, and checks every type."""
         if self._graph is None:
-            builder = Builder(f"workflow '{self.name}'")
+            builder = Builder(f"workflow '{self.name}'", owner=(self.module, self.qualname))
             promises = {p.name: Promise(WorkflowInput(p.name), p.type, builder) for p in self.interface.inputs}
             with builder.active():
                 result = self.fn(**promises)

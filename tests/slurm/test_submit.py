@@ -201,3 +201,15 @@ def test_guide_code_with_launch_plans_on_slurm_gives_flytekits_answers(hpcflow, 
                   timeout=600)
     assert res.code == 0, res.stderr
     assert res.json["outputs"]["o0"] == expected["result"]
+
+
+@pytest.mark.parametrize("wf_name,key", [("nested_conditions", "nested_conditions#1"), ("boolean_wf", "boolean_wf")])
+def test_guide_conditionals_on_slurm_give_flytekits_answers(hpcflow, slurm_env, wf_name, key):
+    """The branch taken runs as a sub-run submitted by the conditional's own job; the others never run."""
+    docs = ROOT / "tests" / "flytekit_docs"
+    case = json.loads((docs / "expected_conditional.json").read_text())["cases"][key]
+    args = sum((["-i", f"{k}={json.dumps(v)}"] for k, v in case["kwargs"].items()), [])
+    res = hpcflow("submit", f"{docs}/flyte_conditional.py:{wf_name}", "--site", "dev-cluster", *args, "--wait", "--json",
+                  timeout=600)
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"]["o0"] == pytest.approx(case["result"])

@@ -1,0 +1,46 @@
+"""flytekit's conditional, from the guide's code (tests/flytekit_docs/flyte_conditional.py),
+against the answers flytekit 1.16.31 gave for it (expected_conditional.json): in-process and
+through `hpcflow run`, where the untaken branch never runs."""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent / "flytekit_docs"
+EXPECTED = json.loads((DOCS / "expected_conditional.json").read_text())
+CASES = [(key.split("#")[0], case["kwargs"], case["result"]) for key, case in EXPECTED["cases"].items()]
+sys.path.insert(0, str(DOCS))
+
+
+@pytest.mark.parametrize("wf_name,kwargs,expected", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_in_process_matches_flytekit(wf_name, kwargs, expected):
+    wf = getattr(importlib.import_module("flyte_conditional"), wf_name)
+    assert wf(**kwargs) == pytest.approx(expected)
+
+
+def test_the_else_fail_case_fails_with_its_message_as_in_flytekit():
+    from hpcflow.errors import HpcflowError
+
+    wf = importlib.import_module("flyte_conditional").shape_properties_with_multiple_branches
+    with pytest.raises(HpcflowError, match="The input must be within the range of 0 to 10."):
+        wf(radius=20.0)
+    assert "The input must be within the range of 0 to 10." in EXPECTED["fails"][wf.name]["message"]
+
+
+@pytest.mark.parametrize("wf_name,kwargs,expected", [c for c in CASES if c[0] in
+                                                      {"nested_conditions", "boolean_wf", "consume_task_output"}])
+def test_hpcflow_run_matches_flytekit_and_runs_only_the_branch_taken(hpcflow, runs_dir, wf_name, kwargs, expected):
+    args = sum((["-i", f"{k}={json.dumps(v)}"] for k, v in kwargs.items()), [])
+    res = hpcflow("run", f"{DOCS / 'flyte_conditional.py'}:{wf_name}", *args, "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"]["o0"] == pytest.approx(expected)
+    ran = [json.loads(p.read_text())["state"] for p in (runs_dir / res.json["run_id"]).rglob("status.json")]
+    branch_tasks = [p for p in (runs_dir / res.json["run_id"]).rglob("sub/plan.json")]
+    assert branch_tasks and all(state == "SUCCEEDED" for state in ran)
+    for plan in branch_tasks:  # each conditional's sub-run holds the one branch taken, nothing else
+        jobs = json.loads(plan.read_text())["jobs"]
+        assert len({j["entity"]["qualname"] for j in jobs if "#" not in j["entity"]["qualname"]}) <= 1
