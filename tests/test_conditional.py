@@ -44,3 +44,5 @@ def test_hpcflow_run_matches_flytekit_and_runs_only_the_branch_taken(hpcflow, ru
     for plan in branch_tasks:  # each conditional's sub-run holds the one branch taken, nothing else
         jobs = json.loads(plan.read_text())["jobs"]
         assert len({j["entity"]["qualname"] for j in jobs if "#" not in j["entity"]["qualname"]}) <= 1
+    status = hpcflow("status", res.json["run_id"], "--json")
+    assert any(j["note"].startswith("conditional") for j in status.json["jobs"])

@@ -78,6 +78,8 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
         batch = rd.batch_size(job.id) if job.kind == "map" else None
         if batch and size:
             note = note or f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
+        if job.kind == "dynamic" and "#" in job.entity.qualname:  # workflow#node: a conditional (sdk/conditional.py)
+            note = note or "conditional: runs the branch taken, as a sub-run"
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
                          tuple(other))
         if job.kind == "dynamic":

@@ -33,7 +33,8 @@ def preview(plan: Plan, site: SiteConfig, place: RunPlace) -> str:
     for job in plan.jobs:
         calls = [c for c in plan.calls if c.job == job.id]
         size = "decided at run time (by its producers, or a sizing job)" if job.size is None else str(job.size)
-        out.append(f"\n## {job.id} ({job.name}): {job.kind}, elements: {size}")
+        kind = "conditional (runs the branch taken as a sub-run)" if "#" in job.entity.qualname else job.kind
+        out.append(f"\n## {job.id} ({job.name}): {kind}, elements: {size}")
         if not calls and sized_by_producers(plan, job):
             out.append(f"# submitted by the last element of {', '.join(job.depends_on)} to finish, which sizes it; "
                        f"until then <{job.id}> stands for {', '.join(f'<{up}>' for up in job.depends_on)}")
