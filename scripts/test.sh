@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
-# The test command: make sure the test Slurm cluster answers, then run every test.
-# Slurm tests fail (never skip) when the cluster is down; as root this starts it.
+# The test command. Tests submit to the single-node test Slurm cluster as an ordinary user, as on
+# a real cluster, and fail (never skip) when it cannot be reached.
+# - Run as root (a fresh machine, CI): starts the cluster if it is not up with memory enforced,
+#   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
+#   its shared cache through a sudo rule), gives hpcflow-ci a copy of this checkout, builds the
+#   wheel there, installs it (not editable) and runs this script again as hpcflow-ci.
+# - Run as an ordinary user: runs the tests against this checkout's .venv.
 # Tests run side by side (HPCFLOW_TEST_WORKERS, default 3: most of a Slurm test is waiting on
-# Slurm); tests marked `exclusive` take the whole cluster (tests/slurm/conftest.py).
-# They run from outside the checkout with PYTHONSAFEPATH, so `import hpcflow` (in the tests, the
-# CLI and the jobs) finds the installed package, never the source tree next to it.
+# Slurm); tests marked `exclusive` take the whole cluster (tests/slurm/conftest.py). They run from
+# outside the checkout with PYTHONSAFEPATH, so `import hpcflow` (in the tests, the CLI and the
+# jobs) finds the installed package, never the source tree next to it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-# The tests need a cluster that enforces --mem (a real OUT_OF_MEMORY): start one, or restart
-# one that does not enforce it.
+TEST_USER=hpcflow-ci OTHER_USER=hpcflow-ci2 SHARE_GROUP=hpcflow-share
+if [[ $(id -u) -eq 0 ]]; then
+  # a cluster that enforces --mem (a real OUT_OF_MEMORY), with the test users and the capped QoS
+  if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
+     ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory" || \
+     ! id -nG "$OTHER_USER" 2>/dev/null | grep -qw "$SHARE_GROUP" || \
+     ! sacctmgr -n -P show assoc where user="$TEST_USER" format=qos 2>/dev/null | grep -q capped; then
+    scripts/dev-cluster.sh --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
+  fi
+  if ! command -v sudo >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null
+  fi
+  printf '%s ALL=(%s) NOPASSWD: ALL\n' "$TEST_USER" "$OTHER_USER" > /etc/sudoers.d/hpcflow-ci
+  chmod 0440 /etc/sudoers.d/hpcflow-ci
+  home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+  copy="$home/hpcflow"  # its .venv is kept from one run to the next; everything else is this checkout
+  mkdir -p "$copy"
+  find "$copy" -mindepth 1 -maxdepth 1 ! -name .venv -exec rm -rf {} +
+  tar --exclude=./.venv --exclude=./build -cf - . | tar -C "$copy" -xf -
+  chown -R "$TEST_USER:" "$copy"
+  chmod 0755 "$home"  # the colleague runs the same installed hpcflow and reads the test workflows
+  quoted=$( (($#)) && printf ' %q' "$@" || true)
+  exec runuser -l "$TEST_USER" -c "set -euo pipefail; cd '$copy'
+export HPCFLOW_TEST_OTHER_USER='$OTHER_USER' HPCFLOW_TEST_SHARE_GROUP='$SHARE_GROUP' HPCFLOW_TEST_WORKERS='${HPCFLOW_TEST_WORKERS:-3}'
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+.venv/bin/pip install -q build
+wheels=\$(mktemp -d)
+.venv/bin/python -m build -q --wheel --outdir \"\$wheels\" . >/dev/null
+.venv/bin/pip install -q --force-reinstall --no-deps \"\$(ls \"\$wheels\"/hpcflow_slurm-*.whl)\"
+.venv/bin/pip install -q \"\$(ls \"\$wheels\"/hpcflow_slurm-*.whl)[test]\"
+rm -rf \"\$wheels\" build
+scripts/test.sh$quoted"
+fi
 if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
    ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory"; then
-  if [[ $(id -u) -eq 0 ]]; then
-    scripts/dev-cluster.sh --enforce-memory >/dev/null
-  else
-    echo "the test Slurm cluster is not running with memory enforced; start it with: sudo scripts/dev-cluster.sh --enforce-memory" >&2
-  fi
+  echo "the test Slurm cluster is not running with memory enforced; start it (as root) with: scripts/test.sh, or" \
+       "scripts/dev-cluster.sh --enforce-memory --user $USER --user $OTHER_USER --share-group $SHARE_GROUP" >&2
 fi
 args=()
 for arg in "$@"; do  # test paths are given relative to the checkout

@@ -132,6 +132,11 @@ def pool_call(job: JobPlan, site: SiteConfig, place: RunPlace) -> SbatchCall:
                       entry=POOL_ENTRY, target=job.pool, arg="", directives=tuple(directives))
 
 
+def array_tasks(calls: list[SbatchCall]) -> list[int]:
+    """The array task indices (offset included) that element calls run, in order."""
+    return [c.offset + i for c in calls for i in (c.indices if c.indices is not None else range(c.count))]
+
+
 def window_of(plan: Plan, job_id: str | None = None) -> int:
     """The window size of a windowed run (of `job_id`'s calls, when given); 0 when not windowed."""
     return next((c.window for c in plan.calls if c.window and (job_id is None or c.job == job_id)), 0)

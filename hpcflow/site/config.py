@@ -71,6 +71,12 @@ class SiteConfig:
     python: str = ""
     extra_directives: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def qos_given(self) -> str | None:
+        """The QoS the site's jobs run under when its extra_directives name one (the last --qos=)."""
+        given = [d.split("=", 1)[1] for d in self.extra_directives if d.startswith("--qos=")]
+        return given[-1] if given else None
+
     def partition(self, name: str) -> Partition:
         """The partition called `name`."""
         return next(p for p in self.partitions if p.name == name)

@@ -2,8 +2,7 @@
 
 Source: flytesnacks examples/advanced_composition/advanced_composition/subworkflow.py
 (Apache-2.0, https://github.com/flyteorg/flytesnacks), code as published with only the import
-lines changed; the markdown commentary is left out. Names are the guide's, so this module is
-kept apart from flyte_subworkflows.py (which is the adapted older copy).
+lines changed; the markdown commentary is left out.
 """
 from hpcflow import task, workflow
 

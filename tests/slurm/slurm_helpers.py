@@ -37,6 +37,26 @@ def sacct_steps(job_id: int, timeout: float = 30) -> dict[str, str]:
     return wait_until(ended, timeout=timeout)
 
 
+def most_at_once(name: str, since: str = "Start") -> int:
+    """The most jobs (array tasks) of a run that Slurm held at once between `since` (Start: running;
+    Submit: queued or running) and End, from sacct, once the accounting has every job's end."""
+    from datetime import datetime
+
+    def ended() -> str:
+        out = subprocess.run(["sacct", "-n", "-P", "-X", "-o", f"JobID,{since},End", f"--name={name}", "-S", "now-1hour"],
+                             capture_output=True, text=True, check=True).stdout
+        return out if out.strip() and "Unknown" not in out else ""
+    events = []
+    for line in wait_until(ended, timeout=60).splitlines():
+        _, begin, end = line.split("|")
+        events += [(datetime.fromisoformat(begin), 1), (datetime.fromisoformat(end), -1)]
+    most = now = 0
+    for _, step in sorted(events):  # at the same second, an end before a start (a throttle's order)
+        now += step
+        most = max(most, now)
+    return most
+
+
 def wait_until(predicate, timeout: float = 60, interval: float = 0.3):
     deadline = time.time() + timeout
     while time.time() < deadline:

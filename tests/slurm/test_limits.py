@@ -6,14 +6,12 @@ from __future__ import annotations
 import fcntl
 import getpass
 import re
-import subprocess
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, slurm_calls, wait_until
+from slurm_helpers import ROOT, most_at_once, slurm_calls
 
 CASES = f"{ROOT}/tests/workflows/slurm_cases.py"
 XS = f"xs={list(range(60))}"
@@ -35,32 +33,13 @@ def _site(tmp_path, cap: int | None):
     return path
 
 
-def _most_at_once(name: str) -> int:
-    """The most jobs of a run that Slurm held at once (queued or running), from sacct's times
-    (once the accounting has every job's end: it can lag behind a job that just ended)."""
-    def ended() -> str:
-        out = subprocess.run(["sacct", "-n", "-P", "-X", "-o", "JobID,Submit,End", f"--name={name}",
-                              "-S", "now-1hour"], capture_output=True, text=True, check=True).stdout
-        return out if out.strip() and "Unknown" not in out else ""
-    out = wait_until(ended, timeout=60)
-    events = []
-    for line in out.splitlines():
-        _, submit, end = line.split("|")
-        events += [(datetime.fromisoformat(submit), 1), (datetime.fromisoformat(end), -1)]
-    most = now = 0
-    for _, step in sorted(events, key=lambda e: (e[0], e[1])):  # an end before a submit at the same second
-        now += step
-        most = max(most, now)
-    return most
-
-
 def test_a_run_over_the_cap_on_queued_jobs_is_batched_to_fit_and_succeeds(hpcflow, slurm_env, tmp_path):
     res = hpcflow("submit", f"{CASES}:squares_summed", "--site", str(_site(tmp_path, cap=20)), "-i", XS, "--json")
     assert res.code == 0, res.stderr
     done = hpcflow("wait", res.json["run_id"], "--json")
     assert done.code == 0, done.stderr
     assert done.json["outputs"] == {"o0": sum(x * x for x in range(60))}
-    assert _most_at_once(f"hf-{res.json['run_id']}") <= 20
+    assert most_at_once(f"hf-{res.json['run_id']}", since="Submit") <= 20
 
 
 def test_a_map_with_a_task_per_element_runs_in_windows_under_the_cap(hpcflow, slurm_env, tmp_path):
@@ -76,11 +55,11 @@ def test_a_map_with_a_task_per_element_runs_in_windows_under_the_cap(hpcflow, sl
     assert done.json["outputs"] == {"o0": sum(x * x for x in range(60))}
     # 4 windows (18+18+18+6) and the reduce; a window refused while the one before leaves the queue is tried again
     assert len({c[-1] for c in slurm_calls(slurm_env) if c[0] == "sbatch"}) == 5
-    assert _most_at_once(f"hf-{res.json['run_id']}") <= 20
+    assert most_at_once(f"hf-{res.json['run_id']}", since="Submit") <= 20
     watched = hpcflow("submit", f"{CASES}:squares_one_per_task", "--site", str(site), "-i", f"xs={list(range(1, 41))}",
                       "--wait", "--json")
     assert watched.code == 0 and watched.json["outputs"] == {"o0": sum(x * x for x in range(1, 41))}, watched.stderr
-    assert _most_at_once(f"hf-{watched.json['run_id']}") <= 20
+    assert most_at_once(f"hf-{watched.json['run_id']}", since="Submit") <= 20
 
 
 def test_a_run_that_cannot_fit_is_refused_before_anything_is_submitted(hpcflow, slurm_env, tmp_path):

@@ -11,7 +11,7 @@ from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import (
     gate, held_until_committed, place_of, sinks, submit_calls, submit_plan, update_waiting,
 )
-from hpcflow.core.layout import element_calls, needs_sentinel, sentinel_call, window_of
+from hpcflow.core.layout import array_tasks, element_calls, needs_sentinel, sentinel_call, window_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
@@ -75,9 +75,7 @@ def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) 
         with held_until_committed(shell, site):
             records = submit_calls(rd, job, calls, site, shell, registry)
         if window:
-            tasks = [c.offset + i for c in calls if c.window
-                     for i in (c.indices if c.indices is not None else range(c.count))]
-            registry.windows[ref] = new_window(tasks)
+            registry.windows[ref] = new_window(array_tasks([c for c in calls if c.window]))
         registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
     registry.save()
     update_waiting(registry, ref, shell)

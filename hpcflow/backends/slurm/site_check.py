@@ -54,8 +54,7 @@ def submit_cap(shell: SlurmShell, qos: str) -> int | None:
 
 def jobs_qos(site: SiteConfig) -> str:
     """The QoS the site's jobs run under: a --qos in extra_directives, else its normal QoS, else 'normal'."""
-    given = [d.split("=", 1)[1] for d in site.extra_directives if d.startswith("--qos=")]
-    return given[-1] if given else site.normal_qos or "normal"
+    return site.qos_given or site.normal_qos or "normal"
 
 
 def check_site(site: SiteConfig, shell: SlurmShell | None = None) -> list[str]:

@@ -15,7 +15,7 @@ from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge, new_window
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import Dependency
 from hpcflow.core.fitting import fit_under
-from hpcflow.core.layout import RunPlace, lay_out, sized_by_producers
+from hpcflow.core.layout import RunPlace, array_tasks, lay_out, sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan, Role, SbatchCall, SubmissionRecord
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
@@ -98,9 +98,9 @@ def queued_by_me(shell: SlurmShell, site: SiteConfig) -> int:
     """How many jobs this user has queued or running, array tasks one by one (one squeue call):
     in the QoS the site's jobs run under when its extra_directives name one (a QoS's cap counts
     only its own jobs), else all of them."""
-    qos = [d.split("=", 1)[1] for d in site.extra_directives if d.startswith("--qos=")]
+    qos = site.qos_given
     return len(shell.run(["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%i",
-                          *([f"--qos={qos[-1]}"] if qos else [])]).split())
+                          *([f"--qos={qos}"] if qos else [])]).split())
 
 
 def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
@@ -118,8 +118,7 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
             records = submit_calls(rd, job, calls, site, shell, registry, scripts_written=True)
             registry.gates[registry.ref(rd, job.id)] = gate(records)
             if calls[0].window:  # a windowed map: its last element to finish submits the next window
-                tasks = [c.offset + i for c in calls for i in (c.indices if c.indices is not None else range(c.count))]
-                registry.windows[registry.ref(rd, job.id)] = new_window(tasks)
+                registry.windows[registry.ref(rd, job.id)] = new_window(array_tasks(calls))
             submitted += [r.id for r in records]
             continue
         ref = registry.ref(rd, job.id)
