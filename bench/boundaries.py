@@ -6,7 +6,7 @@
 Runs `hpcflow submit` in this process (the click group's `main`) under sys.setprofile and
 threading.setprofile, recording every 'call' event of code in the hpcflow package. A module's
 package is the module itself for an __init__.py, else its parent (hpcflow.backends.slurm.submit
--> hpcflow.backends.slurm, hpcflow.runs -> hpcflow). A package switch is a call whose package
+-> hpcflow.backends.slurm, hpcflow.loader -> hpcflow). A package switch is a call whose package
 differs from that of the calling hpcflow frame (the nearest one up f_back; calls from outside
 hpcflow, e.g. click, are none); an immediate bounce is a switch B -> A right after a switch A -> B.
 Lazy imports count (a module body is a call), as in a real CLI process; so do generator resumptions.

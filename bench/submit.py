@@ -285,7 +285,7 @@ def child_main(args: argparse.Namespace) -> None:
 def hpcflow_api(n: int, site_path: Path, wait: bool) -> dict[str, Any]:
     """The calls `hpcflow submit` makes, without the CLI's start-up."""
     from hpcflow.loader import load_workflow
-    from hpcflow.runs import compile_for, create_run, wait as wait_run
+    from hpcflow.runtime.runs import compile_for, create_run, wait as wait_run
     from hpcflow.runtime.backend import backend_named
     from hpcflow.sdk.inputs import bind_inputs
     from hpcflow.site.config import load_site

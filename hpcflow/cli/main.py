@@ -46,7 +46,7 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
         runs_dir: Path | None, site_name: str | None, max_parallelism: int | None) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.config import default_cache_dir
-    from hpcflow.runs import compile_for, create_run, refresh
+    from hpcflow.runtime.runs import compile_for, create_run, refresh
     from hpcflow.runtime.backend import backend_named
 
     site = _site_or_none(site_name)
@@ -74,7 +74,7 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run: bool, wait_: bool,
            as_json: bool, max_parallelism: int | None) -> None:
     """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
-    from hpcflow.runs import compile_for, create_run, dry_run as plan_dry_run, wait
+    from hpcflow.runtime.runs import compile_for, create_run, dry_run as plan_dry_run, wait
     from hpcflow.runtime.backend import backend_named
     from hpcflow.site.config import load_site
 
@@ -114,7 +114,7 @@ def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run:
 @RUNS_DIR
 def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
     """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
-    from hpcflow.runs import find_run, refresh
+    from hpcflow.runtime.runs import find_run, refresh
 
     view = refresh(find_run(run_id, runs_dir))
     if as_json:
@@ -150,7 +150,7 @@ def _warn_environment(jobs: list[Any]) -> None:
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
 def wait_cmd(run_id: str, as_json: bool, runs_dir: Path | None, timeout: float | None) -> None:
     """Wait for a run to finish, then print its outputs."""
-    from hpcflow.runs import find_run, wait
+    from hpcflow.runtime.runs import find_run, wait
 
     view = wait(find_run(run_id, runs_dir), timeout_s=timeout)
     _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
@@ -162,7 +162,7 @@ def wait_cmd(run_id: str, as_json: bool, runs_dir: Path | None, timeout: float |
 @RUNS_DIR
 def outputs(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
     """Print the outputs of a finished run."""
-    from hpcflow.runs import find_run, refresh
+    from hpcflow.runtime.runs import find_run, refresh
 
     view = refresh(find_run(run_id, runs_dir))
     if view.state.value in ("PENDING", "RUNNING"):
@@ -176,7 +176,7 @@ def outputs(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
 @RUNS_DIR
 def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
     """Print the log (and traceback) of one element, e.g. `n1[3]` or `n2[0]/n1`."""
-    from hpcflow.runs import find_run
+    from hpcflow.runtime.runs import find_run
 
     sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
     log = sub.log_path(job_id, index)
@@ -190,7 +190,7 @@ def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
 @RUNS_DIR
 def cancel(run_id: str, runs_dir: Path | None) -> None:
     """Cancel every queued and running job of a run."""
-    from hpcflow.runs import cancel as cancel_run, find_run
+    from hpcflow.runtime.runs import cancel as cancel_run, find_run
 
     cancel_run(find_run(run_id, runs_dir))
     click.echo(f"run {run_id}: CANCELLED")
@@ -204,7 +204,7 @@ def cancel(run_id: str, runs_dir: Path | None) -> None:
 @click.option("--max-workers", type=click.IntRange(min=1), default=None, help="For local runs.")
 def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_workers: int | None) -> None:
     """Rerun only what did not succeed (failed, cancelled, never ran) and what depends on it."""
-    from hpcflow.runs import find_run, refresh, resume as resume_run, wait
+    from hpcflow.runtime.runs import find_run, refresh, resume as resume_run, wait
     from hpcflow.runtime.backend import backend_of
 
     rd = find_run(run_id, runs_dir)
@@ -224,7 +224,7 @@ def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_w
 @RUNS_DIR
 def runs(runs_dir: Path | None) -> None:
     """List runs, oldest first."""
-    from hpcflow.runs import list_runs
+    from hpcflow.runtime.runs import list_runs
 
     for rd in list_runs(runs_dir):
         click.echo(f"{rd.meta.run_id}  {rd.meta.backend:<6} {rd.state[0].value}")
@@ -384,7 +384,7 @@ def cache_explain(run_id: str, node: str, runs_dir: Path | None) -> None:
     """Why an element missed the cache: which part of its key changed."""
     from hpcflow.runtime.cache_report import explain
     from hpcflow.cache.store import CacheStore
-    from hpcflow.runs import find_run
+    from hpcflow.runtime.runs import find_run
 
     rd = find_run(run_id, runs_dir)
     sub, job_id, index = _element(rd, run_id, node)

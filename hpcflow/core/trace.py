@@ -219,6 +219,15 @@ class Builder:
                 f"allowed: {', '.join(sorted(OVERRIDABLE))}")
         self._overrides.setdefault(node_id, {}).update(overrides)
 
+    def trace(self, name: str, fn: Any, interface: Interface, inputs: Mapping[str, Any] | None = None) -> Graph:
+        """Call `fn` with `inputs` (by default a promise per input of `interface`) while this
+        builder records the calls it makes; the Graph of what it built."""
+        if inputs is None:
+            inputs = {p.name: Promise(WorkflowInput(p.name), p.type, self) for p in interface.inputs}
+        with self.active():
+            result = fn(**inputs)
+        return self.freeze(name, interface, result)
+
     def freeze(self, name: str, interface: Interface, result: Any) -> Graph:
         """The finished Graph, with `result` (what the body returned) bound to the outputs."""
         nodes = tuple(dataclasses.replace(n, overrides=self._overrides.get(n.id, {})) for n in self._nodes)

@@ -88,6 +88,7 @@ class RunDir:
         """Write run.json and plan.json into a new directory."""
         rd = cls(path)
         rd.path.mkdir(parents=True, exist_ok=False)
+        rd.__dict__.update(meta=meta, plan=plan)  # what is written now; no need to read it back
         atomic.write_json(rd.path / "run.json", asdict(meta))
         atomic.write_json(rd.path / "plan.json", plan_to_json(plan, partial(encode_all, blobs=rd.blobs)))
         for job in plan.jobs:
@@ -186,6 +187,11 @@ class RunDir:
         """The elements of a job that finished well (their outputs are in the run directory)."""
         return {i for i, status in enumerate(self.statuses(job_id)) if status.state.ok}
 
+    def all_done(self, job_id: str) -> bool:
+        """True when a job's size is known and every one of its elements finished well."""
+        size = self.size(job_id)
+        return size is not None and len(self.done(job_id)) == size
+
     def done_by_job(self, sizes: dict[str, int | None] | None = None) -> dict[str, frozenset[int]]:
         """done() of every job of the plan (of `sizes`, when the caller has read them), in one read."""
         sizes = self.sizes() if sizes is None else sizes
@@ -264,6 +270,12 @@ class RunDir:
     def submissions(self, job_id: str) -> list[SubmissionRecord]:
         """What was submitted for a job, oldest first."""
         return [SubmissionRecord.from_json(r) for r in atomic.read_json(self.job_dir(job_id) / "slurm.json", [])]
+
+    def submissions_by_job(self) -> dict[str, list[SubmissionRecord]]:
+        """submissions() of every job of the plan, in one read."""
+        ids = [job.id for job in self.plan.jobs]
+        objs = atomic.read_jsons([self.job_dir(job_id) / "slurm.json" for job_id in ids], [])
+        return {job_id: [SubmissionRecord.from_json(r) for r in obj] for job_id, obj in zip(ids, objs)}
 
     def write_plan(self, plan: Plan) -> None:
         """Replace plan.json (the same jobs, laid out again after cache hits or for a resume)."""

@@ -10,7 +10,7 @@ from hpcflow.types.interface import Interface
 
 def bind_inputs(interface: Interface, given: Mapping[str, Any], where: str) -> dict[str, Any]:
     """Check `given` against the interface and fill in defaults; raises InputError."""
-    unknown = [k for k in given if interface.param(k) is None]
+    unknown = [k for k in given if k not in interface.input_names]
     if unknown:
         raise InputError(f"{where} has no input '{unknown[0]}'; its inputs are: "
                          f"{', '.join(interface.input_names) or 'none'}")

@@ -59,10 +59,7 @@ class Dynamic(Task):
 
     def trace(self, inputs: Mapping[str, Any]) -> Graph:
         """Run the body on concrete inputs, recording the task calls it makes."""
-        builder = Builder(f"dynamic '{self.name}'")
-        with builder.active():
-            result = self.fn(**inputs)
-        return builder.freeze(self.name, self.interface, result)
+        return Builder(f"dynamic '{self.name}'").trace(self.name, self.fn, self.interface, inputs)
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the body with these inputs and run the resulting sub-workflow in-process."""

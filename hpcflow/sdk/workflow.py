@@ -4,9 +4,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from hpcflow.core.bindings import WorkflowInput
 from hpcflow.core.graph import Graph
-from hpcflow.core.trace import ACTIVE_BUILDER, Builder, Promise
+from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.inputs import bind_inputs
 from hpcflow.types.interface import Interface, interface_of
@@ -38,10 +37,7 @@ class Workflow:
         """The traced Graph; tracing happens once, on first use, and checks every type."""
         if self._graph is None:
             builder = Builder(f"workflow '{self.name}'", owner=(self.module, self.qualname))
-            promises = {p.name: Promise(WorkflowInput(p.name), p.type, builder) for p in self.interface.inputs}
-            with builder.active():
-                result = self.fn(**promises)
-            self._graph = builder.freeze(self.name, self.interface, result)
+            self._graph = builder.trace(self.name, self.fn, self.interface)
         return self._graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -197,3 +197,10 @@ def squares_one_per_task(xs: list[int]) -> int:
 @task
 def square(x: int) -> int:
     return x * x
+
+
+@workflow
+def squares_in_fours(xs: list[int]) -> int:
+    """Four elements per array task: 5,000 elements need 1,250 array tasks, more than one array
+    of a cluster whose MaxArraySize is 1001 may index."""
+    return total(xs=map_task(square, batch_size=4)(x=xs))

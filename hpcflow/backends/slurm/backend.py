@@ -42,7 +42,7 @@ class SlurmBackend:
     def dry_run(self, scratch: RunDir, place: RunPlace) -> Plan:
         """The plan a submission at `place` would walk: `scratch` is a throwaway copy of the run,
         which takes the cache hits exactly as the real submission will."""
-        return laid_out(scratch, self.site, place)
+        return laid_out(scratch, self.site, place)[0]
 
     def submit(self, rd: RunDir) -> list[int]:
         """Submit every call of the run's plan; all or nothing."""

@@ -52,12 +52,14 @@ class Registry:
         return Lease(root.root_path / "slurm" / "lock")
 
     @classmethod
-    def load(cls, root: RunDir) -> "Registry":
-        """Read the registry of a run (empty when nothing was submitted yet)."""
-        obj = atomic.read_json(root.root_path / "slurm" / "registry.json", {})
+    def load(cls, rd: RunDir) -> "Registry":
+        """Read the registry of the run `rd` belongs to (empty when nothing was submitted yet);
+        questions about `rd`'s own jobs are answered from `rd` (its plan is not read again)."""
+        obj = atomic.read_json(rd.root_path / "slurm" / "registry.json", {})
         waiting = {jid: [WaitEdge(r, k) for r, k in edges] for jid, edges in obj.get("waiting", {}).items()}
-        return cls(root.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []),
-                   obj.get("resubmitted", {}), obj.get("windows", {}))
+        return cls(rd.root_path, obj.get("gates", {}), obj.get("aliases", {}), waiting, obj.get("submitted", []),
+                   obj.get("resubmitted", {}), obj.get("windows", {}),
+                   {os.path.relpath(rd.path.resolve(), rd.root_path): rd})
 
     def save(self) -> None:
         """Publish the registry."""
@@ -105,10 +107,7 @@ class Registry:
     def finished_well(self, ref: Ref) -> bool:
         """True when the run directory shows every element of `ref` (and of what it stands for) succeeded."""
         run, _, job_id = ref.rpartition("|")
-        rd = self._run_dir(run)
-        size = rd.size(job_id)
-        own = size is not None and len(rd.done(job_id)) == size
-        return own and all(self.finished_well(a) for a in self.aliases.get(ref, []))
+        return self._run_dir(run).all_done(job_id) and all(self.finished_well(a) for a in self.aliases.get(ref, []))
 
     def _run_dir(self, run: str) -> RunDir:
         """One RunDir per (sub-)run, so its plan is read once per registry, not once per question."""

@@ -77,10 +77,12 @@ def held_until_committed(shell: SlurmShell, site: SiteConfig) -> Iterator[None]:
         shell.holding = None
 
 
-def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None, queued: int = 0) -> Plan:
+def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None,
+             queued: int = 0) -> tuple[Plan, dict[str, int | None]]:
     """Take what the cache has, lay the plan out for the rest (batched to fit under the site's
     max_submit_jobs, with `queued` of the user's jobs already in the queue), and keep that plan
-    in plan.json. `place`: where the run will live, when `rd` is a scratch copy (a dry run)."""
+    in plan.json; the plan and each job's size as known now (None: not sized yet).
+    `place`: where the run will live, when `rd` is a scratch copy (a dry run)."""
     take_cached(rd)
     sizes = rd.sizes()
     known = {job_id: size for job_id, size in sizes.items() if size is not None}
@@ -91,7 +93,7 @@ def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None, queued
                          f"you may have {cap} queued (max_submit_jobs of site {site.name}) and have {queued}")
     plan = rd.plan.with_calls(calls)
     rd.write_plan(plan)
-    return plan
+    return plan, sizes
 
 
 def queued_by_me(shell: SlurmShell, site: SiteConfig) -> int:
@@ -105,17 +107,18 @@ def queued_by_me(shell: SlurmShell, site: SiteConfig) -> int:
 
 def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Registry) -> list[int]:
     """sbatch each call of `rd`'s plan, waiting on the gates of upstream jobs; records ids in the registry."""
-    plan = laid_out(rd, site, queued=queued_by_me(shell, site) if site.max_submit_jobs is not None else 0)
+    plan, sizes = laid_out(rd, site, queued=queued_by_me(shell, site) if site.max_submit_jobs is not None else 0)
     by_job: dict[str, list[SbatchCall]] = {}
     for call in plan.calls:
         by_job.setdefault(call.job, []).append(call)
     jobs = {job.id: job for job in plan.jobs}
     write_scripts(rd, [(call, jobs[call.job]) for call in plan.calls], site)  # all at once, before any sbatch
     submitted: list[int] = []
+    recorded = rd.submissions_by_job()
     for job in plan.jobs:
         calls = by_job.get(job.id)
         if calls:
-            records = submit_calls(rd, job, calls, site, shell, registry, scripts_written=True)
+            records = submit_calls(rd, job, calls, site, shell, registry, before=recorded[job.id])
             registry.gates[registry.ref(rd, job.id)] = gate(records)
             if calls[0].window:  # a windowed map: its last element to finish submits the next window
                 registry.windows[registry.ref(rd, job.id)] = new_window(array_tasks(calls))
@@ -123,11 +126,12 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
             continue
         ref = registry.ref(rd, job.id)
         registry.gates[ref] = []  # nothing left to run, or nothing to run yet:
-        if rd.size(job.id) is None and sized_by_producers(plan, job):  # until sized, it stands for its producers
+        if sizes[job.id] is None and sized_by_producers(plan, job):  # until sized, it stands for its producers
             registry.aliases[ref] = [registry.ref(rd, up) for up in job.depends_on]
-        rd.write_submissions(job.id, [])
+        if recorded[job.id]:  # a resumed run's: those jobs are gone
+            rd.write_submissions(job.id, [])
         if job.kind == "dynamic":  # its sub-runs may still have work (after a resume)
-            for i in range(rd.size(job.id) or 0):
+            for i in range(sizes[job.id] or 0):
                 submitted += submit_plan(RunDir(rd.sub_path(job.id, i)), site, shell, registry)
     return submitted
 
@@ -139,17 +143,21 @@ def write_scripts(rd: RunDir, calls: list[tuple[SbatchCall, JobPlan]], site: Sit
 
 
 def submit_calls(rd: RunDir, job: JobPlan, calls: list[SbatchCall], site: SiteConfig, shell: SlurmShell,
-                 registry: Registry, scripts_written: bool = False) -> list[SubmissionRecord]:
-    """sbatch `calls` of one job in order; a sentinel waits (afterany) on the element calls before it."""
-    if not scripts_written:
+                 registry: Registry, before: list[SubmissionRecord] | None = None) -> list[SubmissionRecord]:
+    """sbatch `calls` of one job in order; a sentinel waits (afterany) on the element calls before it.
+    `before`: the job's records so far, when the caller (submit_plan) has read them and written the
+    calls' scripts. Its calls wait only on jobs of the same pass, which are held until it commits,
+    so none can have finished: their status files need no reading."""
+    if before is None:
         write_scripts(rd, [(call, job) for call in calls], site)
-    before, records = rd.submissions(job.id), []
+        before = rd.submissions(job.id)
+    records: list[SubmissionRecord] = []
     for call in calls:
         if call.after_own:
             dependency = Dependency(afterany=tuple(r.id for r in records if r.role.runs_elements))
         else:
             waits = [WaitEdge(registry.ref(rd, edge.job), edge.kind) for edge in call.after]
-            dependency = registry.dependency(waits, skip_finished=True)
+            dependency = registry.dependency(waits, skip_finished=before is None)
         record = sbatch_call(rd, job, call, shell, dependency.spec())
         registry.submitted.append(record.id)
         if call.after:  # re-pointed when an upstream job expands at run time

@@ -136,11 +136,8 @@ def load_run_code(rd: RunDir) -> None:
 
 def wait(rd: RunDir, poll_s: float | None = None, timeout_s: float | None = None,
          backend: Backend | None = None) -> RunView:
-    """Poll until the run finishes (each poll: one squeue and one sacct call).
-
-    The interval starts at the site's poll_interval and grows by half each poll up to 20 times
-    it, so a long run costs the controller little; it drops back whenever something changed.
-    """
+    """Poll until the run finishes (each poll: one squeue and one sacct call), at intervals
+    from next_poll_interval()."""
     deadline = None if timeout_s is None else time.time() + timeout_s
     backend = backend or backend_of(rd)
     poll_s = poll_s or backend.poll_interval_s
@@ -151,10 +148,35 @@ def wait(rd: RunDir, poll_s: float | None = None, timeout_s: float | None = None
             return view
         if deadline is not None and time.time() > deadline:
             raise HpcflowError(f"run {view.run_id} still {view.state.value} after {timeout_s:.0f} s")
-        progress = [(j.label, sorted(j.counts.items())) for j in view.jobs]
-        interval = poll_s if progress != last else min(interval * 1.5, poll_s * 20)
-        last = progress
+        interval = next_poll_interval(interval, poll_s, last, view.jobs)
+        last = view.jobs
         time.sleep(interval)
+
+
+def next_poll_interval(interval: float, poll_s: float, before: list[JobSummary] | None,
+                       now: list[JobSummary]) -> float:
+    """The wait before the next poll: back to `poll_s` when a job has entered a new phase (it
+    started, it ended, or an element of it failed), else half as
+    long again as the last, up to 4 times `poll_s` while elements move (so the end of a steadily
+    progressing run is seen soon after it) and up to 20 times while nothing changes at all."""
+    if before is None or _phases(before) != _phases(now):
+        return poll_s
+    moving = _counts(before) != _counts(now)
+    return min(interval * 1.5, poll_s * (4 if moving else 20))
+
+
+def _phases(jobs: list[JobSummary]) -> list[tuple[str, bool, bool, bool]]:
+    """Per job: whether any element has started, whether all have finished, whether any failed."""
+    return [(j.label, *_phase([s for s, n in j.counts.items() if n])) for j in jobs]
+
+
+def _phase(states: list[State]) -> tuple[bool, bool, bool]:
+    return (any(s is not State.PENDING for s in states), all(s.finished for s in states),
+            any(s.finished and not s.ok for s in states))
+
+
+def _counts(jobs: list[JobSummary]) -> list[tuple[str, list[tuple[State, int]]]]:
+    return [(j.label, sorted(j.counts.items())) for j in jobs]
 
 
 def cancel(rd: RunDir, backend: Backend | None = None) -> None:
