@@ -4,7 +4,7 @@
 # With --nodes N (N>=2): N nodes node1..nodeN, each slurmd in its own network + UTS + mount
 # namespace (hostname = node name), on a bridge slurmbr 10.77.0.1/24 (node i at 10.77.0.1i).
 # Partitions: cpu (default), gpu (4 fake GPUs as gres), preempt; QoS normal
-# preempts QoS "preemptible" (REQUEUE); QoS "capped" allows 20 queued jobs per user.
+# preempts QoS "preemptible" (REQUEUE); QoS "capped" allows 20 queued jobs per user and 12 h per job.
 # Idempotent: re-running restarts cleanly.
 # Usage: sudo scripts/dev-cluster.sh [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...]
 #   --cpus N          CPUs Slurm believes the node has (default 8; overcommits real cores)
@@ -174,7 +174,7 @@ GresTypes=gpu
 PreemptType=preempt/qos
 PreemptMode=REQUEUE
 JobRequeue=1
-MaxArraySize=10001
+MaxArraySize=1001
 MaxJobCount=100000
 MinJobAge=300
 KillWait=5
@@ -186,9 +186,9 @@ AccountingStorageTRES=gres/gpu
 AccountingStorageEnforce=associations,limits,qos
 JobAcctGatherType=$GATHER
 $NODECONF
-PartitionName=cpu Nodes=$NODELIST Default=YES MaxTime=INFINITE State=UP
-PartitionName=gpu Nodes=$NODELIST MaxTime=INFINITE State=UP
-PartitionName=preempt Nodes=$NODELIST MaxTime=INFINITE State=UP
+PartitionName=cpu Nodes=$NODELIST Default=YES MaxTime=2-00:00:00 State=UP
+PartitionName=gpu Nodes=$NODELIST MaxTime=1-00:00:00 State=UP
+PartitionName=preempt Nodes=$NODELIST MaxTime=1-00:00:00 State=UP
 CONF
 printf 'AutoDetect=off\nNodeName=%s Name=gpu File=%s/gpu/nvidia[0-3]\n' "$NODELIST" "$STATE" > /etc/slurm/gres.conf
 printf "%s\n" "$CGROUP" > /etc/slurm/cgroup.conf
@@ -201,6 +201,7 @@ sacctmgr -i -Q add qos preemptible Priority=0 PreemptMode=requeue >/dev/null 2>&
 sacctmgr -i -Q modify qos normal set Preempt=preemptible >/dev/null 2>&1 || true
 # a QoS with a production-like cap on queued jobs per user (every array task counts)
 sacctmgr -i -Q add qos capped MaxSubmitJobsPerUser=20 >/dev/null 2>&1 || true
+sacctmgr -i -Q modify qos capped set MaxWall=12:00:00 >/dev/null 2>&1 || true  # a QoS MaxWall below the partitions' MaxTime
 for user in "${USERS[@]}"; do
   id -u "$user" >/dev/null 2>&1 || useradd --create-home --user-group --shell /bin/bash "$user"
   sacctmgr -i -Q add user "$user" account=default >/dev/null 2>&1 || true

@@ -95,3 +95,16 @@ def test_a_job_over_a_limit_is_refused_with_the_limit_and_what_to_change():
     assert "MaxTime" in limit_advice("sbatch: error: Batch job submission failed: Requested time limit is invalid "
                                      "(missing or exceeds some limit)")
     assert limit_advice("sbatch: error: Batch job submission failed: Invalid account") == ""
+
+
+def test_a_timed_out_sbatch_is_tried_again_only_when_the_queue_does_not_have_its_job(tmp_path, monkeypatch):
+    """'Socket timed out' may come after slurmctld queued the job: squeue is asked before a retry."""
+    script = str(tmp_path / "job.sh")
+    timed_out = "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation"
+    count = _flaky(tmp_path, monkeypatch, "sbatch", 2, timed_out, "79")
+    _flaky(tmp_path, monkeypatch, "squeue", 0, "", "70|/elsewhere/job.sh")  # another job, not this one
+    assert SlurmShell(retry_s=30).sbatch(script) == 79 and count.read_text().strip() == "3"
+    count = _flaky(tmp_path, monkeypatch, "sbatch", 5, timed_out, "80")
+    count.unlink()
+    _flaky(tmp_path, monkeypatch, "squeue", 0, "", f"81_[0-3]|{script}")  # it was taken: its answer was lost
+    assert SlurmShell(retry_s=30).sbatch(script) == 81 and count.read_text().strip() == "1"

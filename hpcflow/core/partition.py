@@ -40,9 +40,10 @@ def pick_partition(site: SiteConfig, req: ResourceRequest, time_s: float | None,
     else:
         candidates = sorted(candidates, key=lambda p: (not p.default, p.gpus))
     if not candidates:
-        mem = f"{(req.mem_bytes or 0) / 2**30:.1f} GiB"
+        asked = [f"{req.cpus} cpus", *([f"{req.mem_bytes / 2**30:.1f} GiB"] if req.mem_bytes else []),
+                 *([f"{req.gpus} gpus"] if req.gpus else [])]
         why = "; ".join(f"{p.name}: {misfit(p, req, time_s)}" for p in site.partitions)
-        raise NoPartitionFits(f"{what} asks for {req.cpus} cpus, {mem}, {req.gpus} gpus"
+        raise NoPartitionFits(f"{what} asks for {', '.join(asked)}"
                               f"{'' if time_s is None else f' for {_hours(time_s)} (every attempt and the margin)'}; no partition of site "
                               f"'{site.name}' fits ({why}); lower the request or the timeout, or add a partition")
     return candidates[0]

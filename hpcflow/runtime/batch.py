@@ -26,9 +26,9 @@ def run_one(run_dir: str, job_id: str, index: int) -> bool:
 
 def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     """Run the elements of array task `batch` that have not succeeded yet; True when all did."""
-    size = rd.size(job_id) or 0
-    done = rd.done(job_id)
-    todo = [i for i in range(batch * batch_size, min(size, (batch + 1) * batch_size)) if i not in done]
+    mine = range(batch * batch_size, min(rd.size(job_id) or 0, (batch + 1) * batch_size))
+    done = rd.done_among(job_id, mine)  # not the whole job's: a task's cost must not grow with the map
+    todo = [i for i in mine if i not in done]
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
     if workers <= 1 or len(todo) <= 1:
         return all([run_one(str(rd.path), job_id, i) for i in todo])

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
@@ -186,6 +186,12 @@ class RunDir:
     def done(self, job_id: str) -> set[int]:
         """The elements of a job that finished well (their outputs are in the run directory)."""
         return {i for i, status in enumerate(self.statuses(job_id)) if status.state.ok}
+
+    def done_among(self, job_id: str, indices: Iterable[int]) -> set[int]:
+        """The elements of `indices` that finished well (only their own records are read)."""
+        indices = list(indices)
+        objs = atomic.read_jsons([self.element_dir(job_id, i) / "status.json" for i in indices])
+        return {i for i, obj in zip(indices, objs) if obj is not None and State(obj["state"]).ok}
 
     def all_done(self, job_id: str) -> bool:
         """True when a job's size is known and every one of its elements finished well."""

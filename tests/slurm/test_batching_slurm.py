@@ -32,7 +32,7 @@ def test_batched_map_on_slurm_matches_the_unbatched_path(hpcflow, slurm_env, sit
 
 
 def test_a_map_above_the_fanout_limit_is_batched_automatically(hpcflow, slurm_env, site):
-    Path(site).write_text(Path(site).read_text().replace("max_array_size = 10001", "max_array_size = 10001\nmax_fanout = 6"))
+    Path(site).write_text(Path(site).read_text().replace("max_array_size = 1001", "max_array_size = 1001\nmax_fanout = 6"))
     res = hpcflow("submit", f"{CASES}:unbatched_cubes", "--site", site, "-i", f"xs={XS}", "--wait", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": EXPECTED}

@@ -25,9 +25,9 @@ CHAOS = str(ROOT / "tests" / "workflows" / "chaos.py")
 DOWN = "Unable to contact slurm controller (connect failure)"
 
 
-def _wrap(bin_dir: Path, command: str, fail_from: int = 0, fail_until: int = 10**9) -> Path:
-    """A `command` on PATH that fails its calls number fail_from..fail_until-1 (0-based) as if
-    slurmctld were down, and passes the others to the real command."""
+def _wrap(bin_dir: Path, command: str, fail_from: int = 0, fail_until: int = 10**9, error: str = DOWN) -> Path:
+    """A `command` on PATH that fails its calls number fail_from..fail_until-1 (0-based) with
+    `error` (by default, as if slurmctld were down), and passes the others to the real command."""
     real = shutil.which(command, path="/usr/bin:/usr/local/bin:/bin")
     count = bin_dir / f"{command}.count"
     bin_dir.mkdir(exist_ok=True)
@@ -35,7 +35,7 @@ def _wrap(bin_dir: Path, command: str, fail_from: int = 0, fail_until: int = 10*
         "#!/bin/sh\n"
         f"n=$(cat {count} 2>/dev/null || echo 0); echo $((n+1)) > {count}\n"
         f"if [ $n -ge {fail_from} ] && [ $n -lt {fail_until} ]; then\n"
-        f"  echo '{command}: error: {DOWN}' >&2; exit 1\nfi\n"
+        f"  echo '{command}: error: {error}' >&2; exit 1\nfi\n"
         f"exec {real} \"$@\"\n")
     (bin_dir / command).chmod(0o755)
     return count
@@ -116,6 +116,18 @@ def test_when_the_rollback_cannot_reach_slurm_the_message_names_the_jobs_left(hp
         assert hpcflow("status", run_dir.name, "--json").json["state"] == "FAILED"
     finally:
         subprocess.run(["scancel", *map(str, queued)], check=True)
+
+
+def test_sbatch_timed_out_twice_then_accepted_submits_each_job_once(hpcflow, slurm_env, tmp_path):
+    """A busy controller: the first two sbatch calls time out (a wrapper on PATH: no job was
+    queued), the third is taken; the run gets one job per call and the right answer."""
+    bin_dir = tmp_path / "bin"
+    sbatches = _wrap(bin_dir, "sbatch", fail_until=2,
+                     error="Batch job submission failed: Socket timed out on send/recv operation")
+    res = _cli("submit", f"{CHAOS}:three_steps", "--site", "dev-cluster", "--wait", "--json", env=_with_path(bin_dir))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["outputs"] == {"o0": 4}
+    assert int(sbatches.read_text()) == 2 + 3  # two refusals, then one call per job of the three
 
 
 def test_status_and_wait_ride_out_a_controller_outage(hpcflow, slurm_env, tmp_path):

@@ -24,7 +24,7 @@ SUBMITTED_AT_SUBMIT = [  # (target, inputs, site changes)
     ("examples/nested_parallelism.py:chunked_sum_of_squares", [], {}),
     ("examples/resources.py:fit_line", ["n=40"], {}),
     (f"{CASES}:batched_cubes", [f"xs={list(range(20))}"], {}),  # batch_size=4: 5 array tasks
-    (f"{CASES}:three_stages", [f"xs={list(range(10))}"], {"max_array_size = 10001": "max_array_size = 4"}),
+    (f"{CASES}:three_stages", [f"xs={list(range(10))}"], {"max_array_size = 1001": "max_array_size = 4"}),
     (f"{CASES}:three_stages", [f"xs={list(range(30))}"], {"time_margin": "max_fanout = 8\ntime_margin"}),  # batched
     (f"{CASES}:killed_and_retried", ["xs=[0,1,2]", "folder=/tmp"], {}),  # retries: elements that recover in their own job
     (f"{CASES}:preemptible_map", ["xs=[0,1]", "folder=/tmp"], {}),  # interruptible: a sentinel

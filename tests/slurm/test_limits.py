@@ -72,3 +72,13 @@ def test_a_cap_the_site_config_does_not_know_is_named_when_slurm_refuses(hpcflow
     res = hpcflow("submit", f"{CASES}:squares_summed", "--site", str(_site(tmp_path, cap=None)), "-i", XS)
     assert res.code != 0 and "MaxSubmitJobs" in res.stderr and "batch_size" in res.stderr, res.stderr
     assert "cancelled the" in res.stderr or "nothing had been queued" in res.stderr  # rolled back, truthfully
+
+
+def test_site_check_names_the_qos_limits_a_config_overpromises(hpcflow, tmp_path):
+    """QoS `capped` also has MaxWall=12:00:00, below every partition's MaxTime; `site check` reads it."""
+    res = hpcflow("site", "check", str(_site(tmp_path, cap=20)))
+    assert res.code == 1, res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert "partition 'cpu': config allows 172800 s, but QoS 'capped' has MaxWall 43200 s" in out
+    assert "partition 'gpu': config allows 86400 s" in out and "max_submit_jobs" not in out
+    assert hpcflow("site", "check", "dev-cluster").code == 0  # QoS normal has no MaxWall

@@ -159,7 +159,7 @@ def test_cancel_command_cancels_the_run(hpcflow, slurm_env):
 def test_map_larger_than_max_array_size_is_chunked(hpcflow, slurm_env, tmp_path: Path):
     site = tmp_path / "small-arrays.toml"
     site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        "max_array_size = 10001", "max_array_size = 4"))
+        "max_array_size = 1001", "max_array_size = 4"))
     res = hpcflow("submit", f"{CASES}:three_stages", "--site", str(site), "-i", f"xs={list(range(10))}", "--wait", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": [x + 3 for x in range(10)]}
@@ -213,3 +213,15 @@ def test_guide_conditionals_on_slurm_give_flytekits_answers(hpcflow, slurm_env, 
                   timeout=600)
     assert res.code == 0, res.stderr
     assert res.json["outputs"]["o0"] == pytest.approx(case["result"])
+
+
+def test_a_timeout_over_every_partitions_max_time_is_refused_before_anything_is_queued(hpcflow, slurm_env):
+    """The test cluster's partitions have a real MaxTime (scripts/dev-cluster.sh): cpu 2 days, gpu and preempt 1."""
+    res = hpcflow("submit", f"{CASES}:longer_than_any_partition", "--site", "dev-cluster")
+    assert res.code == 1 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert "(three_days) asks for 1 cpus for 72.02 h" in res.stderr
+    assert "cpu: MaxTime 48.00 h; gpu: MaxTime 24.00 h; preempt: MaxTime 24.00 h" in res.stderr
+    assert "nothing had been queued" in res.stderr
+    assert [c for c in slurm_calls(slurm_env) if c[0] == "sbatch"] == []
+    dry = hpcflow("submit", f"{CASES}:longer_than_any_partition", "--site", "dev-cluster", "--dry-run")
+    assert dry.code == 1 and "no partition of site 'dev-cluster' fits" in dry.stderr

@@ -1,4 +1,5 @@
 """Workflows for the Slurm tests."""
+import datetime
 import functools
 import os
 import time
@@ -204,3 +205,14 @@ def squares_in_fours(xs: list[int]) -> int:
     """Four elements per array task: 5,000 elements need 1,250 array tasks, more than one array
     of a cluster whose MaxArraySize is 1001 may index."""
     return total(xs=map_task(square, batch_size=4)(x=xs))
+
+
+@task(timeout=datetime.timedelta(days=3))
+def three_days(x: int) -> int:
+    return x
+
+
+@workflow
+def longer_than_any_partition(x: int = 1) -> int:
+    """Its task may run 3 days; the test cluster's partitions allow 2 (cpu) and 1 (gpu, preempt)."""
+    return three_days(x=x)

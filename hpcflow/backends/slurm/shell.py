@@ -4,11 +4,13 @@ Set HPCFLOW_SLURM_CALL_LOG=FILE to append one JSON line per call (command, secon
 
 A controller that does not answer (restarting, overloaded, a network blip) is waited out: a
 call that failed without reaching it is tried again with backoff for up to `retry_s` seconds
-(HPCFLOW_SLURM_RETRY_S, default 120). sbatch is tried again only when Slurm says the job was
-not taken, so a retry never submits a job twice.
+(HPCFLOW_SLURM_RETRY_S, default 120). sbatch is tried again only when the job was not taken:
+after a reply that leaves it open (a timed-out socket: slurmctld may have queued the job and
+lost the answer), squeue is asked first, so a retry never submits a job twice.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import random
@@ -16,7 +18,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from hpcflow.errors import HpcflowError
 
@@ -28,6 +30,8 @@ class SlurmError(HpcflowError):
 # what Slurm's clients print when the request never reached (or was refused for now by) slurmctld
 TRANSIENT = ("Unable to contact slurm controller", "connect failure", "Socket timed out",
              "temporarily unable to accept job", "Resource temporarily unavailable", "Zero Bytes were transmitted")
+# of those, the ones sbatch may print after slurmctld took the job (its answer was lost)
+MAYBE_TAKEN = ("Socket timed out", "Zero Bytes were transmitted")
 
 
 def default_retry_s() -> float:
@@ -80,8 +84,10 @@ class SlurmShell:
     # the queue: a refusal for the cap on queued jobs is then waited out, up to this long
     room_wait_s: float = 0.0
 
-    def run(self, args: Sequence[str]) -> str:
-        """Run one Slurm command and return its stdout; SlurmError with its stderr on failure."""
+    def run(self, args: Sequence[str], taken: Callable[[], str | None] | None = None) -> str:
+        """Run one Slurm command and return its stdout; SlurmError with its stderr on failure.
+        `taken`: after a failure that may have done the work anyway, the output it would have
+        given if it did (None if it did not), asked before the command is tried again."""
         argv = list(args)
         if shutil.which(argv[0]) is None:
             raise SlurmError(f"{argv[0]} not found; is this a Slurm login node? (start a test cluster with scripts/dev-cluster.sh)")
@@ -96,6 +102,9 @@ class SlurmShell:
                 time.sleep(pause * random.uniform(0.5, 1.5))  # refused, so not taken: trying again is safe
                 pause = min(pause * 2, 5.0)
             except _Transient as exc:
+                done = taken() if taken is not None and any(w in str(exc) for w in MAYBE_TAKEN) else None
+                if done is not None:
+                    return done
                 if time.time() + pause > deadline:
                     raise SlurmError(f"{exc}; slurmctld did not answer for {self.retry_s:.0f} s "
                                      "(is it up? `scontrol ping`)") from None
@@ -127,13 +136,26 @@ class SlurmShell:
 
     def sbatch(self, script: str, dependency: str = "", hold: bool = False) -> int:
         """Submit a jobscript, waiting on `dependency` ('' for nothing), held or not; the Slurm job id."""
-        out = self.run(["sbatch", "--parsable", *sbatch_options(dependency, hold), script]).strip()
+        out = self.run(["sbatch", "--parsable", *sbatch_options(dependency, hold), script],
+                       taken=lambda: self.queued_from(script)).strip()
         try:
             job_id = int(out.split(";")[0])
         except ValueError:
             raise SlurmError(f"sbatch gave an unexpected reply: {out!r}") from None
         self.submitted.append(job_id)
         return job_id
+
+    def queued_from(self, script: str) -> str | None:
+        """The id of a job of this user in the queue from `script` that this shell has not seen
+        submitted (as text), or None: what a timed-out sbatch of it may have queued after all."""
+        path = os.path.abspath(script)
+        out = self.run(["squeue", "-h", "-u", getpass.getuser(), "-o", "%i|%o"])
+        for line in out.splitlines():
+            job, _, command = line.partition("|")
+            job = job.split("_")[0]
+            if command.strip() == path and job.isdigit() and int(job) not in self.submitted:
+                return job
+        return None
 
     def scancel(self, job_ids: Sequence[int | str] = (), name: str = "") -> None:
         """Cancel jobs by id (one call) or by name."""

@@ -20,8 +20,16 @@ class LivePartition:
     max_time_s: float | None
 
 
+@dataclass(frozen=True)
+class QosLimits:
+    """What `sacctmgr show qos` says one QoS allows a job or a user (None: no limit)."""
+
+    max_wall_s: float | None
+    max_cpus_per_user: int | None
+
+
 def live_partitions(shell: SlurmShell) -> dict[str, LivePartition]:
-    """Partitions with their largest node's CPUs, memory and GPUs, and MaxTime."""
+    """Partitions with their largest node's CPUs (at most MaxCPUsPerNode), memory and GPUs, and MaxTime."""
     nodes = {}
     # %P partition, %c cpus per node, %m memory (MB), %G gres
     for line in shell.run(["sinfo", "-h", "-N", "-o", "%P|%c|%m|%G"]).splitlines():
@@ -35,6 +43,8 @@ def live_partitions(shell: SlurmShell) -> dict[str, LivePartition]:
         fields = dict(kv.split("=", 1) for kv in block.split() if "=" in kv)
         name = fields.get("PartitionName", "")
         cpus, mem, gpus = nodes.get(name, (0, 0, 0))
+        if fields.get("MaxCPUsPerNode", "").isdigit():
+            cpus = min(cpus, int(fields["MaxCPUsPerNode"]))
         result[name] = LivePartition(name, cpus, mem, gpus, parse_slurm_time(fields.get("MaxTime", "INFINITE")))
     return result
 
@@ -50,6 +60,34 @@ def submit_cap(shell: SlurmShell, qos: str) -> int | None:
         if name == qos and cap.isdigit():
             caps.append(int(cap))
     return min(caps) if caps else None
+
+
+def qos_limits(shell: SlurmShell) -> dict[str, QosLimits]:
+    """Each QoS's MaxWall and the CPUs one user may hold at once (MaxTRESPerUser cpu=)."""
+    limits = {}
+    for line in shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name,maxwall,maxtrespu"]).splitlines():
+        name, wall, tres = (line.split("|") + ["", ""])[:3]
+        cpus = re.search(r"(?:^|,)cpu=(\d+)", tres)
+        limits[name] = QosLimits(parse_slurm_time(wall) if wall else None, int(cpus.group(1)) if cpus else None)
+    return limits
+
+
+def qos_problems(site: SiteConfig, qos: str, limits: QosLimits) -> list[str]:
+    """Partitions of the config that promise more than the QoS its jobs run under allows."""
+    problems = []
+    for p in site.partitions:
+        if limits.max_wall_s is not None and (p.max_time_s is None or p.max_time_s > limits.max_wall_s):
+            problems.append(f"partition '{p.name}': config allows {_seconds(p.max_time_s)}, but QoS '{qos}' "
+                            f"has MaxWall {limits.max_wall_s:.0f} s: set its max_time to at most that")
+        if limits.max_cpus_per_user is not None and p.cpus > limits.max_cpus_per_user:
+            problems.append(f"partition '{p.name}': config says {p.cpus} cpus, but QoS '{qos}' lets one user hold "
+                            f"{limits.max_cpus_per_user} (MaxTRESPerUser): a bigger job would never start; set cpus "
+                            f"to {limits.max_cpus_per_user}")
+    return problems
+
+
+def _seconds(time_s: float | None) -> str:
+    return "INFINITE" if time_s is None else f"{time_s:.0f} s"
 
 
 def jobs_qos(site: SiteConfig) -> str:
@@ -75,12 +113,14 @@ def check_site(site: SiteConfig, shell: SlurmShell | None = None) -> list[str]:
         if p.gpus > lp.gpus:
             problems.append(f"partition '{p.name}': config says {p.gpus} GPUs per node, the cluster has {lp.gpus}")
         if lp.max_time_s is not None and (p.max_time_s is None or p.max_time_s > lp.max_time_s):
-            problems.append(f"partition '{p.name}': config allows {p.max_time_s or 'INFINITE'} s, "
+            problems.append(f"partition '{p.name}': config allows {_seconds(p.max_time_s)}, "
                             f"the cluster's MaxTime is {lp.max_time_s:.0f} s")
     config = shell.run(["scontrol", "show", "config"])
     match = re.search(r"^MaxArraySize\s*=\s*(\d+)", config, re.M)
     if match and site.max_array_size > int(match.group(1)):
         problems.append(f"max_array_size = {site.max_array_size}, but the cluster's MaxArraySize is {match.group(1)}")
+    qos_name = jobs_qos(site)
+    problems += qos_problems(site, qos_name, qos_limits(shell).get(qos_name, QosLimits(None, None)))
     cap = submit_cap(shell, jobs_qos(site))
     if cap is not None and (site.max_submit_jobs is None or site.max_submit_jobs > cap):
         problems.append(f"you may have {cap} jobs queued (MaxSubmitJobs of QoS '{jobs_qos(site)}' or your "
