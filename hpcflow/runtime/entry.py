@@ -91,7 +91,8 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
-    if job is not None and (_feeds_a_map_it_sizes(rd, job) or window_of(rd.plan, job.id)):
+    if job is not None and (_feeds_a_map_it_sizes(rd, job) or window_of(rd.plan, job.id)
+                            or (job.size is None and rd.windows_dir(job.id).is_dir())):  # windowed when sized
         try:  # the last of the producers' elements submits the map (or of a window, the next) before it exits
             backend_of(rd).element_done(rd, job, index)
         except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows

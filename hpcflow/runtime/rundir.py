@@ -147,6 +147,11 @@ class RunDir:
         """The jobscript of a job's elements (the first chunk of an array)."""
         return self.job_dir(job_id) / "job.sh"
 
+    def windows_dir(self, job_id: str) -> Path:
+        """Where a windowed map's claim files go; it exists once the map is windowed (at submit or
+        when sized at run time), which is how an element knows to look for its window's end."""
+        return self.job_dir(job_id) / "windows"
+
     def sub_path(self, job_id: str, index: int) -> Path:
         """Where a dynamic element writes its sub-workflow."""
         return self.element_dir(job_id, index) / "sub"

@@ -82,3 +82,15 @@ def test_site_check_names_the_qos_limits_a_config_overpromises(hpcflow, tmp_path
     assert "partition 'cpu': config allows 172800 s, but QoS 'capped' has MaxWall 43200 s" in out
     assert "partition 'gpu': config allows 86400 s" in out and "max_submit_jobs" not in out
     assert hpcflow("site", "check", "dev-cluster").code == 0  # QoS normal has no MaxWall
+
+
+def test_a_map_sized_at_run_time_is_windowed_under_the_cap_when_it_is_sized(hpcflow, slurm_env, tmp_path):
+    """At submit the map's size is unknown, so nothing is windowed; the element that sizes it (one
+    squeue for the user's queued jobs) windows it to fit, and its windows follow each other."""
+    res = hpcflow("submit", f"{CASES}:squares_of_a_made_list", "--site", str(_site(tmp_path, cap=20)), "-i", "n=50",
+                  "--json")
+    assert res.code == 0, res.stderr
+    done = hpcflow("wait", res.json["run_id"], "--json")
+    assert done.code == 0, done.stderr
+    assert done.json["outputs"] == {"o0": sum(x * x for x in range(50))}
+    assert most_at_once(f"hf-{res.json['run_id']}", since="Submit") <= 20

@@ -216,3 +216,14 @@ def three_days(x: int) -> int:
 def longer_than_any_partition(x: int = 1) -> int:
     """Its task may run 3 days; the test cluster's partitions allow 2 (cpu) and 1 (gpu, preempt)."""
     return three_days(x=x)
+
+
+@task
+def count_to(n: int) -> list[int]:
+    return list(range(n))
+
+
+@workflow
+def squares_of_a_made_list(n: int) -> int:
+    """A map sized at run time (by count_to's output), an array task per element, and a reduce."""
+    return total(xs=map_task(square, batch_size=1)(x=count_to(n=n)))

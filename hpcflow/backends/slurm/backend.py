@@ -72,7 +72,7 @@ class SlurmBackend:
     def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
         """Submit the next window of a windowed map once its window has finished, and each map
         that `job` feeds once every element of its producers has."""
-        if window_of(rd.plan, job.id):
+        if window_of(rd.plan, job.id) or rd.windows_dir(job.id).is_dir():  # windowed at submit, or when sized
             submit_next_window(rd, job, self.site, self.shell)
         for consumer in rd.plan.jobs:
             if job.id in consumer.depends_on and sized_by_producers(rd.plan, consumer):

@@ -9,10 +9,11 @@ import sys
 from hpcflow.backends.slurm.registry import Registry, new_window
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import (
-    gate, held_until_committed, place_of, sinks, submit_calls, submit_plan, update_waiting,
+    cap_reason, gate, held_until_committed, place_of, queued_by_me, sinks, submit_calls, submit_plan, update_waiting,
 )
+from hpcflow.core.fitting import fit_under
 from hpcflow.core.layout import array_tasks, element_calls, needs_sentinel, sentinel_call, window_of
-from hpcflow.core.plan import JobPlan
+from hpcflow.core.plan import JobPlan, SbatchCall
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.values import mapped_element_count
@@ -68,17 +69,34 @@ def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) 
     ref = registry.ref(rd, job.id)
     registry.aliases.pop(ref, None)  # it stood for its producers until now; from here, for its own jobs
     if size:
-        place = place_of(rd)
-        window = window_of(rd.plan)  # a windowed run: this map is windowed too
-        calls = element_calls(job, site, place, size, window=window) + (
-            [sentinel_call(job, site, place, 1)] if needs_sentinel(job) else [])
+        calls = sized_calls(rd, job, size, site, shell)
         with held_until_committed(shell, site):
             records = submit_calls(rd, job, calls, site, shell, registry)
-        if window:
-            registry.windows[ref] = new_window(array_tasks([c for c in calls if c.window]))
+        if any(c.window for c in calls):
+            rd.windows_dir(job.id).mkdir(parents=True, exist_ok=True)
+            windowed = [c for c in calls if c.window]
+            registry.windows[ref] = new_window(array_tasks(windowed), windowed[0].window)
         registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
     registry.save()
     update_waiting(registry, ref, shell)
+
+
+def sized_calls(rd: RunDir, job: JobPlan, size: int, site: SiteConfig, shell: SlurmShell) -> list[SbatchCall]:
+    """The calls of a map just sized: windowed when the run is (its windows' size), else fitted
+    like a submission under the site's max_submit_jobs with the user's jobs queued now (one
+    squeue): batched more, or windowed, when its array would not fit."""
+    place = place_of(rd)
+
+    def lay_out(s: SiteConfig, window: int = 0) -> tuple[SbatchCall, ...]:
+        return tuple(element_calls(job, s, place, size, window=window) + (
+            [sentinel_call(job, s, place, 1)] if needs_sentinel(job) else []))
+
+    window = window_of(rd.plan)  # a windowed run: this map is windowed too
+    if window or site.max_submit_jobs is None:
+        return list(lay_out(site, window))
+    queued = queued_by_me(shell, site)
+    calls, _ = fit_under(lay_out, site, site.max_submit_jobs - queued, cap_reason(site, queued))
+    return list(calls)
 
 
 def submit_dynamic_subrun(rd: RunDir, job: JobPlan, index: int, site: SiteConfig, shell: SlurmShell) -> None:

@@ -124,7 +124,7 @@ class Registry:
         return sorted({i for ids in [*self.gates.values(), *self.resubmitted.values()] for i in ids} | set(self.submitted))
 
 
-def new_window(tasks: list[int]) -> dict[str, object]:
-    """The registry's record of a window just submitted: its tasks, the next task, and a token
-    that names its claim file (so a resumed run's windows never meet an old claim)."""
-    return {"tasks": tasks, "next": tasks[-1] + 1, "token": secrets.token_hex(6)}
+def new_window(tasks: list[int], size: int) -> dict[str, object]:
+    """The registry's record of a window just submitted: its tasks, the next task, the windows'
+    size, and a token that names its claim file (so a resumed run's windows never meet an old claim)."""
+    return {"tasks": tasks, "next": tasks[-1] + 1, "size": size, "token": secrets.token_hex(6)}

@@ -50,15 +50,16 @@ def live_partitions(shell: SlurmShell) -> dict[str, LivePartition]:
 
 
 def submit_cap(shell: SlurmShell, qos: str) -> int | None:
-    """The lowest cap on this user's queued jobs: the association's MaxSubmit, or the QoS's MaxSubmitPU."""
+    """The lowest cap on this user's queued jobs: the association's MaxSubmit or GrpSubmit, or the
+    QoS's MaxSubmitPU or GrpSubmit (a group's cap is shared: what is left of it may be less)."""
     caps = []
     assoc = shell.run(["sacctmgr", "-n", "-P", "show", "assoc", "where", f"user={getpass.getuser()}",
-                       "format=maxsubmit"])
-    caps += [int(v) for v in assoc.split() if v.isdigit()]
-    for line in shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name,maxsubmitpu"]).splitlines():
-        name, _, cap = line.partition("|")
-        if name == qos and cap.isdigit():
-            caps.append(int(cap))
+                       "format=maxsubmit,grpsubmit"])
+    caps += [int(v) for v in assoc.replace("|", " ").split() if v.isdigit()]
+    for line in shell.run(["sacctmgr", "-n", "-P", "show", "qos", "format=name,maxsubmitpu,grpsubmit"]).splitlines():
+        name, *limits = line.split("|")
+        if name == qos:
+            caps += [int(v) for v in limits if v.isdigit()]
     return min(caps) if caps else None
 
 

@@ -89,11 +89,15 @@ def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None,
     done, where = rd.done_by_job(sizes), place or place_of(rd)
     cap = site.max_submit_jobs
     calls, _ = fit_under(lambda s, window=0: lay_out(rd.plan, s, where, done, known, window), site,
-                         None if cap is None else cap - queued,
-                         f"you may have {cap} queued (max_submit_jobs of site {site.name}) and have {queued}")
+                         None if cap is None else cap - queued, cap_reason(site, queued))
     plan = rd.plan.with_calls(calls)
     rd.write_plan(plan)
     return plan, sizes
+
+
+def cap_reason(site: SiteConfig, queued: int) -> str:
+    """Why a run must fit under the site's max_submit_jobs, for fit_under's refusal."""
+    return f"you may have {site.max_submit_jobs} queued (max_submit_jobs of site {site.name}) and have {queued}"
 
 
 def queued_by_me(shell: SlurmShell, site: SiteConfig) -> int:
@@ -121,7 +125,7 @@ def submit_plan(rd: RunDir, site: SiteConfig, shell: SlurmShell, registry: Regis
             records = submit_calls(rd, job, calls, site, shell, registry, before=recorded[job.id])
             registry.gates[registry.ref(rd, job.id)] = gate(records)
             if calls[0].window:  # a windowed map: its last element to finish submits the next window
-                registry.windows[registry.ref(rd, job.id)] = new_window(array_tasks(calls))
+                registry.windows[registry.ref(rd, job.id)] = new_window(array_tasks(calls), calls[0].window)
             submitted += [r.id for r in records]
             continue
         ref = registry.ref(rd, job.id)

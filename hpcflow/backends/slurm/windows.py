@@ -64,7 +64,8 @@ def submit_next_window(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmS
             registry.save()
             return False
         batch = rd.batch_size(job.id)
-        count, window = (batches(size, batch) if batch else size), window_of(rd.plan, job.id)
+        # the size is in the record when the map was windowed at run time (expand.py), not in the plan
+        count, window = (batches(size, batch) if batch else size), current.get("size") or window_of(rd.plan, job.id)
         ok = [st.state.ok for st in statuses]
         todo = [t for t in range(current["next"], count)  # the next tasks with work left (not cached, not done)
                 if not all(ok[t * batch:(t + 1) * batch] if batch else ok[t:t + 1])][:window]
@@ -81,7 +82,7 @@ def submit_next_window(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmS
         finally:
             shell.room_wait_s = 0.0
         registry.gates[ref] = registry.gates.get(ref, []) + [r.id for r in records]
-        registry.windows[ref] = new_window(todo)
+        registry.windows[ref] = new_window(todo, window)
         registry.save()
         update_waiting(registry, ref, shell)  # before this element's job ends: nothing may start early
         return True
@@ -89,7 +90,7 @@ def submit_next_window(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmS
 
 def claim(rd: RunDir, job_id: str, window: dict[str, object]) -> bool:
     """True for the one caller that creates the window's claim file; False for every other."""
-    folder = rd.path / "jobs" / job_id / "windows"
+    folder = rd.windows_dir(job_id)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         os.close(os.open(folder / f"{window.get('token', '')}-{window['next']}.claim", os.O_CREAT | os.O_EXCL, 0o644))
