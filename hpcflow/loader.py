@@ -45,7 +45,7 @@ def load_workflow(ref: str) -> tuple[Any, ModuleType]:
 
     file, sep, name = ref.rpartition(":")
     if not sep or not file or not name:
-        raise LoadError(f"expected FILE.py:WORKFLOW, got '{ref}'")
+        raise LoadError(f"expected FILE.py:WORKFLOW (or FILE.py WORKFLOW), got '{ref}'")
     module = load_file(file)
     found = getattr(module, name, None)
     if not isinstance(found, Workflow):

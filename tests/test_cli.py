@@ -58,3 +58,31 @@ def test_status_outputs_runs_and_logs(hpcflow):
     assert status.code == 0 and "map_square" in status.stdout and "succeeded=3" in status.stdout
     assert "no run 'nope'" in _one_error_line(hpcflow("status", "nope"))
     assert "has no element 'n9[0]'" in _one_error_line(hpcflow("logs", run_id, "n9[0]"))
+
+
+def test_pyflyte_run_form_gives_the_same_answer_as_the_i_form(hpcflow):
+    """`pyflyte run file.py wf --n 3` is how flytekit users start runs: the same flags work here."""
+    flags = hpcflow("run", "examples/partitioned_mean.py", "partitioned_mean", "--n", "1000000", "--parts", "8", "--json")
+    given = hpcflow("run", "examples/partitioned_mean.py:partitioned_mean", "-i", "n=1000000", "-i", "parts=8", "--json")
+    assert flags.code == 0 and given.code == 0, flags.stderr + given.stderr
+    assert flags.json["outputs"] == given.json["outputs"] and abs(flags.json["outputs"]["o0"] - 50.0) < 0.1
+    mixed = hpcflow("run", "examples/nested_parallelism.py:sum_of_squares", "--xs=[1, 2, 3]", "--json")
+    assert mixed.code == 0 and mixed.json["outputs"] == {"o0": 14}, mixed.stderr
+
+
+def test_help_after_the_workflow_lists_its_inputs_with_types_and_defaults(hpcflow):
+    res = hpcflow("run", "examples/partitioned_mean.py", "partitioned_mean", "--help")
+    assert res.code == 0, res.stderr
+    assert "Inputs of workflow 'partitioned_mean'" in res.stdout
+    assert [line.split()[:2] for line in res.stdout.splitlines() if line.startswith("  --n ")] == [["--n", "int"]]
+    assert "[default: 8]" in res.stdout and " run [OPTIONS] FILE.py:WORKFLOW" in res.stdout
+    assert " submit [OPTIONS] FILE.py:WORKFLOW" in hpcflow("submit", "--help").stdout
+
+
+def test_bad_workflow_flags_are_one_line_errors(hpcflow):
+    target = ("examples/partitioned_mean.py", "partitioned_mean")
+    assert "--n needs a value" in _one_error_line(hpcflow("run", *target, "--n"))
+    assert "no input 'nn'" in _one_error_line(hpcflow("run", *target, "--nn", "3"))
+    assert "expected a workflow input as --NAME VALUE, got '3'" in _one_error_line(hpcflow("run", *target, "3"))
+    assert "given both as -i and as --n" in _one_error_line(hpcflow("run", *target, "--n", "3", "-i", "n=4"))
+    assert "missing FILE.py:WORKFLOW" in _one_error_line(hpcflow("run"))

@@ -25,3 +25,46 @@ def parse_input_options(items: Sequence[str]) -> tuple[dict[str, Any], dict[str,
             if text.lstrip()[:1] in ("[", "{", '"'):
                 json_errors[name] = f"{exc.msg} at column {exc.colno}"
     return values, json_errors
+
+
+def split_target(target: str, words: Sequence[str]) -> tuple[str, list[str]]:
+    """`FILE.py:WORKFLOW`, or pyflyte's `FILE.py WORKFLOW`: the target in the first form, and
+    the words after it (the workflow's own flags)."""
+    if ":" not in target and words and not words[0].startswith("-"):
+        return f"{target}:{words[0]}", list(words[1:])
+    return target, list(words)
+
+
+def parse_workflow_flags(words: Sequence[str], flags: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """pyflyte run's form of inputs, `--n 3 --xs '[1,2]'` or `--n=3`, parsed as -i values are;
+    a name in `flags` (a bool input) may stand alone (`--verbose`, `--no-verbose`)."""
+    items: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--") or len(word) == 2:
+            raise InputError(f"expected a workflow input as --NAME VALUE, got '{word}'")
+        name, sep, text = word[2:].partition("=")
+        if not sep and (name in flags or (name.startswith("no-") and name[3:] in flags)) and (
+                i + 1 == len(words) or words[i + 1].startswith("--")):
+            items.append(f"{name[3:]}=false" if name not in flags else f"{name}=true")
+            i += 1
+            continue
+        if not sep:
+            if i + 1 == len(words):
+                raise InputError(f"--{name} needs a value: --{name} VALUE")
+            text, i = words[i + 1], i + 1
+        items.append(f"{name.replace('-', '_')}={text}")
+        i += 1
+    return parse_input_options(items)
+
+
+def inputs_help(name: str, params: Sequence[Any]) -> str:
+    """The inputs of a workflow as flags, with their types and defaults (`... WORKFLOW --help`)."""
+    from hpcflow.types.check import type_name
+
+    lines = [f"Inputs of workflow '{name}' (--NAME VALUE, or -i NAME=VALUE; VALUE is JSON when it parses):"]
+    for p in params:
+        default = "required" if p.required else f"default: {json.dumps(p.default, default=repr)}"
+        lines.append(f"  --{p.name:<20} {type_name(p.type):<24} [{default}]")
+    return "\n".join(lines if params else lines[:1] + ["  (none)"])

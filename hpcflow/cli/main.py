@@ -17,7 +17,16 @@ RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type
                         default=None, help="Where run directories live [default: ~/.hpcflow/runs].")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 INPUTS = click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VALUE",
-                      help="A workflow input; VALUE is JSON when it parses, else a string.")
+                      help="A workflow input; VALUE is JSON when it parses, else a string. Or, as "
+                           "pyflyte run takes them: FILE.py WORKFLOW --NAME VALUE ...")
+# `hpcflow run FILE.py WORKFLOW --n 3` (pyflyte's form): what follows the target is the workflow's
+# own flags, and --help after a target lists them
+TAKES_WORKFLOW_FLAGS = {"context_settings": {"ignore_unknown_options": True, "allow_interspersed_args": True},
+                        "add_help_option": False}
+TARGET = click.argument("target", metavar="FILE.py:WORKFLOW", required=False)
+WORKFLOW_FLAGS = click.argument("flags", nargs=-1, type=click.UNPROCESSED, metavar="[--NAME VALUE]...")
+HELP = click.option("-h", "--help", "show_help", is_flag=True,
+                    help="Show this message; after FILE.py:WORKFLOW, the workflow's inputs too.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,8 +41,9 @@ MAX_PARALLELISM = click.option(
          "[default: the launch plan's, else unlimited].")
 
 
-@cli.command()
-@click.argument("target", metavar="FILE.py:WORKFLOW")
+@cli.command(**TAKES_WORKFLOW_FLAGS)
+@TARGET
+@WORKFLOW_FLAGS
 @INPUTS
 @JSON
 @click.option("--max-workers", type=click.IntRange(min=1), default=None,
@@ -42,15 +52,16 @@ MAX_PARALLELISM = click.option(
 @click.option("--site", "site_name", default=None,
               help="Use this site's runs and cache directories (to share the cache with Slurm runs).")
 @MAX_PARALLELISM
-def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
-        runs_dir: Path | None, site_name: str | None, max_parallelism: int | None) -> None:
+@HELP
+def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
+        runs_dir: Path | None, site_name: str | None, max_parallelism: int | None, show_help: bool) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.config import default_cache_dir
     from hpcflow.runtime.runs import compile_for, create_run, refresh
     from hpcflow.runtime.backend import backend_named
 
     site = _site_or_none(site_name)
-    wf, module, bound = _load(target, inputs)
+    wf, module, bound = _load(target, inputs, flags, show_help)
     plan = compile_for(wf, bound, max_parallelism)
     rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
                     cache_dir=site.cache_dir if site else default_cache_dir())
@@ -62,8 +73,9 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
     _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
-@cli.command()
-@click.argument("target", metavar="FILE.py:WORKFLOW")
+@cli.command(**TAKES_WORKFLOW_FLAGS)
+@TARGET
+@WORKFLOW_FLAGS
 @click.option("--site", "site_name", envvar="HPCFLOW_SITE", default=None,
               help="A site config: a TOML path or a name in site-configs/ [env: HPCFLOW_SITE].")
 @INPUTS
@@ -71,15 +83,18 @@ def run(target: str, inputs: tuple[str, ...], as_json: bool, max_workers: int | 
 @click.option("--wait", "wait_", is_flag=True, help="Wait for the run to finish and print its outputs.")
 @JSON
 @MAX_PARALLELISM
-def submit(target: str, site_name: str | None, inputs: tuple[str, ...], dry_run: bool, wait_: bool,
-           as_json: bool, max_parallelism: int | None) -> None:
+@HELP
+def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, inputs: tuple[str, ...], dry_run: bool,
+           wait_: bool, as_json: bool, max_parallelism: int | None, show_help: bool) -> None:
     """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
     from hpcflow.runtime.runs import compile_for, create_run, dry_run as plan_dry_run, wait
     from hpcflow.runtime.backend import backend_named
     from hpcflow.site.config import load_site
 
+    if show_help or not target:
+        _load(target, inputs, flags, show_help)  # prints the help, or says what is missing
     site = load_site(site_name)
-    wf, module, bound = _load(target, inputs)
+    wf, module, bound = _load(target, inputs, flags, show_help)
     plan = compile_for(wf, bound, max_parallelism)
     backend = backend_named("slurm", site=site)
     if dry_run:
@@ -418,13 +433,32 @@ def _cache_store(site_name: str | None) -> Any:
     return CacheStore(site.cache_dir if site else default_cache_dir())
 
 
-def _load(target: str, items: tuple[str, ...]) -> tuple[Any, Any, dict[str, Any]]:
-    from hpcflow.cli.inputs import parse_input_options
+def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (),
+          show_help: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+    """The workflow, its module and its bound inputs, from -i items and pyflyte-style flags;
+    with show_help, print the command's help (and the workflow's inputs) and stop."""
+    from hpcflow.cli.inputs import inputs_help, parse_input_options, parse_workflow_flags, split_target
     from hpcflow.loader import load_workflow
     from hpcflow.sdk.inputs import bind_inputs
 
+    ctx = click.get_current_context()
+    if target is None:
+        if show_help:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        raise InputError(f"missing FILE.py:WORKFLOW (or FILE.py WORKFLOW); see hpcflow {ctx.info_name} --help")
+    target, words = split_target(target, flags)
     wf, module = load_workflow(target)
+    if show_help:
+        click.echo(ctx.get_help() + "\n\n" + inputs_help(wf.name, wf.interface.inputs))
+        ctx.exit(0)
     values, json_errors = parse_input_options(items)
+    bools = {p.name for p in wf.interface.inputs if p.type is bool}
+    flagged, flag_errors = parse_workflow_flags(words, bools)
+    twice = sorted(set(values) & set(flagged))
+    if twice:
+        raise InputError(f"input '{twice[0]}' is given both as -i and as --{twice[0]}; give it once")
+    values, json_errors = {**values, **flagged}, {**json_errors, **flag_errors}
     try:
         return wf, module, bind_inputs(wf.interface, values, f"workflow '{wf.name}'")
     except InputError as exc:
