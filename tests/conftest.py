@@ -32,6 +32,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test its own HPCFLOW_HOME: in-process calls of cached tasks use its cache, as hpcflow run does."""
+    monkeypatch.setenv("HPCFLOW_HOME", str(tmp_path / "home"))
+
+
 @pytest.fixture
 def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "runs"

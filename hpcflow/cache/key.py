@@ -56,7 +56,19 @@ def source_fingerprint(fn: Callable[..., Any]) -> str:
 
 def cache_key(task: Any, job: JobPlan, inputs: Mapping[str, Any]) -> CacheKey:
     """The key of one element of a cached job."""
+    return key_of(f"{job.entity.module}.{job.entity.qualname}", job.cache_version, task, inputs,
+                  job.cache_ignore_input_vars)
+
+
+def call_key(task: Any, spec: Any, inputs: Mapping[str, Any]) -> CacheKey:
+    """The key of an in-process call of a task with its (possibly overridden) TaskSpec: the same
+    as the key of that element in a run, so either finds what the other computed."""
+    return key_of(f"{task.module}.{task.qualname}", spec.cache_version, task, inputs, spec.cache_ignore_input_vars)
+
+
+def key_of(name: str, version: str, task: Any, inputs: Mapping[str, Any], ignore: tuple[str, ...]) -> CacheKey:
+    """A task's key from its dotted name, cache_version, source (unless its spec says not to
+    fingerprint it) and the hashes of its inputs but the ignored ones."""
     source = source_fingerprint(task.fn) if task.spec.cache_fingerprint_source else ""
-    hashed = tuple(sorted((name, value_digest(value)) for name, value in inputs.items()
-                          if name not in job.cache_ignore_input_vars))
-    return CacheKey(f"{job.entity.module}.{job.entity.qualname}", job.cache_version, source, hashed)
+    hashed = tuple(sorted((n, value_digest(value)) for n, value in inputs.items() if n not in ignore))
+    return CacheKey(name, version, source, hashed)

@@ -1,12 +1,12 @@
 """Using the cache for one element: look up, or compute and publish (once, with cache_serialize)."""
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any, Callable
 
-from hpcflow.cache.key import CacheKey, cache_key
+from hpcflow.cache.key import cache_key
 from hpcflow.cache.store import CacheStore
+from hpcflow.cache.use import through_cache
 from hpcflow.core.plan import JobPlan
 from hpcflow.runtime.rundir import RunDir
 
@@ -17,11 +17,11 @@ def cache_store_for(rd: RunDir) -> CacheStore | None:
 
 
 def lookup(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],
-           store: CacheStore) -> tuple[CacheKey, dict[str, Any] | None]:
-    """Record the element's key; the key, and on a hit its encoded outputs (arrays linked into the run)."""
+           store: CacheStore) -> dict[str, Any] | None:
+    """Record the element's key; on a hit, its encoded outputs (arrays linked into the run)."""
     key = cache_key(task, job, inputs)
     rd.write_cache_key(job.id, index, key.to_json())
-    return key, store.fetch_into(key.digest, rd.blobs)
+    return store.fetch_into(key.digest, rd.blobs)
 
 
 def run_cached(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],
@@ -30,15 +30,6 @@ def run_cached(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str
     store = cache_store_for(rd)
     if store is None or not job.cache:
         return compute(), False
-    key, hit = lookup(rd, job, index, task, inputs, store)
-    if hit is not None:
-        return hit, True
-    guard = store.lease(key.digest) if job.cache_serialize else contextlib.nullcontext()
-    with guard:
-        if job.cache_serialize:  # whoever held the lease may have published it meanwhile
-            hit = store.fetch_into(key.digest, rd.blobs)
-            if hit is not None:
-                return hit, True
-        outputs = compute()
-        store.put(key, outputs, rd.blobs)
-    return outputs, False
+    key = cache_key(task, job, inputs)
+    rd.write_cache_key(job.id, index, key.to_json())
+    return through_cache(store, key, job.cache_serialize, rd.blobs, compute)

@@ -37,7 +37,7 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
         for i in range(size):
             if i in before:
                 continue
-            _, outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
+            outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
             if outputs is not None:
                 rd.write_outputs(job.id, i, outputs)
                 rd.write_status(job.id, i, ElementStatus(State.CACHED))

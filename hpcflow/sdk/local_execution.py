@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from hpcflow.cache.key import call_key
+from hpcflow.cache.store import CacheStore
+from hpcflow.cache.use import through_cache
+from hpcflow.config import default_cache_dir
 from hpcflow.core.bindings import Binding, WorkflowInput, resolve
 from hpcflow.core.graph import Graph, Node
 from hpcflow.errors import TaskFailedError
 from hpcflow.core.retry import is_recoverable
 from hpcflow.sdk.spec import TaskSpec
+from hpcflow.store.codec import decode, encode
 
 
 def run_graph(graph: Graph, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,7 +43,19 @@ def _run_node(node: Node, args: dict[str, Any], workflow: str) -> dict[str, Any]
 
 
 def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
-    """Call a task's function, retrying recoverable errors up to `spec.retries` times; outputs by name."""
+    """Call a task's function, retrying recoverable errors up to `spec.retries` times; outputs by
+    name. A cached task goes through the same cache, with the same keys, as `hpcflow run` (as
+    flytekit caches local executions): a second call with the same inputs does not run it."""
+    if not spec.cache:
+        return _call(task, args, spec, where)
+    store = CacheStore(default_cache_dir())
+    encoded, _ = through_cache(
+        store, call_key(task, spec, args), spec.cache_serialize, store.blobs,
+        lambda: {k: encode(v, store.blobs) for k, v in _call(task, args, spec, where).items()})
+    return {k: decode(v, store.blobs) for k, v in encoded.items()}
+
+
+def _call(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
     for attempt in range(spec.retries + 1):
         try:
             result = task.fn(**args)

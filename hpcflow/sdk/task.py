@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import inspect
 from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
@@ -45,8 +46,15 @@ class Task:
         return self.run_concrete(*args, **kwargs)
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
-        """Call the function on concrete values, as flytekit's local execution does."""
-        return self.fn(*args, **kwargs)
+        """Call the function on concrete values, as flytekit's local execution does (through the
+        cache when the task is cached)."""
+        if not self.spec.cache:
+            return self.fn(*args, **kwargs)
+        from hpcflow.sdk.local_execution import call_task  # the cache's modules, only when used
+
+        bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return self.interface.join(call_task(self, bound.arguments, self.spec, f"{self.kind} '{self.name}'"))
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.module}.{self.qualname}>"
