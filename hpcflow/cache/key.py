@@ -56,7 +56,8 @@ def source_fingerprint(fn: Callable[..., Any]) -> str:
 
 def cache_key(task: Any, job: JobPlan, inputs: Mapping[str, Any]) -> CacheKey:
     """The key of one element of a cached job."""
-    source = source_fingerprint(task.fn) if task.spec.cache_fingerprint_source else ""
+    own = getattr(task, "code_fingerprint", None)  # a ShellTask keys on its script, not on the function running it
+    source = (own() if own else source_fingerprint(task.fn)) if task.spec.cache_fingerprint_source else ""
     hashed = tuple(sorted((name, value_digest(value)) for name, value in inputs.items()
                           if name not in job.cache_ignore_input_vars))
     return CacheKey(f"{job.entity.module}.{job.entity.qualname}", job.cache_version, source, hashed)
