@@ -8,6 +8,7 @@ from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.shell import kwtypes
 from hpcflow.sdk.task import dynamic, task
 from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
@@ -21,5 +22,5 @@ FlyteDirectory = Directory
 
 __version__ = "0.1.0"
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
-           "File", "Directory", "register_type", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
+           "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "__version__"]

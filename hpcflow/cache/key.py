@@ -69,6 +69,7 @@ def call_key(task: Any, spec: Any, inputs: Mapping[str, Any]) -> CacheKey:
 def key_of(name: str, version: str, task: Any, inputs: Mapping[str, Any], ignore: tuple[str, ...]) -> CacheKey:
     """A task's key from its dotted name, cache_version, source (unless its spec says not to
     fingerprint it) and the hashes of its inputs but the ignored ones."""
-    source = source_fingerprint(task.fn) if task.spec.cache_fingerprint_source else ""
+    own = getattr(task, "code_fingerprint", None)  # a ShellTask keys on its script, not on the function running it
+    source = (own() if own else source_fingerprint(task.fn)) if task.spec.cache_fingerprint_source else ""
     hashed = tuple(sorted((n, value_digest(value)) for n, value in inputs.items() if n not in ignore))
     return CacheKey(name, version, source, hashed)

@@ -87,6 +87,8 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
         cache_version=spec.cache_version,
         cache_serialize=spec.cache_serialize,
         cache_ignore_input_vars=spec.cache_ignore_input_vars,
+        sbatch=spec.sbatch,
+        setup=spec.setup,
         **_environment(spec.environment),
     )
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from hpcflow.core.plan import JobPlan, ResourceRequest
 from hpcflow.core.retry import attempt_timeouts
 from hpcflow.site.config import SiteConfig
-from hpcflow.core.partition import pick_partition
+from hpcflow.core.partition import named_partition, pick_partition
+from hpcflow.core.sbatch_options import OwnOptions, read_options
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,18 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
     `small`: a helper job (sizing, sentinel, proxy, pool) that only reads the run directory and
     calls sbatch, on one CPU. `qos` overrides the QoS (a last, unpreemptible try).
     """
+    what = f"node '{job.id}' ({job.name})"
     limit = time_limit_s(job, site, batch)
     resources = job.resources
-    partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit,
-                               f"node '{job.id}' ({job.name})")
+    own = OwnOptions(resources.cpus, resources.mem_bytes, resources.gpus, None)
+    if job.sbatch and not small:  # the task's own sbatch options win where they say something
+        own = read_options(job.sbatch, resources.cpus, resources.mem_bytes, resources.gpus, what)
+        resources = ResourceRequest(own.cpus, own.mem_bytes, own.gpus)
+        limit = own.time_s if own.time_s is not None else limit
+    if own.partition:
+        partition = named_partition(site, own.partition, resources, limit, what)
+    else:
+        partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit, what)
     lines = [f"--job-name={job_name(run_id)}", f"--partition={partition.name}"]
     if small:
         lines += ["--cpus-per-task=1", "--mem=1G", f"--output={log_dir}/slurm-%j.out"]
@@ -105,7 +114,9 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         lines.append(f"--cpus-per-task={resources.cpus}")
         if resources.mem_bytes:
             lines.append(f"--mem={math.ceil(resources.mem_bytes / 2**20)}M")
-        if resources.gpus:
+        if own.gpu_directive:
+            lines.append(own.gpu_directive)
+        elif resources.gpus:
             lines.append(f"--gres=gpu:{resources.gpus}" if site.gpu_request == "gres" else f"--gpus={resources.gpus}")
         if limit is not None:
             lines.append(f"--time={format_time(limit)}")
@@ -118,8 +129,11 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         if qos:
             lines.append(f"--qos={qos}")
         elif job.interruptible and site.preemptible_qos:
-            lines += [f"--qos={site.preemptible_qos}", "--requeue"]
-    if site.account:
-        lines.append(f"--account={site.account}")
+            lines += [f"--qos={own.qos or site.preemptible_qos}", "--requeue"]
+        elif own.qos:
+            lines.append(f"--qos={own.qos}")
+    if own.account or site.account:
+        lines.append(f"--account={own.account or site.account}")
+    lines += list(own.rest)
     lines += list(site.extra_directives)
     return [f"#SBATCH {line}" for line in lines]

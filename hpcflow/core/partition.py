@@ -47,3 +47,19 @@ def pick_partition(site: SiteConfig, req: ResourceRequest, time_s: float | None,
                               f"{'' if time_s is None else f' for {_hours(time_s)} (every attempt and the margin)'}; no partition of site "
                               f"'{site.name}' fits ({why}); lower the request or the timeout, or add a partition")
     return candidates[0]
+
+
+def named_partition(site: SiteConfig, name: str, req: ResourceRequest, time_s: float | None, what: str) -> Partition:
+    """The partition a task names itself (sbatch_conf's partition), checked against the site and the request."""
+    found = next((p for p in site.partitions if p.name == name), None)
+    if found is None:
+        known = ", ".join(p.name for p in site.partitions) or "none"
+        raise NoPartitionFits(f"{what}: sbatch_conf names partition '{name}', which site '{site.name}' ({site.path}) "
+                              f"does not have; its partitions: {known}; name one of them, or add it to the site config")
+    why = misfit(found, req, time_s)
+    if why:
+        mem = f"{(req.mem_bytes or 0) / 2**30:.1f} GiB"
+        asked = f"{req.cpus} cpus, {mem}, {req.gpus} gpus" + ("" if time_s is None else f" for {_hours(time_s)}")
+        raise NoPartitionFits(f"{what} asks for {asked}; partition '{name}' of site '{site.name}' cannot hold it "
+                              f"({why}); lower the request, or name another partition")
+    return found

@@ -51,6 +51,8 @@ class JobPlan:
     cache_serialize: bool = False
     cache_ignore_input_vars: tuple[str, ...] = ()
     environment: tuple[tuple[str, str], ...] = ()
+    sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options, checked (core/sbatch_options.py)
+    setup: str = ""  # shell lines run before the element, after the site's preamble
     pool: str = ""  # the Environment whose warm workers run this job's elements
     pool_replicas: int = 0
     pool_concurrency: int = 1
@@ -266,6 +268,7 @@ def plan_from_json(obj: dict[str, Any], decode_all: Callable[[list[Any]], list[A
         d["resources"] = ResourceRequest(**d["resources"])
         d["inputs"] = tuple((n, binding_from_json(b, decoded)) for n, b in d["inputs"])
         d["environment"] = tuple(tuple(kv) for kv in d["environment"])
+        d["sbatch"] = tuple(tuple(kv) for kv in d.get("sbatch", ()))
         for key in ("mapped", "depends_on", "cache_ignore_input_vars"):
             d[key] = tuple(d[key])
         jobs.append(JobPlan(**d))

@@ -37,6 +37,8 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     """The bash script of one sbatch call. Its --dependency is not in it: the Slurm ids it waits
     on exist only at submit time, so it goes on sbatch's command line (shell.sbatch_options)."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
+    if job.setup and call.role.runs_elements:  # a Slurm plugin config's script: its lines before {task.fn}
+        env = f"{env}\n{job.setup.strip()}"
     run_dir = str(run_dir)
     folder, _, name = call.log.rpartition("/")
     log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX

@@ -6,7 +6,7 @@ reruns the same code, and cache fingerprints come from the code that ran. The us
 modules are those loaded from outside the Python installation: not from the standard library,
 not from site-packages (or a virtualenv's), and not hpcflow itself. Each is copied at its path
 relative to the sys.path entry it was imported from, so `import pkg.mod` finds the copy once
-code/ is first on sys.path. Only Python modules are copied: data files a task opens are not.
+code/ is first on sys.path. Only Python modules, and the script files of ShellTasks, are copied: data files a task opens are not.
 """
 from __future__ import annotations
 
@@ -52,7 +52,25 @@ def own_modules(workflow_module: ModuleType) -> dict[Path, Path]:
         root = next((r for r in path_roots if real.startswith(r.rstrip(os.sep) + os.sep)), None)
         if root is not None:
             files[Path(real)] = Path(os.path.relpath(real, root))
+    for script in _script_files(files, sys.modules.values()):
+        root = next((r for r in path_roots if script.startswith(r.rstrip(os.sep) + os.sep)), None)
+        if root is not None:  # a script beside the code is code: a ShellTask's script_file
+            files.setdefault(Path(script), Path(os.path.relpath(script, root)))
     return files
+
+
+def _script_files(own: dict[Path, Path], modules: object) -> list[str]:
+    """The script_file of each ShellTask in the user's own modules (read each time its element runs)."""
+    found = []
+    for module in list(modules):  # type: ignore[call-overload]
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or Path(os.path.realpath(file)) not in own:
+            continue
+        for value in list(vars(module).values()):
+            script = getattr(value, "script_file", None) if type(value).__name__.endswith("Task") else None
+            if isinstance(script, str) and os.path.isfile(script):
+                found.append(os.path.realpath(script))
+    return found
 
 
 def pin_code(workflow_module: ModuleType, run_dir: Path) -> Path:

@@ -24,6 +24,8 @@ class TaskSpec:
     requests: Resources | None = None
     limits: Resources | None = None
     environment: Mapping[str, str] | Any = field(default_factory=dict)
+    sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options (a Slurm plugin config's sbatch_conf)
+    setup: str = ""  # shell lines its jobscript runs before the element (SlurmFunctionConfig's script)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""
@@ -53,3 +55,16 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         raise WorkflowDefinitionError("cache_serialize=True needs cache=True")
     return TaskSpec(**{**spec.__dict__, "timeout": None if timeout is None else float(timeout),
                        "cache_ignore_input_vars": ignore, "cache_version": str(spec.cache_version)})
+
+
+def config_options(task_config: Any, where: str) -> dict[str, Any]:
+    """TaskSpec fields from a task's task_config= (flytekit's plugin configs): only the Slurm
+    plugin's configs (hpcflow.plugins.slurm) have any, their sbatch options and setup lines."""
+    if task_config is None:
+        return {}
+    options = getattr(task_config, "spec_options", None)
+    if options is None:
+        raise WorkflowDefinitionError(f"{where}: task_config={task_config!r} is not supported; hpcflow takes the "
+                                      "Slurm plugin's configs (hpcflow.plugins.slurm: SlurmFunctionConfig, "
+                                      "SlurmConfig, ...), or none")
+    return options()

@@ -10,7 +10,7 @@ from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.resources import Resources
-from hpcflow.sdk.spec import TaskSpec, make_spec
+from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of
 
 
@@ -95,6 +95,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         requests: Resources | None = None,
         limits: Resources | None = None,
         environment: Mapping[str, str] | Any = None,
+        task_config: Any = None,
     ) -> Any:
         spec = make_spec(
             cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
@@ -102,6 +103,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             cache_fingerprint_source=cache_fingerprint_source, retries=retries, timeout=timeout,
             interruptible=interruptible, requests=requests, limits=limits,
             environment=environment if environment is not None else {},
+            **config_options(task_config, f"@{cls.kind}"),
         )
         if _fn is not None:
             return cls(_fn, spec)

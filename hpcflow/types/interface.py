@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import inspect
+import os
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
+from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
     NoneType, is_namedtuple, namedtuple_fields, type_name, unsupported_reason,
 )
@@ -65,15 +67,15 @@ class Interface:
         if self.output_kind == "none":
             return {}
         if self.output_kind == "single":
-            return {"o0": result}
+            return {"o0": _as_file(result, self.outputs[0][1])}
         names = self.output_names
         if len(names) == 1 and not (isinstance(result, tuple) and len(result) == 1):
-            return {names[0]: result}  # flytekit lets a one-field NamedTuple task return the bare value
+            return {names[0]: _as_file(result, self.outputs[0][1])}  # flytekit lets a one-field NamedTuple task return the bare value
         if not isinstance(result, tuple) or len(result) != len(names):
             got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
             raise TypeMismatchError(f"{where} must return {len(names)} outputs "
                                     f"({', '.join(names)}), but returned {got}")
-        return dict(zip(names, result))
+        return {n: _as_file(v, tp) for (n, tp), v in zip(self.outputs, result)}
 
     def join(self, outputs: dict[str, Any]) -> Any:
         """The caller-facing value for named outputs: None, a value, a tuple or a NamedTuple."""
@@ -85,6 +87,14 @@ class Interface:
         if self.output_kind == "namedtuple" and self.output_class is not None:
             return self.output_class(*values)
         return tuple(values)
+
+
+def _as_file(value: Any, tp: Any) -> Any:
+    """A path returned for a File or Directory output is that file (flytekit takes str and pathlib paths)."""
+    if isinstance(tp, type) and issubclass(tp, (File, Directory)) and isinstance(value, (str, os.PathLike)) \
+            and not isinstance(value, (File, Directory)):
+        return tp(os.fspath(value))
+    return value
 
 
 def interface_of(fn: Callable[..., Any], where: str) -> Interface:

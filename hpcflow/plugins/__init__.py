@@ -1,0 +1,1 @@
+"""flytekitplugins, for code whose imports were swapped: `flytekitplugins.slurm` is hpcflow.plugins.slurm."""
