@@ -4,6 +4,7 @@ Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
 from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.conditional import conditional
+from hpcflow.sdk.context import current_context
 from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import map_task
@@ -21,6 +22,6 @@ FlyteFile = File
 FlyteDirectory = Directory
 
 __version__ = "0.1.0"
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "__version__"]

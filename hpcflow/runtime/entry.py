@@ -25,6 +25,7 @@ from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
 from hpcflow.loader import load_file, resolve_entity
 from hpcflow.core.retry import attempt_timeouts, is_recoverable
+from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.backend import backend_of
 from hpcflow.runtime.pinning import environment_digest, environment_id
@@ -110,9 +111,13 @@ def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPla
     where = f"{job.name} ({job.id})"
     log = TraceLog(rd.element_dir(job.id, index) / "trace", rd.blobs)
     carried = (status.trace_executed, status.trace_replayed)
+    # current_context(): the element's folder holds its working directory and checkpoint, so a
+    # checkpoint outlives a retry, a requeue and a resubmission of the element
+    token = CURRENT.set(ExecutionParameters(ExecutionId(rd.meta.run_id), folder=rd.element_dir(job.id, index)))
     try:
         return _attempts(task, inputs, rd, job, index, status, log, where)
     finally:
+        CURRENT.reset(token)
         status.trace_executed, status.trace_replayed = carried[0] + log.executed, carried[1] + log.replayed
 
 

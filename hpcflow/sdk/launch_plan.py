@@ -88,6 +88,21 @@ class LaunchPlan(Workflow):
         cls._by_name[name] = plan
         return plan
 
+    @classmethod
+    def create(cls, name: str, workflow: Workflow, default_inputs: Mapping[str, Any] | None = None,
+               fixed_inputs: Mapping[str, Any] | None = None, max_parallelism: int | None = None,
+               **options: Any) -> "LaunchPlan":
+        """flytekit's LaunchPlan.create: a launch plan called `name`, made now (one of that name
+        made before with the same workflow and inputs is the same plan)."""
+        return cls.get_or_create(workflow, name, default_inputs if default_inputs is not None else {},
+                                 fixed_inputs if fixed_inputs is not None else {}, max_parallelism, **options)
+
+    @classmethod
+    def get_default_launch_plan(cls, ctx: Any, workflow: Workflow) -> "LaunchPlan":
+        """flytekit's default launch plan of a workflow: its own name, no defaults or fixed inputs
+        beyond its own (`ctx`, flytekit's context, is not needed here)."""
+        return cls.get_or_create(workflow)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         clash = sorted(set(kwargs) & set(self.fixed_inputs))
         if self.max_parallelism is not None and ACTIVE_BUILDER.get() is not None:

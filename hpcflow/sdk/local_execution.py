@@ -11,6 +11,7 @@ from hpcflow.core.bindings import Binding, WorkflowInput, resolve
 from hpcflow.core.graph import Graph, Node
 from hpcflow.errors import TaskFailedError
 from hpcflow.core.retry import is_recoverable
+from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.store.codec import decode, encode
 
@@ -56,6 +57,15 @@ def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) ->
 
 
 def _call(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
+    # a scratch current_context() per call (its folder made only if asked for), kept across retries
+    token = CURRENT.set(ExecutionParameters(ExecutionId(f"local-{task.name}")))
+    try:
+        return _attempts(task, args, spec, where)
+    finally:
+        CURRENT.reset(token)
+
+
+def _attempts(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
     for attempt in range(spec.retries + 1):
         try:
             result = task.fn(**args)

@@ -1,0 +1,54 @@
+"""flytekit's names that code imports beyond the decorators: exceptions, LaunchPlan.create,
+current_context's default launch plan; each behaves as hpcflow's own class does."""
+from __future__ import annotations
+
+import pytest
+
+from hpcflow import LaunchPlan, task, workflow
+from hpcflow.core.retry import is_recoverable
+from hpcflow.errors import HpcflowError, RecoverableError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.exceptions.base import FlyteException
+from hpcflow.exceptions.system import FlyteSystemException
+from hpcflow.exceptions.user import (
+    FlyteAssertion, FlyteRecoverableException, FlyteTypeException, FlyteValidationException, FlyteValueException,
+)
+
+
+flaky_calls: list[int] = []
+
+
+@task(retries=2)
+def flaky(x: int) -> int:
+    if len(flaky_calls) < 2:  # the first two attempts fail
+        flaky_calls.append(x)
+        raise FlyteRecoverableException("try again")
+    return x
+
+
+@workflow
+def adds(a: int = 1) -> int:
+    return flaky(x=a)
+
+
+def test_flytekit_exceptions_are_hpcflow_errors_so_either_except_catches_them():
+    assert issubclass(FlyteAssertion, (AssertionError, HpcflowError)) and issubclass(FlyteException, HpcflowError)
+    assert issubclass(FlyteTypeException, (TypeError, TypeMismatchError))
+    assert issubclass(FlyteValidationException, WorkflowDefinitionError) and issubclass(FlyteValueException, ValueError)
+    assert is_recoverable(FlyteRecoverableException("x")) and is_recoverable(FlyteSystemException("x"))
+    assert not is_recoverable(FlyteAssertion("x"))
+    with pytest.raises(RecoverableError):
+        raise FlyteRecoverableException("caught as hpcflow's own")
+
+
+def test_a_task_raising_flytes_recoverable_exception_is_retried_in_process():
+    flaky_calls.clear()
+    assert adds(a=5) == 5 and flaky_calls == [5, 5]
+
+
+def test_launch_plan_create_and_the_default_launch_plan():
+    lp = LaunchPlan.create("adds_with_ten", adds, default_inputs={"a": 10})
+    assert lp.name == "adds_with_ten" and LaunchPlan.create("adds_with_ten", adds, default_inputs={"a": 10}) is lp
+    flaky_calls.clear()
+    flaky_calls.extend([0, 0])  # no failures this time
+    assert lp() == 10
+    assert LaunchPlan.get_default_launch_plan(None, adds).workflow is adds
