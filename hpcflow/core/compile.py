@@ -1,6 +1,7 @@
 """compile_plan: a traced Graph plus concrete inputs gives a frozen Plan. Pure."""
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Mapping
 
@@ -28,8 +29,11 @@ def compile_plan(graph: Graph, inputs: Mapping[str, Any], site: SiteConfig | Non
 
 
 def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[JobPlan],
-             stack: tuple[str, ...]) -> tuple[tuple[str, Binding], ...]:
+             stack: tuple[str, ...], after: tuple[str, ...] = ()) -> tuple[tuple[str, Binding], ...]:
+    """Append the jobs of `graph` to `jobs`; each also waits on the jobs in `after` (those a
+    sub-workflow's node was ordered after with >>). Its output bindings, in the flat plan."""
     sub_outputs: dict[str, dict[str, Binding]] = {}
+    made: dict[str, tuple[str, ...]] = {}  # node id -> the jobs it became (a sub-workflow: all of its)
 
     def rebind(binding: Binding) -> Binding | None:
         if isinstance(binding, WorkflowInput):
@@ -42,15 +46,19 @@ def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[J
 
     for node in graph.nodes:
         inputs = {name: substitute(b, rebind) for name, b in node.inputs.items()}
+        waits = after + tuple(j for before in node.after for j in made[before])
+        first = len(jobs)
         if node.kind == "workflow":
             if node.entity.name in stack:
                 raise WorkflowDefinitionError(
                     f"workflow '{node.entity.name}' calls itself (via {' -> '.join(stack)}); "
                     "use a @dynamic for recursion")
-            outs = _flatten(node.entity.graph, inputs, f"{prefix}{node.id}.", jobs, stack + (node.entity.name,))
+            outs = _flatten(node.entity.graph, inputs, f"{prefix}{node.id}.", jobs, stack + (node.entity.name,), waits)
             sub_outputs[node.id] = dict(outs)
         else:
-            jobs.append(_job(node, inputs, prefix, graph.name, {j.id: j.size for j in jobs if j.kind == "map"}))
+            job = _job(node, inputs, prefix, graph.name, {j.id: j.size for j in jobs if j.kind == "map"})
+            jobs.append(dataclasses.replace(job, depends_on=tuple(sorted({*job.depends_on, *waits}))) if waits else job)
+        made[node.id] = tuple(j.id for j in jobs[first:])
     return tuple((name, substitute(b, rebind)) for name, b in graph.outputs)
 
 

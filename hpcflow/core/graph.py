@@ -19,6 +19,7 @@ class Node:
     entity: Any  # the sdk object: Task, MapTask, Dynamic or Workflow
     inputs: Mapping[str, Binding]
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    after: tuple[str, ...] = ()  # nodes it runs after without reading their outputs (flytekit's a >> b)
 
     @property
     def name(self) -> str:
@@ -27,8 +28,8 @@ class Node:
 
     @property
     def upstream(self) -> set[str]:
-        """Ids of the nodes whose outputs this node reads."""
-        return set().union(*(upstream_nodes(b) for b in self.inputs.values()))
+        """Ids of the nodes whose outputs this node reads, and those it is ordered after."""
+        return set(self.after).union(*(upstream_nodes(b) for b in self.inputs.values()))
 
 
 @dataclass(frozen=True)

@@ -181,13 +181,16 @@ def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig
 
 
 def only_elementwise(job: JobPlan, upstream_id: str) -> bool:
-    """True when element i of `job` reads only element i of the upstream map."""
+    """True when element i of `job` reads only element i of the upstream map (False when it reads
+    none of it: an ordering (`>>`) waits for all of it)."""
+    reads = False
     for name, binding in job.inputs:
         if upstream_id not in upstream_nodes(binding):
             continue
+        reads = True
         if name not in job.mapped or not (isinstance(binding, NodeOutput) and not binding.path):
             return False
-    return True
+    return reads
 
 
 def _batch(job: JobPlan, site: SiteConfig) -> int | None:

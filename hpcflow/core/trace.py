@@ -106,6 +106,9 @@ class Promise:
     def __repr__(self) -> str:
         return f"Promise({self._binding!r}: {type_name(self._type)})"
 
+    def __rshift__(self, other: Any) -> Any:
+        return self._builder.order(self._node, other)
+
 
 class NodeOutputs:
     """The outputs of a multi-output node: unpack or index it, or read NamedTuple fields by name.
@@ -115,6 +118,9 @@ class NodeOutputs:
 
     def __init__(self, promises: list[Promise], names: tuple[str, ...], builder: "Builder", node: str):
         self._promises, self._names, self._builder, self._node = tuple(promises), names, builder, node
+
+    def __rshift__(self, other: Any) -> Any:
+        return self._builder.order(self._node, other)
 
     def __getattr__(self, name: str) -> Promise:
         if not name.startswith("_") and name in self._names:
@@ -147,6 +153,7 @@ class Builder:
         self.captures = captures if captures is not None else {}  # a branch's inputs from `outer`: key -> (name, binding, type)
         self._nodes: list[Node] = []
         self._overrides: dict[str, dict[str, Any]] = {}
+        self._after: dict[str, set[str]] = {}  # node -> the nodes `>>` put before it
 
     def capture(self, promise: "Promise") -> Binding:
         """The binding of an enclosing workflow's promise inside this branch (one input per value)."""
@@ -228,10 +235,38 @@ class Builder:
             result = fn(**inputs)
         return self.freeze(name, interface, result)
 
+    def order(self, before: str | None, after: Any) -> Any:
+        """`before_call >> after_call`: the second runs once the first has succeeded; returns the
+        second, so that `a >> b >> c` chains."""
+        node = getattr(after, "_node", None)
+        if before is None or node is None or getattr(after, "_builder", None) is not self:
+            raise WorkflowDefinitionError(f"{self.where}: >> orders two calls made in this workflow "
+                                          "(the values they return), e.g. t1() >> t2()")
+        self._after.setdefault(node, set()).add(before)
+        return after
+
     def freeze(self, name: str, interface: Interface, result: Any) -> Graph:
         """The finished Graph, with `result` (what the body returned) bound to the outputs."""
-        nodes = tuple(dataclasses.replace(n, overrides=self._overrides.get(n.id, {})) for n in self._nodes)
-        return Graph(name, interface, nodes, self._bind_outputs(interface, result))
+        nodes = [dataclasses.replace(n, overrides=self._overrides.get(n.id, {}), after=tuple(sorted(self._after.get(n.id, ()))))
+                 for n in self._nodes]
+        return Graph(name, interface, self._in_order(nodes), self._bind_outputs(interface, result))
+
+    def _in_order(self, nodes: list[Node]) -> tuple[Node, ...]:
+        """The nodes in call order, except that `>>` may move a node after one called later."""
+        if not self._after:
+            return tuple(nodes)
+        placed: list[Node] = []
+        done: set[str] = set()
+        waiting = list(nodes)
+        while waiting:
+            ready = next((n for n in waiting if n.upstream <= done), None)
+            if ready is None:
+                raise WorkflowDefinitionError(f"{self.where}: the >> orderings make a cycle (among "
+                                              f"{', '.join(n.name for n in waiting)}); each call can only run after the others once")
+            placed.append(ready)
+            done.add(ready.id)
+            waiting.remove(ready)
+        return tuple(placed)
 
     def _bind_outputs(self, interface: Interface, result: Any) -> tuple[tuple[str, Binding], ...]:
         if isinstance(result, _NoOutput):
@@ -264,6 +299,9 @@ class _NoOutput:
         """Change resources, retries, timeout, ... of this node."""
         self._builder.override(self._node, overrides)
         return self
+
+    def __rshift__(self, other: Any) -> Any:
+        return self._builder.order(self._node, other)
 
 
 def contains_promise(value: Any) -> bool:
