@@ -22,6 +22,15 @@ FlyteFile = File
 FlyteDirectory = Directory
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only when asked for
+    if name in ("submit", "Run"):
+        from hpcflow.runtime import handle
+
+        return getattr(handle, name)
+    raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
+
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
-           "FlyteFile", "FlyteDirectory", "__version__"]
+           "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

@@ -87,22 +87,22 @@ def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_
 def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, inputs: tuple[str, ...], dry_run: bool,
            wait_: bool, as_json: bool, max_parallelism: int | None, show_help: bool) -> None:
     """Compile a workflow to Slurm job arrays chained with --dependency, submit, and exit."""
-    from hpcflow.runtime.runs import compile_for, create_run, dry_run as plan_dry_run, wait
-    from hpcflow.runtime.backend import backend_named
+    from hpcflow.runtime.handle import submit_bound
     from hpcflow.site.config import load_site
 
     if show_help or not target:
         _load(target, inputs, flags, show_help)  # prints the help, or says what is missing
     site = load_site(site_name)
     wf, module, bound = _load(target, inputs, flags, show_help)
-    plan = compile_for(wf, bound, max_parallelism)
-    backend = backend_named("slurm", site=site)
     if dry_run:
         from hpcflow.backends.slurm.preview import preview
         from hpcflow.core.layout import sized_by_producers
         from hpcflow.core.plan import call_to_json
+        from hpcflow.runtime.backend import backend_named
+        from hpcflow.runtime.runs import compile_for, dry_run as plan_dry_run
 
-        laid, place = plan_dry_run(wf, module, plan, site, backend)
+        plan = compile_for(wf, bound, max_parallelism)
+        laid, place = plan_dry_run(wf, module, plan, site, backend_named("slurm", site=site))
         if as_json:
             click.echo(json.dumps({"run_id": place.run_id, "state": "PENDING", "dry_run": True,
                                    "calls": [call_to_json(c) for c in laid.calls],
@@ -111,16 +111,14 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
         else:
             click.echo(preview(laid, site, place))
         return
-    rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()),
-                    cache_dir=site.cache_dir)
-    ids = backend.submit(rd)
+    run = submit_bound(wf, module, bound, site, max_parallelism)
     if wait_:
-        view = wait(rd, backend=backend)
+        view = run.wait()
         _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
     elif as_json:
-        click.echo(json.dumps({"run_id": rd.meta.run_id, "state": "PENDING", "jobs": ids}))
+        click.echo(json.dumps({"run_id": run.run_id, "state": "PENDING", "jobs": list(run.job_ids)}))
     else:
-        click.echo(rd.meta.run_id)
+        click.echo(run.run_id)
 
 
 @cli.command()
@@ -165,9 +163,9 @@ def _warn_environment(jobs: list[Any]) -> None:
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
 def wait_cmd(run_id: str, as_json: bool, runs_dir: Path | None, timeout: float | None) -> None:
     """Wait for a run to finish, then print its outputs."""
-    from hpcflow.runtime.runs import find_run, wait
+    from hpcflow.runtime.handle import Run
 
-    view = wait(find_run(run_id, runs_dir), timeout_s=timeout)
+    view = Run.attach(run_id, runs_dir).wait(timeout)
     _report(view.run_id, view.state.value, view.outputs, view.error, as_json)
 
 
@@ -205,9 +203,9 @@ def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
 @RUNS_DIR
 def cancel(run_id: str, runs_dir: Path | None) -> None:
     """Cancel every queued and running job of a run."""
-    from hpcflow.runtime.runs import cancel as cancel_run, find_run
+    from hpcflow.runtime.handle import Run
 
-    cancel_run(find_run(run_id, runs_dir))
+    Run.attach(run_id, runs_dir).cancel()
     click.echo(f"run {run_id}: CANCELLED")
 
 
