@@ -108,3 +108,14 @@ def test_a_timed_out_sbatch_is_tried_again_only_when_the_queue_does_not_have_its
     count.unlink()
     _flaky(tmp_path, monkeypatch, "squeue", 0, "", f"81_[0-3]|{script}")  # it was taken: its answer was lost
     assert SlurmShell(retry_s=30).sbatch(script) == 81 and count.read_text().strip() == "1"
+
+
+def test_a_dependency_update_refused_only_for_started_array_tasks_is_done(tmp_path, monkeypatch):
+    """scontrol updates the pending tasks of an array, and fails for those that started (Slurm 22.05)."""
+    _flaky(tmp_path, monkeypatch, "scontrol", 1, "28972_0: Job is no longer pending execution\n28972_1-2: No error", "")
+    SlurmShell(retry_s=5).update_dependency(28972, "afterok:1")
+    other = tmp_path / "other"
+    other.mkdir()
+    _flaky(other, monkeypatch, "scontrol", 1, "Invalid job id specified", "")
+    with pytest.raises(SlurmError, match="Invalid job id"):
+        SlurmShell(retry_s=5).update_dependency(28972, "afterok:1")

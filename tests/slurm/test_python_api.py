@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 from slurm_helpers import ROOT
 
@@ -15,7 +16,7 @@ SUBMIT = textwrap.dedent(f'''
     import hpcflow
     from partitioned_mean import partitioned_mean
 
-    run = hpcflow.submit(partitioned_mean, site="dev-cluster", n=2000, parts=4)
+    run = hpcflow.submit(partitioned_mean, site="dev-cluster", n=2000, parts=4, seed=int(sys.argv[1]))
     assert run.job_ids and run.status().state.value in ("PENDING", "RUNNING", "SUCCEEDED"), run.status()
     print(json.dumps({{"run_id": run.run_id}}))
 ''')
@@ -38,10 +39,11 @@ def _python(code: str, *args: str) -> dict:
 
 
 def test_submit_wait_and_outputs_from_python_match_the_cli_and_attach_works_elsewhere(hpcflow, slurm_env):
-    submitted = _python(SUBMIT)
+    seed = str(time.time_ns() % 10**9)  # inputs no earlier run had: its jobs really run
+    submitted = _python(SUBMIT, seed)
     attached = _python(ATTACH, submitted["run_id"])  # a second process, as from another notebook
     cli = hpcflow("submit", f"{ROOT}/examples/partitioned_mean.py:partitioned_mean", "--site", "dev-cluster",
-                  "-i", "n=2000", "-i", "parts=4", "--wait", "--json")
+                  "-i", "n=2000", "-i", "parts=4", "-i", f"seed={seed}", "--wait", "--json")
     assert cli.code == 0, cli.stderr
     assert attached["state"] == "SUCCEEDED" and attached["outputs"] == cli.json["outputs"]
 

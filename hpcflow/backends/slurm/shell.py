@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import time
@@ -67,6 +68,15 @@ def sbatch_options(dependency: str = "", hold: bool = False) -> list[str]:
         ["--hold"] if hold else [])
 
 
+_TASK_REPLY = re.compile(r"^\S+: (No error|Job is no longer pending execution)$")
+
+
+def _only_started_tasks_refused(text: str) -> bool:
+    """True when scontrol update's refusals are only of array tasks that have started already."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_TASK_REPLY.match(line) for line in lines) and any("No error" in line for line in lines)
+
+
 class _Transient(Exception):
     """A call that did not reach slurmctld, or that it refused for now: worth trying again."""
 
@@ -84,10 +94,12 @@ class SlurmShell:
     # the queue: a refusal for the cap on queued jobs is then waited out, up to this long
     room_wait_s: float = 0.0
 
-    def run(self, args: Sequence[str], taken: Callable[[], str | None] | None = None) -> str:
+    def run(self, args: Sequence[str], taken: Callable[[], str | None] | None = None,
+            fine: Callable[[str], bool] | None = None) -> str:
         """Run one Slurm command and return its stdout; SlurmError with its stderr on failure.
         `taken`: after a failure that may have done the work anyway, the output it would have
-        given if it did (None if it did not), asked before the command is tried again."""
+        given if it did (None if it did not), asked before the command is tried again. `fine`:
+        a failure whose words say the command did what was needed after all."""
         argv = list(args)
         if shutil.which(argv[0]) is None:
             raise SlurmError(f"{argv[0]} not found; is this a Slurm login node? (start a test cluster with scripts/dev-cluster.sh)")
@@ -95,7 +107,7 @@ class SlurmShell:
         room_deadline = time.time() + self.room_wait_s
         while True:
             try:
-                return self._once(argv)
+                return self._once(argv, fine)
             except SlurmError as exc:
                 if not (argv[0] == "sbatch" and "MaxSubmitJobs" in str(exc) and time.time() + pause < room_deadline):
                     raise
@@ -113,7 +125,7 @@ class SlurmShell:
                 time.sleep(pause * random.uniform(0.5, 1.5))
                 pause = min(pause * 2, 10.0)
 
-    def _once(self, argv: list[str]) -> str:
+    def _once(self, argv: list[str], fine: Callable[[str], bool] | None = None) -> str:
         self.calls.append(argv)
         start = time.time()
         try:
@@ -127,6 +139,8 @@ class SlurmShell:
         self._log(argv, start, proc.returncode)
         if proc.returncode != 0:
             text = (proc.stderr or proc.stdout).strip()
+            if fine is not None and fine(text):
+                return proc.stdout
             reason = text.splitlines()[-1] if text else f"exit status {proc.returncode}"
             if any(marker in text for marker in TRANSIENT):
                 raise _Transient(f"{argv[0]} failed: {reason}")
@@ -165,8 +179,9 @@ class SlurmShell:
             self.run(["scancel", *[str(j) for j in job_ids]])
 
     def update_dependency(self, job_id: int, dependency: str) -> None:
-        """Replace a pending job's dependency."""
-        self.run(["scontrol", "update", f"JobId={job_id}", f"Dependency={dependency}"])
+        """Replace a pending job's dependency (of an array: of its tasks still pending; scontrol
+        then fails for the tasks that have started, and says "No error" for the others)."""
+        self.run(["scontrol", "update", f"JobId={job_id}", f"Dependency={dependency}"], fine=_only_started_tasks_refused)
 
     @staticmethod
     def _log(argv: list[str], start: float, code: int | str) -> None:
