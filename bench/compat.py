@@ -1,7 +1,19 @@
-"""How many of Flyte's own examples give flytekit's answers after only the import swap.
+"""How much of flytekit's behaviour hpcflow gives after only the import swap, in two parts.
 
     python bench/compat.py --examples DIR [--hpcflow DIR] [--flytekit-python PATH] [--json]
     python bench/compat.py --fetch          # clones flytesnacks into ~/.cache/hpcflow-bench first
+    python bench/compat.py --flytekit-tests PATH [--hpcflow DIR] [--flytekit-python PATH] [--json]
+
+Part 2, `--flytekit-tests PATH` (bench/_compat_tests.py; its docstring says more): PATH is a
+flytekit checkout (`git clone https://github.com/flyteorg/flytekit`) or a bare git directory of
+one (the tag v1.16.31 if it has it, else HEAD; the run prints which). Measures: of flytekit's
+own unit tests in tests/flytekit/unit/core that exercise only public behaviour through local
+calls (chosen per test function from its AST by printed rules: no serialization, protobuf
+models, remote, mocks, context or type-engine internals, Kubernetes, ...), how many of those
+that pass under flytekit also pass under hpcflow after the import swap, and why the others
+fail, grouped by the first line of their error.
+
+Part 1, the flytesnacks examples:
 
 Measures: of the flytesnacks examples in basics, advanced_composition, data_types_and_io and
 development_lifecycle that need no Kubernetes, cloud service, container build or plugin
@@ -422,6 +434,23 @@ def child_envs(hpcflow_dir: Path) -> dict[str, dict[str, str]]:
     return {"flytekit": {**base, **quiet}, "hpcflow": {**base, **quiet, "PYTHONPATH": str(hpcflow_dir)}}
 
 
+def run_flytekit_tests(args: argparse.Namespace) -> None:
+    """Part 2: flytekit's own unit tests, selected, run under both libraries, compared."""
+    import _compat_tests as fkt  # bench/ is on sys.path when this file runs as a script
+
+    source = Path(args.flytekit_tests).resolve()
+    if not source.exists():
+        sys.exit(f"compat: no {source}; `git clone {fkt.FLYTEKIT_URL}` gives a checkout")
+    fkt.print_rules()
+    tests, version = fkt.run_all(source, args.flytekit_python, args.hpcflow_python,
+                                 child_envs(Path(args.hpcflow).resolve()), args.timeout, swap_imports, args.only)
+    if args.json:
+        print(json.dumps(fkt.as_json(tests, version), indent=1, ensure_ascii=False))
+    else:
+        fkt.print_table(tests)
+        fkt.print_summary(tests, version)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", help="a flytesnacks checkout, or a bare git directory of one")
@@ -429,11 +458,19 @@ def main() -> None:
     parser.add_argument("--hpcflow", default=str(HERE.parent), help="the hpcflow checkout to test (default: this one)")
     parser.add_argument("--hpcflow-python", default=sys.executable, help="interpreter for the hpcflow runs")
     parser.add_argument("--flytekit-python", help=f"interpreter with flytekit {FLYTEKIT_VERSION}")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per example and library")
-    parser.add_argument("--only", help="run only the examples whose name contains this")
+    parser.add_argument("--timeout", type=float, help="seconds per example and library (default 300); "
+                        "part 2: per pytest run (default 900)")
+    parser.add_argument("--only", help="run only the examples (or tests) whose name contains this")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--flytekit-tests", metavar="PATH",
+                        help="part 2: run flytekit's public-behaviour unit tests from this flytekit checkout "
+                             "or bare git directory instead of the examples")
     args = parser.parse_args()
     args.flytekit_python = flytekit_python(args.flytekit_python)
+    args.timeout = args.timeout or (900 if args.flytekit_tests else 300)
+    if args.flytekit_tests:
+        run_flytekit_tests(args)
+        return
     source = examples_dir(args)
     envs = child_envs(Path(args.hpcflow).resolve())
     with tempfile.TemporaryDirectory(prefix="hpcflow-compat-") as tmp:
