@@ -97,6 +97,9 @@ RAISES_ON_PURPOSE: dict[str, str] = {
 # The import swap: only the module name in import lines changes. `import flytekit` keeps the
 # name the code uses (`flytekit.current_context()`), as `import hpcflow as flyte` does for Flyte 2.
 IMPORT_SWAPS: list[tuple[re.Pattern[str], str]] = [
+    # flytekit.core.* is where flytekit keeps its public names' classes; hpcflow.core is hpcflow's
+    # pure internal core, so the names come from hpcflow's top level (README: "Imports")
+    (re.compile(r"^(\s*)from flytekit\.core\.[\w.]+ import ", re.M), r"\1from hpcflow import "),
     (re.compile(r"^(\s*)from flytekit(\.[\w.]+)? import ", re.M), r"\1from hpcflow\2 import "),
     (re.compile(r"^(\s*)import flytekit(\.[\w.]+)? as ", re.M), r"\1import hpcflow\2 as "),
     (re.compile(r"^(\s*)import flytekit\s*$", re.M), r"\1import hpcflow as flytekit"),
