@@ -10,7 +10,7 @@ from typing import Optional
 
 import pytest
 
-from hpcflow.store.blobs import BlobStore, DamagedBlobError
+from hpcflow.store.blobs import BlobStore, DamagedBlobError, PickleRefusedError
 from hpcflow.store.codec import UntrustedValueError, decode, display, encode, holds_pickle
 from hpcflow.store.hashing import value_digest
 
@@ -84,6 +84,14 @@ def test_showing_a_pickle_never_loads_it_and_loading_checks_its_hash(tmp_path: P
     assert not blobs.intact(planted["$pickle"])
     with pytest.raises(DamagedBlobError, match="does not match its hash"):
         decode(planted, blobs)
+    assert not marker.exists()
+
+
+def test_a_store_of_someone_elses_loads_no_pickle(tmp_path: Path):
+    marker = tmp_path / "pwned"
+    encoded = encode(Boom(marker), BlobStore(tmp_path))
+    with pytest.raises(PickleRefusedError, match="in uid 7's run is not loaded"):
+        decode(encoded, BlobStore(tmp_path, unpickle=False, owner="uid 7's run"))
     assert not marker.exists()
 
 

@@ -98,3 +98,24 @@ def test_a_pickled_class_cannot_be_given_on_the_command_line(hpcflow):
     res = hpcflow("run", f"{DOCS / 'flyte_types_extra.py'}:crate_input_wf", "-i", 'crate={"label": "c"}')
     assert res.code != 0 and res.stderr.strip().count("\n") == 0
     assert "input 'crate': Crate needs field(s) fruits" in res.stderr
+
+
+def test_a_run_that_is_not_yours_loads_none_of_its_pickles(hpcflow, runs_dir, monkeypatch):
+    """Pickles in a run directory are loaded only by the run's owner. The other user here is FAKE:
+    os.getuid is patched so that the reader is not the run's owner (the same stat-based check
+    CacheStore makes, tested with two real users in test_shared_cache.py)."""
+    import os
+
+    from hpcflow.runtime.rundir import RunDir
+    from hpcflow.runtime.values import job_output
+    from hpcflow.store.blobs import PickleRefusedError
+
+    res = hpcflow("run", f"{DOCS / 'flyte_types_extra.py'}:map_pickles", "-i", "starts=[4,5]", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [4, 5]}
+    mapped = next(j.id for j in RunDir(runs_dir / res.json["run_id"]).plan.jobs if j.name.endswith("open_tally"))
+    assert [t.count for t in job_output(RunDir(runs_dir / res.json["run_id"]), mapped, "o0")] == [4, 5]
+    real = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real + 1)
+    with pytest.raises(PickleRefusedError, match="uid .*'s run is not loaded: unpickling runs code"):
+        job_output(RunDir(runs_dir / res.json["run_id"]), mapped, "o0")

@@ -16,12 +16,18 @@ class DamagedBlobError(ValueError):
     """A blob's bytes do not match the hash it is stored under: damaged, or planted by someone else."""
 
 
+class PickleRefusedError(ValueError):
+    """A pickle that this store does not load: it belongs to someone else's data (store/codec.py)."""
+
+
 class BlobStore:
     """Arrays stored once by content hash under `root/<2 hex>/<hash>.npy`, pickles under `<hash>.pkl`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, unpickle: bool = True, owner: str = ""):
+        """`unpickle=False` (a store of someone else's, `owner`) refuses to load pickles."""
         self.root = Path(root)
         self._root = str(self.root)
+        self.unpickle, self.owner = unpickle, owner
 
     def path(self, key: str) -> Path:
         """Where the blob with this key lives."""
@@ -72,6 +78,9 @@ class BlobStore:
     def get_pickle(self, key: str) -> Any:
         """Unpickle the value stored under `key`, once its bytes match the key's hash. Unpickling runs
         code the pickle names: call this only for the reading user's own data (store/codec.py)."""
+        if not self.unpickle:
+            raise PickleRefusedError(f"a pickled value in {self.owner or 'a store that is not yours'} is not loaded: "
+                                     "unpickling runs code, so pickles are read only from your own runs and entries")
         data = self._read_pickle(key)
         if data is None:
             raise DamagedBlobError(f"pickle {key[:12]} does not match its hash (damaged or replaced); it is not loaded")

@@ -10,9 +10,10 @@ Pickles are the exception, and so they are kept apart. A value that has no data 
 class's instance, a set, what a task returns under typing.Any) is pickled, as flytekit does,
 into the blob store (`{"$pickle": "<sha256>.pkl"}`). Unpickling runs code that the data names,
 so the rule is: a pickle is read only from what the reading user wrote: their own run
-directories, and cache entries whose file the reading user owns (cache/store.py refuses any
-other entry that `holds_pickle`, even a trusted colleague's). A pickle blob is checked against
-its content hash before it is loaded, so a file planted under its name is refused too.
+directories (a RunDir's BlobStore has unpickle=False unless the run is the reader's) and cache
+entries whose file the reading user owns (cache/store.py refuses any other entry that
+`holds_pickle`, even a trusted colleague's). A pickle blob is checked against its content hash
+before it is loaded, so a file planted under its name is refused too.
 """
 from __future__ import annotations
 
