@@ -332,3 +332,22 @@ def test_fake_owner_a_trusted_colleagues_entry_with_a_pickle_is_not_loaded(tmp_p
     with pytest.warns(UntrustedEntryWarning, match="holds a pickled value written by uid .*only from your own"):
         assert reader.fetch_into(hostile, BlobStore(tmp_path / "reader" / "blobs")) is None
     assert not marker.exists() and writer.get(hostile) is not None  # still the writer's own, for the writer
+
+
+def test_your_own_cached_pickles_are_reused_by_your_next_run_and_collected_by_gc(hpcflow, counted, tmp_path: Path):
+    _, counts, counts_since = counted
+    target = f"{ROOT / 'tests' / 'workflows' / 'cached_pickles.py'}:tallies"
+    first = hpcflow("run", target, "-i", "ns=[1,2,3]", "--json")
+    assert first.code == 0, first.stderr
+    before = counts()
+    second = hpcflow("run", target, "-i", "ns=[1,2,3]", "--json")
+    assert second.code == 0, second.stderr
+    assert first.json["outputs"] == second.json["outputs"] == {"o0": [2, 4, 6]}
+    assert before == {"make": 3} and counts_since(before) == {}  # the pickled Tallies came from the cache
+    pickles = list((tmp_path / "cache" / "blobs").glob("*/*.pkl"))
+    assert len(pickles) == 3
+    store = CacheStore(tmp_path / "cache")
+    for pickled in pickles:  # old enough to be swept once no entry names them
+        os.utime(pickled, (0, 0))
+    store.gc(older_than_s=0)
+    assert not any(p.exists() for p in pickles)
