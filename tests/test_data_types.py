@@ -45,7 +45,7 @@ def test_a_value_outside_the_enum_is_refused_as_in_flytekit(module, wf_name, kwa
 
 
 CLI_CASES = [c for c in CASES if c[1] in {
-    "coffee_maker_enum", "dataclass_wf", "superhero_wf", "color_wf", "map_colors", "basket_wf",
+    "coffee_maker_enum", "dataclass_wf", "superhero_wf", "color_wf", "enum_str_wf", "map_colors", "basket_wf",
     "crate_input_wf", "pickle_wf", "map_pickles"}]
 
 

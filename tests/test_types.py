@@ -128,3 +128,16 @@ def test_interface_errors_name_the_parameter():
     with pytest.raises(WorkflowDefinitionError, match="task 'int_enum': return type: Enum Level has members with "
                                                       "non-string values \\(LOW\\)"):
         interface_of(int_enum, "task 'int_enum'")
+
+
+def test_enums_and_strs_pass_for_each_other_between_tasks_as_in_flytekit():
+    from hpcflow.types.check import adapt
+
+    assert assignable(Color, str) and assignable(str, Color) and assignable(Color, Optional[str])
+    assert not assignable(list[Color], list[str]) and not assignable(Color, int)  # only at the top level
+    assert adapt(Color.RED, str) == "red" and adapt("blue", Optional[Color]) is Color.BLUE and adapt(None, Optional[Color]) is None
+    with pytest.raises(ValueError, match="expected Color, one of 'red', 'blue'; got 'green'"):
+        adapt("green", Color)
+
+    def f(c: Color, s: str, n: int) -> str: ...
+    assert interface_of(f, "f").adapt({"c": "red", "s": Color.BLUE, "n": 1}) == {"c": Color.RED, "s": "blue", "n": 1}

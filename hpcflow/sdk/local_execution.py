@@ -41,7 +41,7 @@ def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) ->
     """Call a task's function, retrying recoverable errors up to `spec.retries` times; outputs by name."""
     for attempt in range(spec.retries + 1):
         try:
-            result = task.fn(**args)
+            result = task.fn(**task.interface.adapt(dict(args)))
             break
         except Exception as exc:
             if attempt == spec.retries or not is_recoverable(exc):

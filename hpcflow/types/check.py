@@ -172,6 +172,29 @@ def conforms(value: Any, tp: Any) -> bool:
 
 def assignable(src: Any, dst: Any) -> bool:
     """True when a promise of type `src` may be bound where `dst` is expected."""
+    return _assignable(src, dst) or crosses_enum_and_str(src, dst)
+
+
+def crosses_enum_and_str(src: Any, dst: Any) -> bool:
+    """True when an Enum promise meets a str parameter or a str promise an Enum parameter (maybe
+    Optional): flytekit passes one for the other between tasks (an Enum's literal is its value), and
+    so does hpcflow, converting at the call (adapt). Only at the top level: list[Color] is no list[str]."""
+    dst = optional_inner(dst) or dst
+    return (is_enum_type(src) and dst is str) or (src is str and is_enum_type(dst))
+
+
+def adapt(value: Any, tp: Any) -> Any:
+    """The value a parameter of type `tp` receives for `value` where crosses_enum_and_str allowed the
+    binding: a member's value for a str, the member with that value for an Enum (ValueError if none)."""
+    tp = optional_inner(tp) or tp
+    if tp is str and isinstance(value, enum.Enum):
+        return value.value
+    if is_enum_type(tp) and isinstance(value, str) and not isinstance(value, tp):
+        return coerce(value, tp)
+    return value
+
+
+def _assignable(src: Any, dst: Any) -> bool:
     if src is Any or dst is Any or src == dst:
         return True
     if src is int and dst is float:
@@ -180,14 +203,14 @@ def assignable(src: Any, dst: Any) -> bool:
         return True
     dst_inner = optional_inner(dst)
     if dst_inner is not None:
-        return src is NoneType or assignable(optional_inner(src) or src, dst_inner)
+        return src is NoneType or _assignable(optional_inner(src) or src, dst_inner)
     s_origin, d_origin = typing.get_origin(src) or src, typing.get_origin(dst) or dst
     if s_origin is list and d_origin is list:
         s_args, d_args = typing.get_args(src), typing.get_args(dst)
-        return not s_args or not d_args or assignable(s_args[0], d_args[0])
+        return not s_args or not d_args or _assignable(s_args[0], d_args[0])
     if s_origin is dict and d_origin is dict:
         s_args, d_args = typing.get_args(src), typing.get_args(dst)
-        return not s_args or not d_args or assignable(s_args[1], d_args[1])
+        return not s_args or not d_args or _assignable(s_args[1], d_args[1])
     return False
 
 

@@ -60,6 +60,22 @@ def map_colors(colors: list[Color]) -> list[str]:
 
 
 @task
+def order(name: str) -> str:
+    return name.strip().lower()
+
+
+@task
+def label(text: str) -> str:
+    return f"[{text}]"
+
+
+@workflow
+def enum_str_wf(name: str) -> tuple[str, str]:
+    # an Enum promise where a str is declared, a str promise where an Enum is: flytekit passes one for the other
+    return label(text=complement(color=order(name=name))), describe(color=name)
+
+
+@task
 def hue(fruit: Fruit) -> Color:
     return fruit.color
 

@@ -32,6 +32,7 @@ CASES = [
     ("flyte_pickle_type", "superhero_wf", {"name": "Storm", "power": "Weather"}),
     ("flyte_types_extra", "color_wf", {"color": "red"}),
     ("flyte_types_extra", "default_color_wf", {}),
+    ("flyte_types_extra", "enum_str_wf", {"name": "green"}),
     ("flyte_types_extra", "map_colors", {"colors": ["red", "green", "blue", "red"]}),
     ("flyte_types_extra", "map_hues", {"fruits": FRUITS}),
     ("flyte_types_extra", "basket_wf", {"fruits": FRUITS, "name": "plum"}),
