@@ -11,7 +11,7 @@ from typing import Optional
 import pytest
 
 from hpcflow.store.blobs import BlobStore, DamagedBlobError, PickleRefusedError
-from hpcflow.store.codec import UntrustedValueError, decode, display, encode, holds_pickle
+from hpcflow.store.codec import UntrustedValueError, decode, display, encode, holds_pickle, to_display
 from hpcflow.store.hashing import value_digest
 
 
@@ -73,6 +73,8 @@ def test_enum_and_record_forms_show_as_plain_json_and_pickles_by_their_class_onl
                                              "shelves": {"3": "p"}},
                                        "m": "fast", "t": f"<pickled {__name__}.Tally>"}
     assert holds_pickle(encoded) and not holds_pickle(encode([Crate([])], blobs))
+    value = {"t": Tally(1), "c": [Color.RED], "s": {1}}
+    assert to_display(value) == display(encode(value, blobs), blobs)  # `run --json` shows what `outputs` shows
 
 
 def test_showing_a_pickle_never_loads_it_and_loading_checks_its_hash(tmp_path: Path):

@@ -149,7 +149,7 @@ def to_display(value: Any) -> Any:
         return [to_display(v) for v in value]
     if isinstance(value, dict):
         return {str(to_display(k)): to_display(v) for k, v in value.items()}
-    return repr(value)
+    return f"<pickled {type(value).__module__}.{type(value).__qualname__}>"  # what has no data form, as display() shows it
 
 
 def _class_ref(cls: type) -> str:
