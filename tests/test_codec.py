@@ -58,6 +58,7 @@ class Boom:
 @pytest.mark.parametrize("value", [
     Color.BLUE, Mode.FAST, [Color.RED, None], {"a": [Fruit("x", Color.BLUE)]}, [{"k": Fruit("y")}],
     Crate([Fruit("p")], Fruit("q"), {1: "p", 2: "q"}), {Color.RED: 1}, Tally(3), {1, 2}, [Tally(1), {"t": Tally(2)}],
+    (1, "a", (Color.RED,)), {(1, 2): "pair"},
 ], ids=lambda v: type(v).__name__)
 def test_values_come_back_equal_and_of_their_type(tmp_path: Path, value):
     blobs = BlobStore(tmp_path)

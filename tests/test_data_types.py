@@ -46,7 +46,7 @@ def test_a_value_outside_the_enum_is_refused_as_in_flytekit(module, wf_name, kwa
 
 CLI_CASES = [c for c in CASES if c[1] in {
     "coffee_maker_enum", "dataclass_wf", "superhero_wf", "color_wf", "enum_str_wf", "map_colors", "basket_wf",
-    "crate_input_wf", "pickle_wf", "map_pickles"}]
+    "crate_input_wf", "pickle_wf", "map_pickles", "tuple_wf"}]
 
 
 @pytest.mark.parametrize("module,wf_name,kwargs,expected", CLI_CASES, ids=[f"{c[1]}-{c[2]}"[:80] for c in CLI_CASES])

@@ -105,8 +105,16 @@ def test_unsupported_types_are_named():
 
 
 def test_classes_without_a_data_form_travel_as_pickles_as_in_flytekit():
-    assert all(is_pickled_type(tp) for tp in (Plain, set, set[int], tuple[int, str]))
-    assert not any(is_pickled_type(tp) for tp in (int, Color, Fruit, list[Plain], dict[str, Plain], Optional[Fruit]))
+    assert all(is_pickled_type(tp) for tp in (Plain, set, set[int], frozenset))
+    assert not any(is_pickled_type(tp) for tp in (int, Color, Fruit, list[Plain], dict[str, Plain], Optional[Fruit],
+                                                  tuple[int, str]))
+
+
+def test_tuples_stay_tuples():
+    assert coerce([1, "2"], tuple[float, str]) == (1.0, "2") and coerce([1, 2, 3], tuple[int, ...]) == (1, 2, 3)
+    with pytest.raises(ValueError, match=r"expected tuple\[int, str\] of 2 items, got 3"):
+        coerce([1, "a", 3], tuple[int, str])
+    assert unsupported_reason(tuple[int, Union[int, str]]) is not None
 
 
 def test_interface_reads_tuple_and_namedtuple_outputs():

@@ -29,7 +29,7 @@ from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
 
 
 _PLAIN = (bool, int, float, str)
-_KEYS = (bool, int, float, str, enum.Enum)  # keys of a dict that is not keyed by str, stored as data
+_KEYS = (bool, int, float, str, enum.Enum, tuple)  # keys of a dict that is not keyed by str, stored as data
 
 
 def encode(value: Any, blobs: BlobStore) -> Any:
@@ -53,8 +53,10 @@ def encode(value: Any, blobs: BlobStore) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"$dataclass": _class_ref(type(value)),
                 "fields": {f.name: encode(getattr(value, f.name), blobs) for f in dataclasses.fields(value)}}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [encode(v, blobs) for v in value]
+    if isinstance(value, tuple):  # stays a tuple (a tuple[int, str] input, a key of a set...): flytekit pickles it
+        return {"$tuple": [encode(v, blobs) for v in value]}
     if isinstance(value, dict) and all(type(k) is str for k in value):
         items = {k: encode(v, blobs) for k, v in value.items()}
         return {"$dict": items} if any(k.startswith("$") for k in value) else items
@@ -86,6 +88,8 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
         return blobs.get_pickle(obj["$pickle"])  # only the user's own data gets here (the module's docstring)
     if "$items" in obj:
         return {decode(k, blobs): decode(v, blobs) for k, v in obj["$items"]}
+    if "$tuple" in obj:
+        return tuple(decode(v, blobs) for v in obj["$tuple"])
     if "$custom" in obj:
         cls = trusted_class(obj["$custom"], "$custom")
         return custom_type(cls).from_json(obj["value"])  # type: ignore[union-attr]
@@ -124,6 +128,8 @@ def display(obj: Any, blobs: BlobStore) -> Any:
         return f"<pickled {obj['type'].replace(':', '.')}>"
     if "$items" in obj:
         return {str(display(k, blobs)): display(v, blobs) for k, v in obj["$items"]}
+    if "$tuple" in obj:
+        return [display(v, blobs) for v in obj["$tuple"]]
     if "$custom" in obj:
         return obj["value"]
     if "$dict" in obj:

@@ -1,8 +1,8 @@
 """Checks values and types against the supported annotation subset.
 
-Supported as data: int, float, str, bool, None, list[T], dict[K, T], Optional[T], string-valued
-Enums, NamedTuple classes, dataclasses, numpy.ndarray and registered types, nested in any way.
-Any other class (a plain class, set, tuple[...]) and values under typing.Any that are none of
+Supported as data: int, float, str, bool, None, list[T], dict[K, T], tuple[T, ...], Optional[T],
+string-valued Enums, NamedTuple classes, dataclasses, numpy.ndarray and registered types, nested
+in any way. Any other class (a plain class, set, frozenset) and values under typing.Any that are none of
 these travel as pickles, as in flytekit (store/codec.py says where pickles may be read from).
 """
 from __future__ import annotations
@@ -31,8 +31,8 @@ def type_name(tp: Any) -> str:
     if inner is not None:
         return f"Optional[{type_name(inner)}]"
     origin = typing.get_origin(tp)
-    if origin in (list, dict):
-        args = ", ".join(type_name(a) for a in typing.get_args(tp))
+    if origin in (list, dict, tuple):
+        args = ", ".join("..." if a is Ellipsis else type_name(a) for a in typing.get_args(tp))
         return f"{origin.__name__}[{args}]" if args else origin.__name__
     if is_array_type(tp):
         return "numpy.ndarray"
@@ -90,7 +90,7 @@ def is_pickled_type(tp: Any) -> bool:
             or is_enum_type(tp) or is_namedtuple(tp) or (dataclasses.is_dataclass(tp) and isinstance(tp, type)):
         return False
     origin = typing.get_origin(tp)
-    if optional_inner(tp) is not None or origin in (list, dict) or tp in (list, dict):
+    if optional_inner(tp) is not None or origin in (list, dict, tuple) or tp in (list, dict, tuple):
         return False
     return True
 
@@ -118,6 +118,8 @@ def unsupported_reason(tp: Any) -> str | None:
     if origin is dict or tp is dict:
         args = typing.get_args(tp)
         return _first(unsupported_reason(a) for a in args)
+    if origin is tuple:
+        return _first(unsupported_reason(a) for a in typing.get_args(tp) if a is not Ellipsis)
     if is_namedtuple(tp):
         return _first(unsupported_reason(t) for t in namedtuple_fields(tp).values())
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
@@ -259,6 +261,13 @@ def coerce(value: Any, tp: Any) -> Any:
         if not isinstance(value, dict):
             raise ValueError(f"expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
         return {_coerce_key(k, args[0]): coerce(v, args[1]) for k, v in value.items()} if args else dict(value)
+    if origin is tuple and not is_namedtuple(tp):
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"expected {type_name(tp)} as a JSON list, got {value!r} ({value_type_name(value)})")
+        if args and Ellipsis not in args and len(args) != len(value):
+            raise ValueError(f"expected {type_name(tp)} of {len(args)} items, got {len(value)}: {value!r}")
+        items = args[:1] * len(value) if Ellipsis in args else args
+        return tuple(coerce(v, t) for v, t in zip(value, items)) if args else tuple(value)
     if is_namedtuple(tp):
         if isinstance(value, tp):
             return value

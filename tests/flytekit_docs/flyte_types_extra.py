@@ -206,3 +206,19 @@ def sum_tallies(tallies: typing.List[Tally]) -> int:
 def pickled_list_wf(starts: list[int]) -> int:
     tallies = map_task(open_tally)(start=starts)
     return sum_tallies(tallies=tallies)
+
+
+@task
+def bounds_of(xs: list[int]) -> Any:
+    return {"bounds": (min(xs), max(xs))}  # flytekit refuses a bare tuple returned as one output
+
+
+@task
+def span(found: Any) -> str:
+    bounds = found["bounds"]
+    return f"{type(bounds).__name__} {bounds[1] - bounds[0]}"
+
+
+@workflow
+def tuple_wf(xs: list[int]) -> str:
+    return span(found=bounds_of(xs=xs))

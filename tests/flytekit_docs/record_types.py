@@ -43,6 +43,7 @@ CASES = [
     ("flyte_types_extra", "pickle_wf", {"start": 3, "by": 4, "xs": [1, 2, 2, 3, 3, 3]}),
     ("flyte_types_extra", "map_pickles", {"starts": [5, 6, 7]}),
     ("flyte_types_extra", "pickled_list_wf", {"starts": [5, 6, 7]}),
+    ("flyte_types_extra", "tuple_wf", {"xs": [4, 9, 2]}),
 ]
 FAILS = [  # inputs flytekit refuses before anything runs
     ("flyte_enum_type", "coffee_maker_enum", {"coffee_enum": "mocha"}),
