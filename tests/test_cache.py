@@ -1,6 +1,9 @@
 """The cache on the local backend, and the store's guarantees (atomic publish, damage = miss)."""
 from __future__ import annotations
 
+import json
+import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -267,3 +270,84 @@ def test_an_entry_that_holds_another_keys_outputs_is_a_miss(tmp_path: Path):
     _forge(store, "ef" * 32, {"o0": 3996}, claimed_key="12" * 32)  # renamed over the right one
     with pytest.warns(CorruptEntryWarning, match="holds the entry of key 1212"):
         assert store.get("ef" * 32) is None
+
+
+class _Hostile:
+    """Unpickling it touches a file: what a pickle planted by someone else could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _publish_pickle(store: CacheStore, value, tmp_path: Path, task: str = "t") -> str:
+    """Publish `value` (which travels as a pickle) under a new key, as a run would; the key."""
+    run_blobs = BlobStore(tmp_path / f"run-{task}" / "blobs")
+    key = CacheKey(task, "1", "src", ())
+    store.put(key, {"o0": encode(value, run_blobs)}, run_blobs)
+    return key.digest
+
+
+def test_your_own_entries_with_pickles_are_used(tmp_path: Path):
+    from hpcflow.store.codec import decode
+
+    store = CacheStore(tmp_path / "cache")
+    key = _publish_pickle(store, {"tags": {"a", "b"}}, tmp_path)
+    run_blobs = BlobStore(tmp_path / "reader" / "blobs")
+    outputs = store.fetch_into(key, run_blobs)
+    assert outputs is not None and decode(outputs["o0"], run_blobs) == {"tags": {"a", "b"}}
+
+
+def test_a_pickle_planted_under_the_name_of_yours_is_a_miss_and_is_never_loaded(tmp_path: Path):
+    store, marker = CacheStore(tmp_path / "cache"), tmp_path / "pwned"
+    key = _publish_pickle(store, {1, 2}, tmp_path)
+    entry = json.loads(store.entry_path(key).read_bytes().partition(b"\n")[2])
+    planted = store.blobs.path(entry["outputs"]["o0"]["$pickle"])
+    planted.unlink()  # as if someone wrote their file under its name before it was published
+    planted.write_bytes(pickle.dumps(_Hostile(marker)))
+    with pytest.warns(CorruptEntryWarning, match="damaged \\(pickle [0-9a-f]{12} (has the wrong size|does not match its hash)"):
+        assert store.get(key) is None
+    assert not marker.exists()
+
+
+def test_fake_owner_a_trusted_colleagues_entry_with_a_pickle_is_not_loaded(tmp_path: Path):
+    """Unit level, with a FAKE owner check: the store reads as uid `me + 1` and trusts every writer, so
+    the entries this process writes stand for a trusted colleague's (tests/test_shared_cache.py does
+    it with two real users). A colleague's plain entry is used; one holding a pickle is not, and the
+    pickle is never loaded."""
+    from hpcflow.cache.store import UntrustedEntryWarning
+
+    class EveryoneTrusted(CacheStore):
+        def trusts(self, uid: int) -> bool:
+            return True
+
+    writer, marker = CacheStore(tmp_path / "cache"), tmp_path / "pwned"
+    hostile = _publish_pickle(writer, _Hostile(marker), tmp_path, "hostile")
+    plain = CacheKey("plain", "1", "src", ())
+    writer.put(plain, {"o0": 42}, writer.blobs)
+    reader = EveryoneTrusted(tmp_path / "cache", uid=os.getuid() + 1)
+    assert reader.get(plain.digest) == {"o0": 42}
+    with pytest.warns(UntrustedEntryWarning, match="holds a pickled value written by uid .*only from your own"):
+        assert reader.fetch_into(hostile, BlobStore(tmp_path / "reader" / "blobs")) is None
+    assert not marker.exists() and writer.get(hostile) is not None  # still the writer's own, for the writer
+
+
+def test_your_own_cached_pickles_are_reused_by_your_next_run_and_collected_by_gc(hpcflow, counted, tmp_path: Path):
+    _, counts, counts_since = counted
+    target = f"{ROOT / 'tests' / 'workflows' / 'cached_pickles.py'}:tallies"
+    first = hpcflow("run", target, "-i", "ns=[1,2,3]", "--json")
+    assert first.code == 0, first.stderr
+    before = counts()
+    second = hpcflow("run", target, "-i", "ns=[1,2,3]", "--json")
+    assert second.code == 0, second.stderr
+    assert first.json["outputs"] == second.json["outputs"] == {"o0": [2, 4, 6]}
+    assert before == {"make": 3} and counts_since(before) == {}  # the pickled Tallies came from the cache
+    pickles = list((tmp_path / "cache" / "blobs").glob("*/*.pkl"))
+    assert len(pickles) == 3
+    store = CacheStore(tmp_path / "cache")
+    for pickled in pickles:  # old enough to be swept once no entry names them
+        os.utime(pickled, (0, 0))
+    store.gc(older_than_s=0)
+    assert not any(p.exists() for p in pickles)

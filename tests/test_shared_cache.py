@@ -1,11 +1,12 @@
 """A cache shared between two real users (tests/other_user.py): a colleague in the group reads
 the first user's entries without recomputing; entries written by someone the cache does not
-trust are not used."""
+trust are not used, and a pickle is read from no one's entries but one's own."""
 from __future__ import annotations
 
 import grp
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from other_user import GROUP, require_other_user, run_as_other
+from other_user import GROUP, OTHER, require_other_user, run_as_other
 from paths import ROOT
 
 
@@ -88,3 +89,43 @@ def test_entries_written_by_someone_the_cache_does_not_trust_are_not_used(shared
     assert mine.returncode == 0, mine.stderr
     assert json.loads(mine.stdout)["outputs"] == {"o0": 56}
     assert _counts(shared / "me-counts") == {"scale": 3, "square": 3, "add_up": 1}  # all computed again
+
+
+class _Hostile:
+    """Unpickling it touches a file: what a pickle planted in a shared cache could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_trusted_colleagues_entry_holding_a_pickle_is_never_loaded(shared):
+    """The pickle rule (store/codec.py, cache/store.py) with two real users: the other user, a member
+    of the cache's group and so trusted, puts two entries into the shared cache: a plain one, which the
+    first user's reads use, and one whose pickle would run a command, which they refuse unloaded."""
+    from hpcflow.cache.key import CacheKey
+    from hpcflow.cache.store import CacheStore, UntrustedEntryWarning
+    from hpcflow.store.blobs import BlobStore
+    from hpcflow.store.codec import encode
+
+    cache, marker = shared / "cache", shared / "pwned"
+    me = _user_env(shared, "me", cache)
+    assert _run(_hpcflow("cache", "share", "--group", GROUP), me).returncode == 0
+    staging = CacheStore(shared / "staging")  # the entries are laid out here, then copied in by the other user
+    hostile, plain = CacheKey("hostile", "1", "src", ()), CacheKey("plain", "1", "src", ())
+    staging.put(hostile, {"o0": encode(_Hostile(marker), staging.blobs)}, staging.blobs)
+    staging.put(plain, {"o0": 42}, staging.blobs)
+    for path in [staging.root, *staging.root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    copied = run_as_other(["cp", "-r", "--no-preserve=mode,ownership", f"{staging.root}/.", str(cache)])
+    assert copied.returncode == 0, copied.stderr
+    entry = CacheStore(cache).entry_path(hostile.digest)
+    assert entry.stat().st_uid == pwd.getpwnam(OTHER).pw_uid != os.getuid()  # the other user's files now
+    reader = CacheStore(cache)
+    assert reader.trusts(entry.stat().st_uid)  # a member of the group: their plain entry is used
+    assert reader.get(plain.digest) == {"o0": 42}
+    with pytest.warns(UntrustedEntryWarning, match="holds a pickled value written by uid .*only from your own"):
+        assert reader.fetch_into(hostile.digest, BlobStore(shared / "me-runs" / "blobs")) is None
+    assert not marker.exists()

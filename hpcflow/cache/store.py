@@ -2,6 +2,7 @@
 
     <cache_dir>/entries/<2 hex>/<key>.json    a checksum line, then outputs (encoded), key parts, blob sizes
     <cache_dir>/blobs/<2 hex>/<hash>.npy      arrays, shared by all entries and runs
+    <cache_dir>/blobs/<2 hex>/<hash>.pkl      pickled values (classes with no data form, as flytekit pickles)
     <cache_dir>/locks/<key>                   leases for cache_serialize
 
 Publishing writes a temp file, fsyncs and renames; readers take no lock. An entry whose
@@ -13,7 +14,10 @@ folders are setgid and sticky, and its files are group-readable. An entry is use
 - its file is owned by the reading user or, in a shared cache, by a member of the group: an
   entry written by anyone else is a miss with a warning;
 - it names the key it is read for, its checksum matches, and every class it names is one the
-  reading run already trusts (store/codec.py): nothing in it is ever imported or called.
+  reading run already trusts (store/codec.py): nothing in it is ever imported or called;
+- if it holds a pickle, its file is owned by the reading user: unpickling runs code, so a
+  pickle is never read from anyone else's entry, not even a trusted member's (they compute it
+  afresh; their entry stays theirs). A pickle blob must also match its hash when it is loaded.
 The sticky folders mean no user can replace or delete another's entries: a publish that
 would is skipped with a warning, and so is one the folder's permissions forbid. The checksum
 guards against damage, not against members of the group, who are trusted to be honest.
@@ -35,8 +39,8 @@ from typing import Any, Iterator
 from hpcflow.store.hashing import digest
 from hpcflow.cache.key import CacheKey
 from hpcflow.store import atomic
-from hpcflow.store.blobs import BlobStore
-from hpcflow.store.codec import untrusted
+from hpcflow.store.blobs import PICKLE_SUFFIX, BlobStore
+from hpcflow.store.codec import holds_pickle, untrusted
 from hpcflow.store.lease import Lease
 
 
@@ -86,6 +90,8 @@ def _blob_keys(encoded: Any) -> list[str]:
     if isinstance(encoded, dict):
         if "$ndarray" in encoded:
             return [encoded["$ndarray"]]
+        if "$pickle" in encoded:
+            return [encoded["$pickle"]]
         return [k for v in encoded.values() for k in _blob_keys(v)]
     if isinstance(encoded, list):
         return [k for v in encoded for k in _blob_keys(v)]
@@ -95,11 +101,13 @@ def _blob_keys(encoded: Any) -> list[str]:
 class CacheStore:
     """Reads and publishes cache entries under one cache directory."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, uid: int | None = None):
+        """`uid` is the reading user's (this process's unless given: tests stand in for another user)."""
         self.root = Path(root)
+        self.uid = os.getuid() if uid is None else uid
         self.blobs = BlobStore(self.root / "blobs")
         self._entries = os.path.join(str(self.root), "entries")  # plain strings on the hit path: pathlib costs ~20 us
-        self._trusted_uids = {os.getuid()}
+        self._trusted_uids = {self.uid}
         try:
             st = os.stat(self.root)
         except OSError:
@@ -165,17 +173,28 @@ class CacheStore:
                 raise ValueError(f"it holds the entry of key {str(entry['key'])[:12]}")
             for blob, size in entry["blobs"].items():
                 if os.stat(self.blobs.file(blob)).st_size != size:
-                    raise ValueError(f"array {blob[:12]} has the wrong size")
+                    what = "pickle" if blob.endswith(PICKLE_SUFFIX) else "array"
+                    raise ValueError(f"{what} {blob[:12]} has the wrong size")
+            # The pickle rule (store/codec.py): unpickling runs code, and trusting colleagues to be honest is not
+            # trusting that none of their accounts or workflows was ever subverted; so only one's own pickles are read.
+            if st.st_uid != self.uid and holds_pickle(entry["outputs"]):
+                warnings.warn(f"cache entry {key[:12]} holds a pickled value written by uid {st.st_uid}; pickles are "
+                              "read only from your own entries (unpickling runs code): computing it",
+                              UntrustedEntryWarning, stacklevel=2)
+                return None
+            for blob in _blob_keys(entry["outputs"]):  # every pickle it names, listed in "blobs" or not
+                if blob.endswith(PICKLE_SUFFIX) and not self.blobs.intact(blob):
+                    raise ValueError(f"pickle {blob[:12]} does not match its hash")
         except (ValueError, KeyError, TypeError, OSError) as exc:
             warnings.warn(f"cache entry {key[:12]} is damaged ({exc}); recomputing it", CorruptEntryWarning, stacklevel=2)
-            if st.st_uid == os.getuid():  # someone else's is theirs to remove
+            if st.st_uid == self.uid:  # someone else's is theirs to remove
                 Path(path).unlink(missing_ok=True)
             return None
         why = untrusted(entry["outputs"])
         if why:
             warnings.warn(f"cache entry {key[:12]} is not used: {why}", UntrustedEntryWarning, stacklevel=2)
             return None
-        if time.time() - st.st_mtime > 600 and st.st_uid == os.getuid():  # last use, for gc by age
+        if time.time() - st.st_mtime > 600 and st.st_uid == self.uid:  # last use, for gc by age
             os.utime(path)
         return entry["outputs"]
 
@@ -267,8 +286,10 @@ class CacheStore:
             except (ValueError, KeyError, OSError):
                 continue
         freed = 0
-        for blob in (self.root / "blobs").glob("*/*.npy"):
-            if blob.stem not in live and time.time() - blob.stat().st_mtime > 60:  # not one being published
+        blobs = [*(self.root / "blobs").glob("*/*.npy"), *(self.root / "blobs").glob("*/*.pkl")]
+        for blob in blobs:
+            key = blob.name if blob.suffix == ".pkl" else blob.stem  # a pickle's key keeps its suffix (store/blobs.py)
+            if key not in live and time.time() - blob.stat().st_mtime > 60:  # not one being published
                 freed += blob.stat().st_size
                 blob.unlink(missing_ok=True)
         for tmp in (self.root).glob("*/*/.*.tmp"):

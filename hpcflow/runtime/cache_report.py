@@ -46,9 +46,9 @@ def per_task(store: CacheStore) -> list[str]:
 def summary(store: CacheStore) -> str:
     """Where the cache is, how many entries and bytes."""
     infos = [info for info, _ in store.entries()]
-    blobs = sum(p.stat().st_size for p in (store.root / "blobs").glob("*/*.npy"))
+    blobs = sum(p.stat().st_size for pattern in ("*/*.npy", "*/*.pkl") for p in (store.root / "blobs").glob(pattern))
     return (f"cache {store.root}: {len(infos)} entries for {len({i.task for i in infos})} task(s), "
-            f"{sum(i.bytes for i in infos) / 2**20:.2f} MiB in entries, {blobs / 2**20:.2f} MiB of arrays")
+            f"{sum(i.bytes for i in infos) / 2**20:.2f} MiB in entries, {blobs / 2**20:.2f} MiB of arrays and pickles")
 
 
 def explain(rd: RunDir, job_id: str, index: int, store: CacheStore) -> str:

@@ -130,7 +130,7 @@ def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index
         limit = limits[min(status.attempts, len(limits)) - 1] if limits else None  # grows after a timeout
         try:
             with _time_limit(limit), tracing(log):
-                result = task.fn(**inputs)
+                result = task.fn(**task.interface.adapt(inputs))
             return task.interface.split(result, where)
         except (Exception, ElementTimeout) as exc:
             if status.attempts > job.retries or not is_recoverable(exc):

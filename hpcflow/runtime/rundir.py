@@ -120,8 +120,10 @@ class RunDir:
 
     @cached_property
     def blobs(self) -> BlobStore:
-        """The run's content-addressed store of large values."""
-        return BlobStore(self.root_path / "blobs")
+        """The run's content-addressed store of large values. Its pickles are loaded only if the run is
+        the reader's own (store/codec.py): `hpcflow status` of a colleague's run must not run their code."""
+        owner = os.stat(self.root_path).st_uid
+        return BlobStore(self.root_path / "blobs", unpickle=owner == os.getuid(), owner=f"uid {owner}'s run")
 
     @cached_property
     def plan(self) -> Plan:

@@ -68,7 +68,7 @@ def _call(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dic
 def _attempts(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:
     for attempt in range(spec.retries + 1):
         try:
-            result = task.fn(**args)
+            result = task.fn(**task.interface.adapt(dict(args)))
             break
         except Exception as exc:
             if attempt == spec.retries or not is_recoverable(exc):

@@ -67,7 +67,8 @@ class Dynamic(Task):
 
     def trace(self, inputs: Mapping[str, Any]) -> Graph:
         """Run the body on concrete inputs, recording the task calls it makes."""
-        return Builder(f"dynamic '{self.name}'").trace(self.name, self.fn, self.interface, inputs)
+        return Builder(f"dynamic '{self.name}'").trace(self.name, self.fn, self.interface,
+                                                       self.interface.adapt(dict(inputs)))
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the body with these inputs and run the resulting sub-workflow in-process."""

@@ -1,20 +1,33 @@
-"""Content-addressed storage of large values (numpy arrays) in sharded folders."""
+"""Content-addressed storage of large values (numpy arrays, pickles) in sharded folders."""
 from __future__ import annotations
 
 import io
+import pickle
 from pathlib import Path
 from typing import Any
 
-from hpcflow.store.hashing import array_digest
+from hpcflow.store.hashing import array_digest, digest
 from hpcflow.store.atomic import write_bytes
+
+PICKLE_SUFFIX = ".pkl"  # a pickle's key carries its suffix; an array's key is its bare hash (.npy on disk)
+
+
+class DamagedBlobError(ValueError):
+    """A blob's bytes do not match the hash it is stored under: damaged, or planted by someone else."""
+
+
+class PickleRefusedError(ValueError):
+    """A pickle that this store does not load: it belongs to someone else's data (store/codec.py)."""
 
 
 class BlobStore:
-    """Arrays stored once by content hash under `root/<2 hex>/<hash>.npy`."""
+    """Arrays stored once by content hash under `root/<2 hex>/<hash>.npy`, pickles under `<hash>.pkl`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, unpickle: bool = True, owner: str = ""):
+        """`unpickle=False` (a store of someone else's, `owner`) refuses to load pickles."""
         self.root = Path(root)
         self._root = str(self.root)
+        self.unpickle, self.owner = unpickle, owner
 
     def path(self, key: str) -> Path:
         """Where the blob with this key lives."""
@@ -22,6 +35,8 @@ class BlobStore:
 
     def file(self, key: str) -> str:
         """The same, as a plain string (cheaper on hot paths)."""
+        if key.endswith(PICKLE_SUFFIX):
+            return f"{self._root}/{key[:2]}/{key}"
         return f"{self._root}/{key[:2]}/{key}.npy"
 
     def put_array(self, array: Any) -> str:
@@ -41,3 +56,32 @@ class BlobStore:
         import numpy as np
 
         return np.load(self.file(key), allow_pickle=False)
+
+    def put_pickle(self, value: Any) -> str:
+        """Pickle a value into the store (if not already there) and return its key, `<hash>.pkl`."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        key = digest(data) + PICKLE_SUFFIX
+        target = self.path(key)
+        if not target.exists():
+            write_bytes(target, data, fsync=True)
+        return key
+
+    def intact(self, key: str) -> bool:
+        """True when the pickle stored under `key` matches its hash."""
+        return self._read_pickle(key) is not None
+
+    def _read_pickle(self, key: str) -> bytes | None:
+        with open(self.file(key), "rb") as fh:
+            data = fh.read()
+        return data if digest(data) + PICKLE_SUFFIX == key else None
+
+    def get_pickle(self, key: str) -> Any:
+        """Unpickle the value stored under `key`, once its bytes match the key's hash. Unpickling runs
+        code the pickle names: call this only for the reading user's own data (store/codec.py)."""
+        if not self.unpickle:
+            raise PickleRefusedError(f"a pickled value in {self.owner or 'a store that is not yours'} is not loaded: "
+                                     "unpickling runs code, so pickles are read only from your own runs and entries")
+        data = self._read_pickle(key)
+        if data is None:
+            raise DamagedBlobError(f"pickle {key[:12]} does not match its hash (damaged or replaced); it is not loaded")
+        return pickle.loads(data)  # noqa: S301 - the caller's own data, checked against its hash

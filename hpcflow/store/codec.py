@@ -1,14 +1,24 @@
-"""Self-describing JSON encoding of task values; large arrays go to a BlobStore.
+"""Self-describing JSON encoding of task values; large arrays and pickles go to a BlobStore.
 
-Records name their class (`"$dataclass": "module:Class"`). Decoding never imports or calls
+Records name their class (`"$dataclass": "module:Class"`). Decoding data never imports or calls
 anything the reading process did not already trust: a name resolves only in a module that is
 already imported (the workflow's own code, loaded before any value is read, and what it
-imports) and only to a dataclass, a NamedTuple or a registered type. A stored value can come
-from a shared cache that others write, so `"$dataclass": "os:system"` is refused, not called.
+imports) and only to a dataclass, a NamedTuple, an Enum or a registered type. A stored value can
+come from a shared cache that others write, so `"$dataclass": "os:system"` is refused, not called.
+
+Pickles are the exception, and so they are kept apart. A value that has no data form (a plain
+class's instance, a set, what a task returns under typing.Any) is pickled, as flytekit does,
+into the blob store (`{"$pickle": "<sha256>.pkl"}`). Unpickling runs code that the data names,
+so the rule is: a pickle is read only from what the reading user wrote: their own run
+directories (a RunDir's BlobStore has unpickle=False unless the run is the reader's) and cache
+entries whose file the reading user owns (cache/store.py refuses any other entry that
+`holds_pickle`, even a trusted colleague's). A pickle blob is checked against its content hash
+before it is loaded, so a file planted under its name is refused too.
 """
 from __future__ import annotations
 
 import dataclasses
+import enum
 import sys
 from typing import Any, Iterator
 
@@ -18,9 +28,17 @@ from hpcflow.types.custom import custom_type
 from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
 
 
+_PLAIN = (bool, int, float, str)
+_KEYS = (bool, int, float, str, enum.Enum, tuple)  # keys of a dict that is not keyed by str, stored as data
+
+
 def encode(value: Any, blobs: BlobStore) -> Any:
     """A JSON-able form of `value` that `decode` turns back into an equal value."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or type(value) in _PLAIN:
+        return value
+    if isinstance(value, enum.Enum):  # before str: a `class C(str, Enum)` member stays a member
+        return {"$enum": _class_ref(type(value)), "value": encode(value.value, blobs)}
+    if isinstance(value, _PLAIN):
         return value
     if is_array(value):
         return {"$ndarray": blobs.put_array(value)}
@@ -35,14 +53,25 @@ def encode(value: Any, blobs: BlobStore) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"$dataclass": _class_ref(type(value)),
                 "fields": {f.name: encode(getattr(value, f.name), blobs) for f in dataclasses.fields(value)}}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [encode(v, blobs) for v in value]
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise TypeError("dict keys must be str to be stored")
+    if isinstance(value, tuple):  # stays a tuple (a tuple[int, str] input, a key of a set...): flytekit pickles it
+        return {"$tuple": [encode(v, blobs) for v in value]}
+    if isinstance(value, dict) and all(type(k) is str for k in value):
         items = {k: encode(v, blobs) for k, v in value.items()}
         return {"$dict": items} if any(k.startswith("$") for k in value) else items
-    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+    if isinstance(value, dict) and all(isinstance(k, _KEYS) for k in value):  # dict[int, str], as flytekit's dataclasses hold
+        return {"$items": [[encode(k, blobs), encode(v, blobs)] for k, v in value.items()]}
+    return _pickle(value, blobs)
+
+
+def _pickle(value: Any, blobs: BlobStore) -> dict[str, str]:
+    try:
+        key = blobs.put_pickle(value)
+    except Exception as exc:  # pickle's own reason (a lambda, an open file) is the useful part
+        raise TypeError(f"cannot store a value of type {type(value).__name__}: it has no data form and "
+                        f"cannot be pickled ({exc}); return plain data or register_type it") from None
+    return {"$pickle": key, "type": _class_ref(type(value))}
 
 
 def decode(obj: Any, blobs: BlobStore) -> Any:
@@ -53,6 +82,14 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
         return obj
     if "$ndarray" in obj:
         return blobs.get_array(obj["$ndarray"])
+    if "$enum" in obj:
+        return trusted_class(obj["$enum"], "$enum")(decode(obj["value"], blobs))
+    if "$pickle" in obj:
+        return blobs.get_pickle(obj["$pickle"])  # only the user's own data gets here (the module's docstring)
+    if "$items" in obj:
+        return {decode(k, blobs): decode(v, blobs) for k, v in obj["$items"]}
+    if "$tuple" in obj:
+        return tuple(decode(v, blobs) for v in obj["$tuple"])
     if "$custom" in obj:
         cls = trusted_class(obj["$custom"], "$custom")
         return custom_type(cls).from_json(obj["value"])  # type: ignore[union-attr]
@@ -85,6 +122,14 @@ def display(obj: Any, blobs: BlobStore) -> Any:
         return obj
     if "$ndarray" in obj:
         return blobs.get_array(obj["$ndarray"]).tolist()
+    if "$enum" in obj:
+        return obj["value"]
+    if "$pickle" in obj:  # shown, never unpickled: this may be someone else's run
+        return f"<pickled {obj['type'].replace(':', '.')}>"
+    if "$items" in obj:
+        return {str(display(k, blobs)): display(v, blobs) for k, v in obj["$items"]}
+    if "$tuple" in obj:
+        return [display(v, blobs) for v in obj["$tuple"]]
     if "$custom" in obj:
         return obj["value"]
     if "$dict" in obj:
@@ -95,7 +140,9 @@ def display(obj: Any, blobs: BlobStore) -> Any:
 
 
 def to_display(value: Any) -> Any:
-    """A plain JSON form for people and scripts: arrays as lists, records as objects."""
+    """A plain JSON form for people and scripts: arrays as lists, records as objects, Enums as values."""
+    if isinstance(value, enum.Enum):
+        return to_display(value.value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if is_array(value) or is_numpy_scalar(value):
@@ -107,8 +154,8 @@ def to_display(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_display(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): to_display(v) for k, v in value.items()}
-    return repr(value)
+        return {str(to_display(k)): to_display(v) for k, v in value.items()}
+    return f"<pickled {type(value).__module__}.{type(value).__qualname__}>"  # what has no data form, as display() shows it
 
 
 def _class_ref(cls: type) -> str:
@@ -121,6 +168,7 @@ class UntrustedValueError(TypeError):
 
 _KINDS = {"$dataclass": ("a dataclass", lambda c: dataclasses.is_dataclass(c)),
           "$namedtuple": ("a NamedTuple", lambda c: is_namedtuple(c)),
+          "$enum": ("an Enum", lambda c: issubclass(c, enum.Enum)),
           "$custom": ("a registered type", lambda c: custom_type(c) is not None)}
 
 
@@ -162,3 +210,12 @@ def untrusted(obj: Any) -> str:
         except UntrustedValueError as exc:
             return str(exc)
     return ""
+
+
+def holds_pickle(obj: Any) -> bool:
+    """True when an encoded value holds a pickle anywhere (reading it would run code it names)."""
+    if isinstance(obj, list):
+        return any(holds_pickle(item) for item in obj)
+    if isinstance(obj, dict):
+        return "$pickle" in obj or any(holds_pickle(item) for item in obj.values())
+    return False

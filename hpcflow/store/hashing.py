@@ -3,9 +3,11 @@ bytes for files and directories, and a user hook for registered types."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import os
+import pickle
 from typing import Any
 
 from hpcflow.types.check import is_namedtuple
@@ -49,6 +51,8 @@ def directory_digest(path: str | os.PathLike) -> str:
 
 def canonical(value: Any) -> Any:
     """A JSON-able stand-in for `value` in which large or external things are their hashes."""
+    if isinstance(value, enum.Enum):
+        return {"$enum": type(value).__qualname__, "v": canonical(value.value)}
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -73,8 +77,21 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     if isinstance(value, dict):
-        return {"$d": [[str(k), canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]}
-    raise TypeError(f"cannot hash a value of type {type(value).__name__}; register it with hpcflow.register_type")
+        if all(type(k) is str for k in value):
+            return {"$d": [[k, canonical(v)] for k, v in sorted(value.items())]}
+        items = sorted(([canonical(k), canonical(v)] for k, v in value.items()), key=_json)
+        return {"$kd": items}  # keys by their canonical form: {1: ...} and {"1": ...} differ
+    if isinstance(value, (set, frozenset)):  # its order varies between processes (hash randomisation)
+        return {"$set": sorted((canonical(v) for v in value), key=_json)}
+    try:  # what travels as a pickle is keyed by its pickle (register_type the class for a better key)
+        return {"$pickle": digest(pickle.dumps(value, protocol=4))}
+    except Exception as exc:
+        raise TypeError(f"cannot hash a value of type {type(value).__name__} ({exc}); "
+                        "register it with hpcflow.register_type") from None
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
 def value_digest(value: Any) -> str:

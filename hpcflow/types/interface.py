@@ -10,7 +10,7 @@ from typing import Any, Callable, Literal
 from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
 from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
-    NoneType, is_namedtuple, namedtuple_fields, type_name, unsupported_reason,
+    NoneType, adapt, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
 )
 
 OutputKind = Literal["none", "single", "tuple", "namedtuple"]
@@ -49,10 +49,22 @@ class Interface:
     # Derived once, as plain fields: tracing reads them on every task call.
     input_names: tuple[str, ...] = field(init=False, compare=False, repr=False)  # in declaration order
     output_names: tuple[str, ...] = field(init=False, compare=False, repr=False)  # o0, o1, ... or the NamedTuple's
+    # inputs that may receive an Enum for a str or a str for an Enum (check.crosses_enum_and_str)
+    enum_or_str: tuple[tuple[str, Any], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
         object.__setattr__(self, "output_names", tuple(n for n, _ in self.outputs))
+        object.__setattr__(self, "enum_or_str", tuple(
+            (p.name, p.type) for p in self.inputs if (optional_inner(p.type) or p.type) is str
+            or is_enum_type(optional_inner(p.type) or p.type)))
+
+    def adapt(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The arguments a call gets: an Enum member where a str is declared becomes its value, a str
+        where an Enum is declared the member, as flytekit passes them between tasks."""
+        if not self.enum_or_str:
+            return args
+        return {**args, **{n: adapt(args[n], tp) for n, tp in self.enum_or_str if n in args}}
 
     def param(self, name: str) -> Param | None:
         """The input called `name`, or None."""

@@ -1,0 +1,110 @@
+"""The value codec for flytekit's data types: Enums, nested dataclasses, dicts not keyed by str
+and pickles; shown without decoding, and no pickle is loaded that does not match its hash."""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from hpcflow.store.blobs import BlobStore, DamagedBlobError, PickleRefusedError
+from hpcflow.store.codec import UntrustedValueError, decode, display, encode, holds_pickle, to_display
+from hpcflow.store.hashing import value_digest
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Mode(str, enum.Enum):
+    FAST = "fast"
+
+
+@dataclasses.dataclass
+class Fruit:
+    name: str
+    color: Color = Color.RED
+
+
+@dataclasses.dataclass
+class Crate:
+    fruits: list[Fruit]
+    best: Optional[Fruit] = None
+    shelves: dict[int, str] = dataclasses.field(default_factory=dict)
+
+
+class Tally:
+    def __init__(self, count: int):
+        self.count = count
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tally) and other.count == self.count
+
+
+class Boom:
+    """Unpickling it touches a file: what a hostile pickle would do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("value", [
+    Color.BLUE, Mode.FAST, [Color.RED, None], {"a": [Fruit("x", Color.BLUE)]}, [{"k": Fruit("y")}],
+    Crate([Fruit("p")], Fruit("q"), {1: "p", 2: "q"}), {Color.RED: 1}, Tally(3), {1, 2}, [Tally(1), {"t": Tally(2)}],
+    (1, "a", (Color.RED,)), {(1, 2): "pair"},
+], ids=lambda v: type(v).__name__)
+def test_values_come_back_equal_and_of_their_type(tmp_path: Path, value):
+    blobs = BlobStore(tmp_path)
+    back = decode(encode(value, blobs), blobs)
+    assert back == value and type(back) is type(value)
+
+
+def test_enum_and_record_forms_show_as_plain_json_and_pickles_by_their_class_only(tmp_path: Path):
+    blobs = BlobStore(tmp_path)
+    encoded = encode({"c": Crate([Fruit("p", Color.BLUE)], None, {3: "p"}), "m": Mode.FAST, "t": Tally(1)}, blobs)
+    assert encoded["m"] == {"$enum": f"{__name__}:Mode", "value": "fast"}  # a str Enum stays a member
+    assert display(encoded, blobs) == {"c": {"fruits": [{"name": "p", "color": "blue"}], "best": None,
+                                             "shelves": {"3": "p"}},
+                                       "m": "fast", "t": f"<pickled {__name__}.Tally>"}
+    assert holds_pickle(encoded) and not holds_pickle(encode([Crate([])], blobs))
+    value = {"t": Tally(1), "c": [Color.RED], "s": {1}}
+    assert to_display(value) == display(encode(value, blobs), blobs)  # `run --json` shows what `outputs` shows
+
+
+def test_showing_a_pickle_never_loads_it_and_loading_checks_its_hash(tmp_path: Path):
+    blobs, marker = BlobStore(tmp_path), tmp_path / "pwned"
+    encoded = encode(Boom(marker), blobs)
+    assert display(encoded, blobs) == f"<pickled {__name__}.Boom>" and not marker.exists()
+    planted = encode(Tally(1), blobs)
+    blobs.path(planted["$pickle"]).write_bytes(blobs.path(encoded["$pickle"]).read_bytes())  # swapped under its name
+    assert not blobs.intact(planted["$pickle"])
+    with pytest.raises(DamagedBlobError, match="does not match its hash"):
+        decode(planted, blobs)
+    assert not marker.exists()
+
+
+def test_a_store_of_someone_elses_loads_no_pickle(tmp_path: Path):
+    marker = tmp_path / "pwned"
+    encoded = encode(Boom(marker), BlobStore(tmp_path))
+    with pytest.raises(PickleRefusedError, match="in uid 7's run is not loaded"):
+        decode(encoded, BlobStore(tmp_path, unpickle=False, owner="uid 7's run"))
+    assert not marker.exists()
+
+
+def test_an_enum_record_naming_a_class_that_is_not_an_enum_is_refused(tmp_path: Path):
+    with pytest.raises(UntrustedValueError, match="as an Enum, which it is not"):
+        decode({"$enum": "os:system", "value": "ls"}, BlobStore(tmp_path))
+
+
+def test_cache_hashes_are_stable_for_enums_sets_and_non_str_keys():
+    assert value_digest(Color.RED) != value_digest("red") != value_digest(Mode.FAST)
+    assert value_digest({"b", "a", "c"}) == value_digest({"c", "a", "b"})  # set order varies between processes
+    assert value_digest({1: "a"}) != value_digest({"1": "a"})
+    assert value_digest(Tally(2)) == value_digest(Tally(2)) != value_digest(Tally(3))
