@@ -16,7 +16,7 @@ class InvalidValueError(WorkflowDefinitionError, ValueError):
     """An option has a value that is refused (where flytekit raises ValueError for it, so does this)."""
 
 
-class TypeMismatchError(WorkflowDefinitionError):
+class TypeMismatchError(WorkflowDefinitionError, TypeError):
     """A value or promise does not match the annotated type it is bound to."""
 
 

@@ -19,6 +19,17 @@ class NodeCreationError(WorkflowDefinitionError, RuntimeError):
     """create_node used outside a workflow (flytekit raises RuntimeError there)."""
 
 
+class Named(dict):
+    """A dict of promises whose missing key is a KeyError (as in flytekit) that lists the names there are."""
+
+    def __init__(self, values: dict[str, Promise], owner: str, kind: str):
+        super().__init__(values)
+        self.owner, self.kind = owner, kind  # e.g. "workflow 'wf'", "input"
+
+    def __missing__(self, key: str) -> Promise:
+        raise KeyError(f"{self.owner} has no {self.kind} {key!r}; its {self.kind}s are: {', '.join(self) or 'none'}")
+
+
 class CallNode:
     """One recorded call of a workflow: its id, its outputs by name, and `>>` to order it."""
 
@@ -33,7 +44,7 @@ class CallNode:
     @property
     def outputs(self) -> dict[str, Promise]:
         """A promise per output, by name (o0, o1, ... or the NamedTuple's fields); empty for none."""
-        return dict(self._outputs)
+        return Named(self._outputs, f"node '{self._node}' ({self._entity.name})", "output")
 
     def __getattr__(self, name: str) -> Promise:
         if not name.startswith("_") and name in self._outputs:

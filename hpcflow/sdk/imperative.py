@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from hpcflow.core.graph import Graph
-from hpcflow.core.node_creation import CallNode, create_node
+from hpcflow.core.node_creation import CallNode, Named, create_node
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder, Promise, contains_promise, promise_type, to_binding
 from hpcflow.core.bindings import WorkflowInput
 from hpcflow.errors import WorkflowDefinitionError
@@ -103,7 +103,7 @@ class ImperativeWorkflow(Workflow):
     @property
     def inputs(self) -> dict[str, Promise]:
         """The promise of each input, by name."""
-        return {name: promise for name, (_, promise) in self._inputs.items()}
+        return Named({name: promise for name, (_, promise) in self._inputs.items()}, f"workflow '{self.name}'", "input")
 
     @property
     def nodes(self) -> list[CallNode]:
