@@ -83,14 +83,17 @@ def test_the_top_level_workflow_is_the_imperative_builder_and_the_loader_takes_i
 
 
 def test_an_imperative_graph_is_the_graph_the_same_decorated_workflow_traces():
-    imperative = importlib.import_module("flyte_imperative").imperative_wf
-    guide = importlib.import_module("flyte_subworkflows")
-    assert [(n.kind, n.entity.name, dict(n.inputs)) for n in imperative.graph.nodes] == \
-        [("task", "slope", {"x": hpcflow.core.bindings.WorkflowInput("x"), "y": hpcflow.core.bindings.WorkflowInput("y")}),
-         ("task", "intercept", {**{k: hpcflow.core.bindings.WorkflowInput(k) for k in "xy"},
-                                "slope": hpcflow.core.bindings.NodeOutput("n0", "o0", ())})]
-    assert imperative.graph.outputs == (("wf_output", hpcflow.core.bindings.NodeOutput("n1", "o0", ())),)
-    assert guide  # the decorated guide's workflows sit beside it (flyte_subworkflows.simple_wf)
+    guide = importlib.import_module("flyte_imperative")
+
+    @workflow
+    def decorated(x: list[int], y: list[int]) -> float:
+        return guide.intercept(x=x, y=y, slope=guide.slope(x=x, y=y))
+
+    shape = lambda g: [(n.id, n.kind, n.entity, dict(n.inputs), n.after) for n in g.nodes]  # noqa: E731
+    imperative = guide.imperative_wf.graph
+    assert shape(imperative) == shape(decorated.graph)
+    assert [b for _, b in imperative.outputs] == [b for _, b in decorated.graph.outputs]
+    assert imperative.interface.output_names == ("wf_output",) and imperative.interface.input_names == ("x", "y")
 
 
 def test_a_sub_workflow_and_a_launch_plan_flatten_into_the_plan_and_the_map_is_an_array():
@@ -179,3 +182,19 @@ def test_taskmetadata_options_hpcflow_cannot_honour_are_refused():
         TaskMetadata(pod_template_name="gpu-pod")
     with pytest.raises(WorkflowDefinitionError, match="metadata= takes TaskMetadata"):
         map_task(importlib.import_module("flyte_task_metadata").sized, metadata={"retries": 1})
+
+
+def test_an_imperative_node_takes_overrides_and_a_sub_workflow_with_a_conditional():
+    cond = importlib.import_module("flyte_conditional")
+    meta = importlib.import_module("flyte_task_metadata")
+    wb = Workflow(name="with_branches")
+    radius = wb.add_workflow_input("radius", float)
+    shape = wb.add_entity(cond.shape_properties, radius=radius)
+    sized = wb.add_entity(meta.sized, x=wb.add_workflow_input("x", int)).with_overrides(
+        requests=Resources(cpu="2"), retries=2)
+    wb.add_workflow_output("area", shape.outputs["o0"])
+    wb.add_workflow_output("sized", sized.o0)
+    expected = json.loads((DOCS / "expected_conditional.json").read_text())["cases"]["shape_properties#1"]
+    assert wb(radius=expected["kwargs"]["radius"], x=1) == (pytest.approx(expected["result"]), 2)
+    job = next(j for j in compile_plan(wb.graph, {"radius": 3.0, "x": 1}).jobs if j.name == "sized")
+    assert (job.resources.cpus, job.retries) == (2, 2)
