@@ -198,3 +198,9 @@ def test_an_imperative_node_takes_overrides_and_a_sub_workflow_with_a_conditiona
     assert wb(radius=expected["kwargs"]["radius"], x=1) == (pytest.approx(expected["result"]), 2)
     job = next(j for j in compile_plan(wb.graph, {"radius": 3.0, "x": 1}).jobs if j.name == "sized")
     assert (job.resources.cpus, job.retries) == (2, 2)
+
+
+def test_a_launch_plan_of_an_imperative_workflow_takes_its_defaults():
+    pipeline = importlib.import_module("flyte_imperative_more").pipeline
+    plan = hpcflow.LaunchPlan.get_or_create(pipeline, name="imperative_pipeline_lp", default_inputs={"xs": [2, 3]})
+    assert plan() == ([4, 9], 23, 123) and plan(xs=[1]).plus_hundred == 111
