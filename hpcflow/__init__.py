@@ -2,15 +2,18 @@
 
 Swap `from flytekit import task, workflow, ...` for `from hpcflow import ...`.
 """
+from hpcflow.core.node_creation import create_node
 from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.conditional import conditional
 from hpcflow.sdk.context import current_context
 from hpcflow.sdk.environment import Environment, ReusePolicy
+from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import map_task
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.shell import kwtypes
 from hpcflow.sdk.task import dynamic, task
+from hpcflow.sdk.task_metadata import TaskMetadata
 from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
 from hpcflow.types.custom import register_type
@@ -20,6 +23,9 @@ from hpcflow.types.files import Directory, File
 FlyteRecoverableException = RecoverableError
 FlyteFile = File
 FlyteDirectory = Directory
+# flytekit's `Workflow(name=...)` is its imperative workflow; @workflow's class stays hpcflow.sdk.workflow.Workflow
+# (ImperativeWorkflow subclasses it, so the loader takes both)
+Workflow = ImperativeWorkflow
 
 __version__ = "0.1.0"
 
@@ -31,6 +37,7 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
         return getattr(handle, name)
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "LaunchPlan", "Environment", "ReusePolicy", "Resources",
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "LaunchPlan", "Workflow", "ImperativeWorkflow",
+           "create_node", "TaskMetadata", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

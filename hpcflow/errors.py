@@ -12,7 +12,11 @@ class WorkflowDefinitionError(HpcflowError):
     """A task or workflow is declared or called in a way hpcflow cannot compile."""
 
 
-class TypeMismatchError(WorkflowDefinitionError):
+class InvalidValueError(WorkflowDefinitionError, ValueError):
+    """An option has a value that is refused (where flytekit raises ValueError for it, so does this)."""
+
+
+class TypeMismatchError(WorkflowDefinitionError, TypeError):
     """A value or promise does not match the annotated type it is bound to."""
 
 

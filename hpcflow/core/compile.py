@@ -66,7 +66,7 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
          map_sizes: Mapping[str, int | None]) -> JobPlan:
     entity = node.entity
     task = entity.task if node.kind == "map" else entity
-    spec = task.spec.with_overrides(node.overrides) if node.overrides else task.spec
+    spec = entity.spec.with_overrides(node.overrides) if node.overrides else entity.spec  # a map's own (metadata=)
     job_id = prefix + node.id
     if "<locals>" in task.qualname:
         raise WorkflowDefinitionError(

@@ -22,7 +22,7 @@ from hpcflow.types.interface import Interface
 ACTIVE_BUILDER: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builder", default=None)
 
 OVERRIDABLE = frozenset({
-    "name", "node_name", "requests", "limits", "retries", "timeout", "interruptible",
+    "name", "node_name", "requests", "limits", "resources", "retries", "timeout", "interruptible",
     "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
 })
 
@@ -206,6 +206,17 @@ class Builder:
         self._nodes.append(Node(node_id, kind, entity, inputs))
         return self.promises_for(node_id, interface)
 
+    @property
+    def last_node_id(self) -> str:
+        """The id of the node recorded last (create_node reads it after the call it makes)."""
+        if not self._nodes:
+            raise WorkflowDefinitionError(f"{self.where}: no call has been recorded yet")
+        return self._nodes[-1].id
+
+    def outputs_of(self, node_id: str, interface: Interface) -> dict[str, "Promise"]:
+        """A promise per output of a node, by output name (flytekit's `node.outputs`)."""
+        return {n: Promise(NodeOutput(node_id, n, ()), t, self, node_id) for n, t in interface.outputs}
+
     def promises_for(self, node_id: str, interface: Interface) -> Any:
         """What a call returns inside a trace: None, one promise, or a tuple of promises."""
         promises = [Promise(NodeOutput(node_id, n, ()), t, self, node_id) for n, t in interface.outputs]
@@ -224,7 +235,19 @@ class Builder:
             raise WorkflowDefinitionError(
                 f"{self.where}: with_overrides got unknown option(s) {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(OVERRIDABLE))}")
-        self._overrides.setdefault(node_id, {}).update(overrides)
+        merged = dict(self._overrides.get(node_id, {}))
+        if "resources" in overrides or {"requests", "limits"} & set(overrides):  # as in flytekit, the
+            for key in ("resources", "requests", "limits"):                      # later call's resources win
+                merged.pop(key, None)
+        merged.update(overrides)
+        spec = getattr(self.node(node_id).entity, "spec", None)
+        if spec is not None:  # check the options now, where they are written, not at compile time
+            spec.with_overrides(merged)
+        self._overrides[node_id] = merged
+
+    def node(self, node_id: str) -> Node:
+        """The recorded node with id `node_id`."""
+        return next(n for n in self._nodes if n.id == node_id)
 
     def trace(self, name: str, fn: Any, interface: Interface, inputs: Mapping[str, Any] | None = None) -> Graph:
         """Call `fn` with `inputs` (by default a promise per input of `interface`) while this
@@ -302,6 +325,11 @@ class _NoOutput:
 
     def __rshift__(self, other: Any) -> Any:
         return self._builder.order(self._node, other)
+
+
+def promise_type(promise: Promise) -> Any:
+    """The type of a promise's value (a function, as a promise's attributes are its value's fields)."""
+    return promise._type
 
 
 def contains_promise(value: Any) -> bool:

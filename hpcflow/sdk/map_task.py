@@ -6,7 +6,9 @@ from typing import Any, Optional
 
 from hpcflow.core.trace import ACTIVE_BUILDER
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.spec import make_spec
 from hpcflow.sdk.task import Dynamic, Task
+from hpcflow.sdk.task_metadata import TaskMetadata
 from hpcflow.types.interface import Interface, Param
 
 
@@ -15,8 +17,8 @@ class MapTask:
 
     kind = "map"
 
-    def __init__(self, target: Any, concurrency: int | None = None, min_success_ratio: float = 1.0,
-                 batch_size: int | None = None):
+    def __init__(self, target: Any, concurrency: int | None = None, min_success_ratio: float | None = 1.0,
+                 batch_size: int | None = None, metadata: TaskMetadata | None = None):
         bound: dict[str, Any] = {}
         if isinstance(target, functools.partial):
             if target.args:
@@ -25,6 +27,11 @@ class MapTask:
             bound, target = dict(target.keywords), target.func
         if not isinstance(target, Task) or isinstance(target, Dynamic):
             raise WorkflowDefinitionError(f"map_task takes a @task (or a functools.partial of one), not {target!r}")
+        if min_success_ratio is None:  # flytekit's ArrayNodeMapTask default: every element must succeed
+            min_success_ratio = 1.0
+        if metadata is not None and not isinstance(metadata, TaskMetadata):
+            raise WorkflowDefinitionError(f"map_task: metadata= takes TaskMetadata(retries=..., cache=..., ...), "
+                                          f"not {metadata!r}")
         if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
             raise WorkflowDefinitionError(f"map_task: concurrency={concurrency!r} must be a whole number >= 1")
         if not 0.0 <= float(min_success_ratio) <= 1.0:
@@ -37,7 +44,9 @@ class MapTask:
         self.task, self.bound = target, bound
         self.concurrency, self.min_success_ratio, self.batch_size = concurrency, float(min_success_ratio), batch_size
         self.name = f"map_{target.name}"
-        self.spec = target.spec
+        # flytekit: metadata= replaces the task's caching, retries, timeout and interruptible for the map
+        self.spec = make_spec(target.spec, **metadata.spec_options()) if metadata is not None else target.spec
+        self.metadata = metadata
         self._interface: Interface | None = None
 
     @property
@@ -75,7 +84,9 @@ class MapTask:
         return f"<map_task {self.task!r}>"
 
 
-def map_task(target: Any, concurrency: int | None = None, min_success_ratio: float = 1.0,
-             batch_size: int | None = None) -> MapTask:
-    """Map a task (or a functools.partial of one) over list inputs, element by element."""
-    return MapTask(target, concurrency=concurrency, min_success_ratio=min_success_ratio, batch_size=batch_size)
+def map_task(target: Any, concurrency: int | None = None, min_success_ratio: float | None = 1.0,
+             batch_size: int | None = None, metadata: TaskMetadata | None = None) -> MapTask:
+    """Map a task (or a functools.partial of one) over list inputs, element by element;
+    `metadata=TaskMetadata(...)` gives the map its own caching, retries and timeout."""
+    return MapTask(target, concurrency=concurrency, min_success_ratio=min_success_ratio, batch_size=batch_size,
+                   metadata=metadata)

@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.resources import Resources
 
 
@@ -29,12 +29,21 @@ class TaskSpec:
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""
-        fields = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__}
+        fields = {k: v for k, v in overrides.items() if k in self.__dataclass_fields__ or k == "resources"}
         return make_spec(self, **fields) if fields else self
 
 
 def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
-    """Validate @task options and build a TaskSpec, starting from `base`."""
+    """Validate @task options and build a TaskSpec, starting from `base`. `resources=` (flytekit's
+    request-and-limit form, a value or a (request, limit) pair per resource) becomes requests and limits."""
+    resources = options.pop("resources", None)
+    if resources is not None:
+        if options.get("requests") is not None or options.get("limits") is not None:
+            raise InvalidValueError("resources= cannot be used together with requests= or limits=; set only "
+                                    "resources=Resources(cpu=(request, limit), ...), or only requests=/limits=")
+        if not isinstance(resources, Resources):
+            raise WorkflowDefinitionError(f"resources= takes Resources(cpu=..., mem=..., gpu=...), not {resources!r}")
+        options["requests"], options["limits"] = resources.requests_and_limits()
     current = dict(base.__dict__) if base else {}
     current.update(options)
     spec = TaskSpec(**current)
@@ -44,6 +53,9 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         value = getattr(spec, name)
         if value is not None and not isinstance(value, Resources):
             raise WorkflowDefinitionError(f"{name}= takes Resources(cpu=..., mem=..., gpu=...), not {value!r}")
+        if value is not None and value.pairs:
+            raise InvalidValueError(f"{name}= takes one value per resource, not the (request, limit) pair(s) "
+                                    f"{', '.join(value.pairs)}; pass them as resources=Resources(...) instead")
     timeout = spec.timeout
     if isinstance(timeout, datetime.timedelta):
         timeout = timeout.total_seconds()

@@ -95,6 +95,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         interruptible: bool = False,
         requests: Resources | None = None,
         limits: Resources | None = None,
+        resources: Resources | None = None,
         environment: Mapping[str, str] | Any = None,
         task_config: Any = None,
     ) -> Any:
@@ -103,7 +104,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             cache_ignore_input_vars=tuple(cache_ignore_input_vars),
             cache_fingerprint_source=cache_fingerprint_source, retries=retries, timeout=timeout,
             interruptible=interruptible, requests=requests, limits=limits,
-            environment=environment if environment is not None else {},
+            resources=resources, environment=environment if environment is not None else {},
             **config_options(task_config, f"@{cls.kind}"),
         )
         if _fn is not None:

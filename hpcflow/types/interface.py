@@ -79,7 +79,7 @@ class Interface:
         if self.output_kind == "none":
             return {}
         if self.output_kind == "single":
-            return {"o0": _as_file(result, self.outputs[0][1])}
+            return {self.output_names[0]: _as_file(result, self.outputs[0][1])}  # o0, or an imperative workflow's name
         names = self.output_names
         if len(names) == 1 and not (isinstance(result, tuple) and len(result) == 1):
             return {names[0]: _as_file(result, self.outputs[0][1])}  # flytekit lets a one-field NamedTuple task return the bare value
@@ -94,7 +94,7 @@ class Interface:
         if self.output_kind == "none":
             return None
         if self.output_kind == "single":
-            return outputs["o0"]
+            return outputs[self.output_names[0]]
         values = [outputs[n] for n in self.output_names]
         if self.output_kind == "namedtuple" and self.output_class is not None:
             return self.output_class(*values)
