@@ -6,6 +6,7 @@ from hpcflow.core.node_creation import create_node
 from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.conditional import conditional
 from hpcflow.sdk.context import current_context
+from hpcflow.sdk.echo import Echo
 from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
@@ -37,7 +38,7 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
         return getattr(handle, name)
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "LaunchPlan", "Workflow", "ImperativeWorkflow",
+__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
            "create_node", "TaskMetadata", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

@@ -52,3 +52,21 @@ def test_launch_plan_create_and_the_default_launch_plan():
     flaky_calls.extend([0, 0])  # no failures this time
     assert lp() == 10
     assert LaunchPlan.get_default_launch_plan(None, adds).workflow is adds
+
+
+# flytekit 1.16.31's answers for flyte_echo.noop_in_conditional(radius=0.4, seed=s), s = 1, 2, 3, 5, 7
+# (the file run with its import lines swapped back), and for echo(radius=2.0)
+ECHO_ANSWERS = [2.513272, 0.4, 2.513272, 0.4, 2.513272]
+
+
+def test_echo_passes_its_input_through_a_branch_as_flytekit_does(hpcflow):
+    from paths import ROOT
+
+    from hpcflow.loader import load_file
+
+    m = load_file(str(ROOT / "tests" / "flytekit_docs" / "flyte_echo.py"), "flyte_echo")
+    assert [m.noop_in_conditional(radius=0.4, seed=s) for s in (1, 2, 3, 5, 7)] == ECHO_ANSWERS
+    assert m.echo(radius=2.0) == 2.0
+    res = hpcflow("run", "tests/flytekit_docs/flyte_echo.py", "noop_in_conditional", "--radius", "0.4", "--seed", "5",
+                  "--json")
+    assert res.code == 0 and res.json["outputs"] == {"o0": 0.4}, res.stderr

@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 from hpcflow.errors import RecoverableError, WorkflowDefinitionError
 from hpcflow.sdk.shell_template import interpolate
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
-from hpcflow.sdk.task import Task
+from hpcflow.sdk.task import Task, bound_name
 from hpcflow.sdk.trace import current_trace
 from hpcflow.types.check import type_name, unsupported_reason
 from hpcflow.types.files import Directory, File
@@ -100,8 +100,7 @@ class ShellTask(Task):
     def qualname(self) -> str:  # type: ignore[override]
         """The module-level name the task is bound to, so that job processes can import it."""
         if self._qualname is None:
-            module = sys.modules.get(self.module)
-            found = next((k for k, v in vars(module).items() if v is self), None) if module else None
+            found = bound_name(self, self.module)
             if found is None:
                 return f"<locals>.{self.name}"  # not (yet) at module level: compile says to define it there
             self._qualname = found

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import functools
 import inspect
+import sys
 from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
@@ -12,6 +13,13 @@ from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of
+
+
+def bound_name(obj: Any, module: str) -> str | None:
+    """The module-level name `obj` is bound to in `module`, if any: how a task made by calling a
+    class (ShellTask, Echo) rather than by decorating a function is found again by job processes."""
+    found = sys.modules.get(module)
+    return next((k for k, v in vars(found).items() if v is obj), None) if found else None
 
 
 class Task:
