@@ -62,7 +62,7 @@ def canonical(value: Any) -> Any:
     if is_numpy_scalar(value):
         return canonical(value.item())
     if isinstance(value, File):
-        return {"$file": file_digest(value.path)}
+        return {"$url": value.path} if value.is_url else {"$file": file_digest(value.path)}
     if isinstance(value, Directory):
         return {"$dir": directory_digest(value.path)}
     custom = custom_type(type(value))
