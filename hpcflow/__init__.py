@@ -17,7 +17,7 @@ from hpcflow.sdk.task import dynamic, task
 from hpcflow.sdk.task_metadata import TaskMetadata
 from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
-from hpcflow.types.custom import register_type
+from hpcflow.types.custom import BatchSize, register_type
 from hpcflow.types.files import Directory, File
 
 # flytekit's names for the same things, so that flytekit code runs with only its import line changed
@@ -40,5 +40,5 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
 
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
            "create_node", "TaskMetadata", "Environment", "ReusePolicy", "Resources",
-           "File", "Directory", "register_type", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
+           "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

@@ -70,3 +70,16 @@ def test_echo_passes_its_input_through_a_branch_as_flytekit_does(hpcflow):
     res = hpcflow("run", "tests/flytekit_docs/flyte_echo.py", "noop_in_conditional", "--radius", "0.4", "--seed", "5",
                   "--json")
     assert res.code == 0 and res.json["outputs"] == {"o0": 0.4}, res.stderr
+
+
+def test_iterator_outputs_are_lists_and_batch_size_is_accepted(hpcflow):
+    from paths import ROOT
+
+    from hpcflow.loader import load_workflow
+
+    wf, _ = load_workflow(f"{ROOT}/tests/workflows/iterators.py:greetings")
+    assert wf(names=["a", "b", "c"]) == ["hello a", "hello b", "hello c"]  # flytekit 1.16.31 gives the list too
+    mapped, _ = load_workflow(f"{ROOT}/tests/workflows/iterators.py:shouted")
+    assert mapped(names=["a", "b"]) == ["HELLO A", "HELLO B"]
+    res = hpcflow("run", f"{ROOT}/tests/workflows/iterators.py:shouted", "-i", 'names=["x"]', "--json")
+    assert res.code == 0 and res.json["outputs"] == {"o0": ["HELLO X"]}, res.stderr

@@ -33,3 +33,11 @@ def custom_type(cls: Any) -> CustomType | None:
         if base in _REGISTRY:
             return _REGISTRY[base]
     return None
+
+
+@dataclass(frozen=True)
+class BatchSize:
+    """flytekit's `Annotated[list[T], BatchSize(n)]` marker (it pickles a list in batches of n):
+    accepted and without effect here, where a list is stored whole."""
+
+    val: int

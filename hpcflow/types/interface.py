@@ -1,6 +1,7 @@
 """Typed interfaces of tasks and workflows, read from Python annotations."""
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import os
 import typing
@@ -102,7 +103,10 @@ class Interface:
 
 
 def _as_file(value: Any, tp: Any) -> Any:
-    """A path returned for a File or Directory output is that file (flytekit takes str and pathlib paths)."""
+    """A path returned for a File or Directory output is that file (flytekit takes str and pathlib
+    paths); an iterator returned for an Iterator[T] output (a list[T] here) is the list of its items."""
+    if typing.get_origin(tp) is list and isinstance(value, collections.abc.Iterator):
+        return list(value)
     if isinstance(tp, type) and issubclass(tp, (File, Directory)) and isinstance(value, (str, os.PathLike)) \
             and not isinstance(value, (File, Directory)):
         return tp(os.fspath(value))
@@ -123,11 +127,20 @@ def interface_of(fn: Callable[..., Any], where: str) -> Interface:
         if p.name not in hints:
             raise WorkflowDefinitionError(
                 f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int")
-        _require_supported(hints[p.name], f"{where}: parameter '{p.name}'")
+        tp = _iterator_as_list(hints[p.name])
+        _require_supported(tp, f"{where}: parameter '{p.name}'")
         default = NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
-        params.append(Param(p.name, hints[p.name], default))
-    kind, outputs, cls = _outputs_of(hints.get("return", NoneType), where)
+        params.append(Param(p.name, tp, default))
+    kind, outputs, cls = _outputs_of(_iterator_as_list(hints.get("return", NoneType)), where)
     return Interface(tuple(params), outputs, kind, cls)
+
+
+def _iterator_as_list(tp: Any) -> Any:
+    """Iterator[T] (or Generator[T, ...]) as list[T]: flytekit passes what a task yields as a
+    list. (Annotated metadata such as flytekit's BatchSize is already gone: get_type_hints drops it.)"""
+    if typing.get_origin(tp) in (collections.abc.Iterator, collections.abc.Generator) and typing.get_args(tp):
+        return list[typing.get_args(tp)[0]]  # type: ignore[valid-type]
+    return tp
 
 
 def _outputs_of(ret: Any, where: str) -> tuple[OutputKind, tuple[tuple[str, Any], ...], type | None]:
