@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
-from hpcflow.store.hashing import digest, value_digest
+from hpcflow.store.hashing import digest, value_digests
 from hpcflow.core.plan import JobPlan
 
 
@@ -71,5 +71,5 @@ def key_of(name: str, version: str, task: Any, inputs: Mapping[str, Any], ignore
     fingerprint it) and the hashes of its inputs but the ignored ones."""
     own = getattr(task, "code_fingerprint", None)  # a ShellTask keys on its script, not on the function running it
     source = (own() if own else source_fingerprint(task.fn)) if task.spec.cache_fingerprint_source else ""
-    hashed = tuple(sorted((n, value_digest(value)) for n, value in inputs.items() if n not in ignore))
+    hashed = tuple(sorted(value_digests({n: v for n, v in inputs.items() if n not in ignore}).items()))
     return CacheKey(name, version, source, hashed)

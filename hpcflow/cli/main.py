@@ -451,14 +451,15 @@ def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (
         click.echo(ctx.get_help() + "\n\n" + inputs_help(wf.name, wf.interface.inputs))
         ctx.exit(0)
     values, json_errors = parse_input_options(items)
-    bools = {p.name for p in wf.interface.inputs if p.type is bool}
+    interface = wf.interface
+    bools = {p.name for p in interface.inputs if p.type is bool}
     flagged, flag_errors = parse_workflow_flags(words, bools)
     twice = sorted(set(values) & set(flagged))
     if twice:
         raise InputError(f"input '{twice[0]}' is given both as -i and as --{twice[0]}; give it once")
     values, json_errors = {**values, **flagged}, {**json_errors, **flag_errors}
     try:
-        return wf, module, bind_inputs(wf.interface, values, f"workflow '{wf.name}'")
+        return wf, module, bind_inputs(interface, values, f"workflow '{wf.name}'")
     except InputError as exc:
         bad = next((n for n in json_errors if f"input '{n}'" in str(exc)), None)
         if bad is not None:

@@ -249,14 +249,9 @@ class Builder:
         """The recorded node with id `node_id`."""
         return next(n for n in self._nodes if n.id == node_id)
 
-    def trace(self, name: str, fn: Any, interface: Interface, inputs: Mapping[str, Any] | None = None) -> Graph:
-        """Call `fn` with `inputs` (by default a promise per input of `interface`) while this
-        builder records the calls it makes; the Graph of what it built."""
-        if inputs is None:
-            inputs = {p.name: Promise(WorkflowInput(p.name), p.type, self) for p in interface.inputs}
-        with self.active():
-            result = fn(**inputs)
-        return self.freeze(name, interface, result)
+    def input_promises(self, interface: Interface) -> dict[str, Promise]:
+        """A promise for each input of a workflow being traced."""
+        return {p.name: Promise(WorkflowInput(p.name), p.type, self) for p in interface.inputs}
 
     def order(self, before: str | None, after: Any) -> Any:
         """`before_call >> after_call`: the second runs once the first has succeeded; returns the

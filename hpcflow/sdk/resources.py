@@ -37,7 +37,8 @@ class Resources:
             _check(name, getattr(self, name), types)
         # Parse now so that a typo fails where the task is declared, not on the cluster.
         request, limit = self._halves()
-        parse_resources(**limit)
+        if limit != request:  # (request, limit) pairs: the limits must parse too
+            parse_resources(**limit)
         object.__setattr__(self, "parsed", parse_resources(**request))
 
     @property

@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.body import traced
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of
@@ -75,8 +76,8 @@ class Dynamic(Task):
 
     def trace(self, inputs: Mapping[str, Any]) -> Graph:
         """Run the body on concrete inputs, recording the task calls it makes."""
-        return Builder(f"dynamic '{self.name}'").trace(self.name, self.fn, self.interface,
-                                                       self.interface.adapt(dict(inputs)))
+        return traced(Builder(f"dynamic '{self.name}'"), self.name, self.fn, self.interface,
+                      self.interface.adapt(dict(inputs)))
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the body with these inputs and run the resulting sub-workflow in-process."""

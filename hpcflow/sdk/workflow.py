@@ -7,6 +7,7 @@ from typing import Any, Callable
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.body import traced
 from hpcflow.sdk.inputs import bind_inputs
 from hpcflow.types.interface import Interface, interface_of
 
@@ -37,7 +38,7 @@ class Workflow:
         """The traced Graph; tracing happens once, on first use, and checks every type."""
         if self._graph is None:
             builder = Builder(f"workflow '{self.name}'", owner=(self.module, self.qualname))
-            self._graph = builder.trace(self.name, self.fn, self.interface)
+            self._graph = traced(builder, self.name, self.fn, self.interface)
         return self._graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import pickle
-from typing import Any
+from typing import Any, Mapping
 
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
@@ -92,6 +92,11 @@ def canonical(value: Any) -> Any:
 
 def _json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def value_digests(values: Mapping[str, Any]) -> dict[str, str]:
+    """value_digest() of each named value."""
+    return {name: value_digest(value) for name, value in values.items()}
 
 
 def value_digest(value: Any) -> str:
