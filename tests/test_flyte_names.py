@@ -83,3 +83,20 @@ def test_iterator_outputs_are_lists_and_batch_size_is_accepted(hpcflow):
     assert mapped(names=["a", "b"]) == ["HELLO A", "HELLO B"]
     res = hpcflow("run", f"{ROOT}/tests/workflows/iterators.py:shouted", "-i", 'names=["x"]', "--json")
     assert res.code == 0 and res.json["outputs"] == {"o0": ["HELLO X"]}, res.stderr
+
+
+def test_pickle_untyped_makes_unannotated_inputs_and_returns_any(hpcflow):
+    """flytekit 1.16.31 gives pair's interface {'a': Any, 'b': int} -> {'o0': Any}, none for `-> None`,
+    and untyped(a={'x'}, b=2) == [{'x'}, 2]."""
+    from typing import Any
+
+    from paths import ROOT
+
+    from hpcflow.loader import load_file
+
+    m = load_file(str(ROOT / "tests" / "workflows" / "untyped.py"), "untyped_cases")
+    assert [(p.name, p.type) for p in m.pair.interface.inputs] == [("a", Any), ("b", int)]
+    assert m.pair.interface.outputs == (("o0", Any),) and m.nothing.interface.outputs == ()
+    assert m.untyped(a={"x"}, b=2) == [{"x"}, 2]
+    with pytest.raises(WorkflowDefinitionError, match="pickle_untyped=True"):
+        task(lambda a: a).interface

@@ -26,6 +26,7 @@ class TaskSpec:
     environment: Mapping[str, str] | Any = field(default_factory=dict)
     sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options (a Slurm plugin config's sbatch_conf)
     setup: str = ""  # shell lines its jobscript runs before the element (SlurmFunctionConfig's script)
+    pickle_untyped: bool = False  # flytekit's: parameters and a return without annotations are Any
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""

@@ -40,7 +40,7 @@ class Task:
     def interface(self) -> Interface:
         """Inputs and outputs, read from the annotations on first use."""
         if self._interface is None:
-            interface = interface_of(self.fn, f"{self.kind} '{self.name}'")
+            interface = interface_of(self.fn, f"{self.kind} '{self.name}'", self.spec.pickle_untyped)
             for name in self.spec.cache_ignore_input_vars:
                 if interface.param(name) is None:
                     raise WorkflowDefinitionError(
@@ -107,6 +107,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         resources: Resources | None = None,
         environment: Mapping[str, str] | Any = None,
         task_config: Any = None,
+        pickle_untyped: bool = False,
     ) -> Any:
         spec = make_spec(
             cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
@@ -114,6 +115,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             cache_fingerprint_source=cache_fingerprint_source, retries=retries, timeout=timeout,
             interruptible=interruptible, requests=requests, limits=limits,
             resources=resources, environment=environment if environment is not None else {},
+            pickle_untyped=pickle_untyped,
             **config_options(task_config, f"@{cls.kind}"),
         )
         if _fn is not None:

@@ -17,8 +17,8 @@ class Workflow:
 
     kind = "workflow"
 
-    def __init__(self, fn: Callable[..., Any]):
-        self.fn = fn
+    def __init__(self, fn: Callable[..., Any], pickle_untyped: bool = False):
+        self.fn, self.pickle_untyped = fn, pickle_untyped
         self.name: str = fn.__name__
         self.module: str = fn.__module__
         self.qualname: str = fn.__qualname__
@@ -30,7 +30,7 @@ class Workflow:
     def interface(self) -> Interface:
         """Inputs and outputs, read from the annotations on first use."""
         if self._interface is None:
-            self._interface = interface_of(self.fn, f"workflow '{self.name}'")
+            self._interface = interface_of(self.fn, f"workflow '{self.name}'", self.pickle_untyped)
         return self._interface
 
     @property
@@ -58,8 +58,9 @@ class Workflow:
         return f"<workflow {self.module}.{self.qualname}>"
 
 
-def workflow(_fn: Callable[..., Any] | None = None) -> Any:
-    """Declare a workflow: @workflow above a function that calls tasks with keyword arguments."""
+def workflow(_fn: Callable[..., Any] | None = None, *, pickle_untyped: bool = False) -> Any:
+    """Declare a workflow: @workflow above a function that calls tasks with keyword arguments
+    (`pickle_untyped=True`: inputs and outputs without annotations are Any, as in flytekit)."""
     if _fn is None:
-        return Workflow
-    return Workflow(_fn)
+        return functools.partial(Workflow, pickle_untyped=pickle_untyped)
+    return Workflow(_fn, pickle_untyped)

@@ -113,8 +113,10 @@ def _as_file(value: Any, tp: Any) -> Any:
     return value
 
 
-def interface_of(fn: Callable[..., Any], where: str) -> Interface:
-    """Read the interface of `fn` from its annotations; `where` names it in errors."""
+def interface_of(fn: Callable[..., Any], where: str, untyped_any: bool = False) -> Interface:
+    """Read the interface of `fn` from its annotations; `where` names it in errors. With
+    `untyped_any` (flytekit's pickle_untyped=True), a parameter or return value without an
+    annotation is typing.Any, which is pickled."""
     try:
         hints = typing.get_type_hints(fn)
     except Exception as exc:
@@ -124,14 +126,16 @@ def interface_of(fn: Callable[..., Any], where: str) -> Interface:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise WorkflowDefinitionError(
                 f"{where}: *{p.name} parameters are not supported; declare each input by name")
-        if p.name not in hints:
+        if p.name not in hints and not untyped_any:
             raise WorkflowDefinitionError(
-                f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int")
-        tp = _iterator_as_list(hints[p.name])
+                f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int "
+                "(or pickle_untyped=True, as flytekit takes)")
+        tp = _iterator_as_list(hints.get(p.name, Any))
         _require_supported(tp, f"{where}: parameter '{p.name}'")
         default = NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
         params.append(Param(p.name, tp, default))
-    kind, outputs, cls = _outputs_of(_iterator_as_list(hints.get("return", NoneType)), where)
+    untyped_return = Any if untyped_any and "return" not in getattr(fn, "__annotations__", {}) else NoneType
+    kind, outputs, cls = _outputs_of(_iterator_as_list(hints.get("return", untyped_return)), where)
     return Interface(tuple(params), outputs, kind, cls)
 
 
