@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from _compat_reasons import import_gap, trim
+
 TESTS_DIR = "tests/flytekit/unit/core"
 WANTED_TAG = "v1.16.31"  # the flytekit release the scratch venv holds
 FLYTEKIT_URL = "https://github.com/flyteorg/flytekit"
@@ -553,15 +555,11 @@ def exclude_missing(tests: list[Test], fk_python: str, hf_python: str, envs: dic
 
 def reason_group(test: Test) -> str:
     """The to-do line a failure belongs to: the missing module or name, the wrong exception, ..."""
-    reason = re.sub(r" \(/[^)]*\)", "", test.hpcflow_reason)
+    reason = trim(test.hpcflow_reason)
     if test.hpcflow == "timeout":
         return "timed out"
-    if m := re.search(r"No module named '([\w.]+)'", reason):
-        return f"no module {m.group(1)}"
-    if m := re.search(r"cannot import name '(\w+)' from '([\w.]+)'", reason):
-        return f"{m.group(2)} has no {m.group(1)}"
-    if m := re.search(r"module '([\w.]+)' has no attribute '(\w+)'", reason):
-        return f"{m.group(1)} has no {m.group(2)}"
+    if gap := import_gap(reason):
+        return gap
     if m := re.search(r"(?:type object )?'(\w+)'(?: object)? has no attribute '(\w+)'", reason):
         return f"{m.group(1)} has no {m.group(2)}"
     if m := re.search(r"DID NOT RAISE (?:<class ')?([\w.]+)", reason):

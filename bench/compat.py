@@ -55,6 +55,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from _compat_reasons import import_gap, trim  # bench/ is on sys.path when this file runs as a script
+
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "_compat_child.py"
 FLYTESNACKS_URL = "https://github.com/flyteorg/flytesnacks"
@@ -351,20 +353,9 @@ def print_table(results: list[Example]) -> None:
             print(f"{ex.name:42} {c.entity[:34]:34} {fk_ok:38} {short(c.hpcflow):38} {trim(c.verdict)[:140]}")
 
 
-def trim(reason: str) -> str:
-    """Leave out the file paths that ImportError appends: the name says enough."""
-    return re.sub(r" \(/[^)]*\)", "", reason)
-
-
 def group_reason(reason: str) -> str:
     """Failures that share a cause share a line: a missing name, a missing module, or the message."""
-    if m := re.search(r"cannot import name '(\w+)' from '([\w.]+)'", reason):
-        return f"{m.group(2)} has no {m.group(1)}"
-    if m := re.search(r"No module named '([\w.]+)'", reason):
-        return f"no module {m.group(1)}"
-    if m := re.search(r"module '([\w.]+)' has no attribute '(\w+)'", reason):
-        return f"{m.group(1)} has no {m.group(2)}"
-    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", trim(reason.removeprefix("error: ")))
+    return import_gap(reason) or re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", trim(reason.removeprefix("error: ")))
 
 
 def print_summary(results: list[Example]) -> None:

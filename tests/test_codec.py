@@ -2,39 +2,20 @@
 and pickles; shown without decoding, and no pickle is loaded that does not match its hash."""
 from __future__ import annotations
 
-import dataclasses
 import enum
 import os
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
 from hpcflow.store.blobs import BlobStore, DamagedBlobError, PickleRefusedError
 from hpcflow.store.codec import UntrustedValueError, decode, display, encode, holds_pickle, to_display
 from hpcflow.store.hashing import value_digest
-
-
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
+from type_cases import Color, Crate, Fruit
 
 
 class Mode(str, enum.Enum):
     FAST = "fast"
-
-
-@dataclasses.dataclass
-class Fruit:
-    name: str
-    color: Color = Color.RED
-
-
-@dataclasses.dataclass
-class Crate:
-    fruits: list[Fruit]
-    best: Optional[Fruit] = None
-    shelves: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 class Tally:

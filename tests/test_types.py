@@ -11,6 +11,7 @@ import pytest
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.types.check import assignable, coerce, conforms, is_pickled_type, unsupported_reason
 from hpcflow.types.interface import interface_of
+from type_cases import Color, Crate, Fruit
 
 
 class Pair(NamedTuple):
@@ -24,26 +25,8 @@ class Config:
     weights: list[float]
 
 
-class Color(enum.Enum):
-    RED = "red"
-    BLUE = "blue"
-
-
 class Level(enum.Enum):
     LOW = 1
-
-
-@dataclasses.dataclass
-class Fruit:
-    name: str
-    color: Color = Color.RED
-
-
-@dataclasses.dataclass
-class Crate:
-    fruits: list[Fruit]
-    best: Optional[Fruit] = None
-    shelves: dict[int, str] = dataclasses.field(default_factory=dict)
 
 
 class Plain:

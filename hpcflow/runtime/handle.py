@@ -54,7 +54,7 @@ class Run:
         view = self.status()
         if view.state is not State.SUCCEEDED or view.outputs is None:
             raise HpcflowError(f"run {self.run_id} is {view.state.value}"
-                               + (f": {view.error}" if view.error else f"; run.wait() waits for its outputs"))
+                               + (f": {view.error}" if view.error else "; run.wait() waits for its outputs"))
         return view.outputs
 
     def logs(self, node: str, index: int = 0) -> str:

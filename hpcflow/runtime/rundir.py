@@ -192,7 +192,7 @@ class RunDir:
 
     def done(self, job_id: str) -> set[int]:
         """The elements of a job that finished well (their outputs are in the run directory)."""
-        return {i for i, status in enumerate(self.statuses(job_id)) if status.state.ok}
+        return self.done_among(job_id, range(self.size(job_id) or 0))
 
     def done_among(self, job_id: str, indices: Iterable[int]) -> set[int]:
         """The elements of `indices` that finished well (only their own records are read)."""

@@ -5,7 +5,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def fetched(url: str) -> Path:
     target = folder / (os.path.basename(url.split("?")[0].rstrip("/")) or "download")
     if target.exists():
         return target
+    import urllib.request  # 25 ms of imports (http, ssl, email): only for a file that is a URL
+
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
     try:
