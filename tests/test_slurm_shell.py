@@ -114,6 +114,11 @@ def test_a_dependency_update_refused_only_for_started_array_tasks_is_done(tmp_pa
     """scontrol updates the pending tasks of an array, and fails for those that started (Slurm 22.05)."""
     _flaky(tmp_path, monkeypatch, "scontrol", 1, "28972_0: Job is no longer pending execution\n28972_1-2: No error", "")
     SlurmShell(retry_s=5).update_dependency(28972, "afterok:1")
+    ended = tmp_path / "ended"
+    ended.mkdir()
+    _flaky(ended, monkeypatch, "scontrol", 1, "36573_0: Job has already finished\n36573_1: No error\n"
+           "36573_2: Job has already finished", "")
+    SlurmShell(retry_s=5).update_dependency(36573, "afterok:1")
     other = tmp_path / "other"
     other.mkdir()
     _flaky(other, monkeypatch, "scontrol", 1, "Invalid job id specified", "")

@@ -68,13 +68,14 @@ def sbatch_options(dependency: str = "", hold: bool = False) -> list[str]:
         ["--hold"] if hold else [])
 
 
-_TASK_REPLY = re.compile(r"^\S+: (No error|Job is no longer pending execution)$")
+_TASK_REPLY = re.compile(r"^\S+_[\d\[\]-]+: (No error|Job is no longer pending execution|Job has already finished)$")
 
 
 def _only_started_tasks_refused(text: str) -> bool:
-    """True when scontrol update's refusals are only of array tasks that have started already."""
+    """True when scontrol update's refusals are only of array tasks that have started or ended
+    already (it updates the pending ones, "No error"): nothing still waiting was left out."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return bool(lines) and all(_TASK_REPLY.match(line) for line in lines) and any("No error" in line for line in lines)
+    return bool(lines) and all(_TASK_REPLY.match(line) for line in lines)
 
 
 class _Transient(Exception):
@@ -180,7 +181,7 @@ class SlurmShell:
 
     def update_dependency(self, job_id: int, dependency: str) -> None:
         """Replace a pending job's dependency (of an array: of its tasks still pending; scontrol
-        then fails for the tasks that have started, and says "No error" for the others)."""
+        then fails for the tasks that have started or ended, and says "No error" for the others)."""
         self.run(["scontrol", "update", f"JobId={job_id}", f"Dependency={dependency}"], fine=_only_started_tasks_refused)
 
     @staticmethod
