@@ -10,7 +10,7 @@ from hpcflow.loader import load_file
 
 def _module(tmp_path: Path, name: str):
     path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(f'''
+    path.write_text(textwrap.dedent('''
         from hpcflow import map_task, task, workflow
 
         CALLS = []

@@ -156,6 +156,8 @@ class LocalBackend:
 
     def _advance(self, job: _Job) -> bool:
         if job.state is State.PENDING:
+            if job.plan.on_failure:  # a failure watch starts once what it watches has ended, in any state
+                return self._start(job) if all(d.state.finished for d in job.deps) else False
             if any(d.state.finished and not d.state.ok for d in job.deps):
                 bad = next(d for d in job.deps if d.state.finished and not d.state.ok)
                 job.state = State.CANCELLED
@@ -218,8 +220,9 @@ class LocalBackend:
 
     def _expand(self, job: _Job) -> bool:
         for i in range(job.size):
-            sub = RunDir(job.rd.sub_path(job.plan.id, i))
-            job.children.extend(self._add_run(sub, prefix=f"{job.label}[{i}]/"))
+            path = job.rd.sub_path(job.plan.id, i)
+            if (path / "plan.json").exists():  # a failure watch that found nothing failed has no sub-run
+                job.children.extend(self._add_run(RunDir(path), prefix=f"{job.label}[{i}]/"))
         if not job.children:  # the dynamic returned without calling any task
             job.state = State.SUCCEEDED
         return True

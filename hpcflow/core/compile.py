@@ -24,7 +24,8 @@ def compile_plan(graph: Graph, inputs: Mapping[str, Any], site: SiteConfig | Non
     jobs: list[JobPlan] = []
     env = {name: Const(value) for name, value in inputs.items()}
     outputs = _flatten(graph, env, "", jobs, (graph.name,))
-    plan = Plan(graph.name, with_max_parallelism(tuple(jobs), max_parallelism), outputs)
+    plan = Plan(graph.name, with_max_parallelism(tuple(jobs), max_parallelism), outputs,
+                failure_policy=graph.failure_policy)
     return plan.with_calls(lay_out(plan, site, place)) if site is not None and place is not None else plan
 
 
@@ -44,6 +45,7 @@ def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[J
             return NodeOutput(prefix + binding.node, binding.output, binding.path)
         return None
 
+    start = len(jobs)
     for node in graph.nodes:
         inputs = {name: substitute(b, rebind) for name, b in node.inputs.items()}
         waits = after + tuple(j for before in node.after for j in made[before])
@@ -58,8 +60,20 @@ def _flatten(graph: Graph, env: Mapping[str, Binding], prefix: str, jobs: list[J
         else:
             job = _job(node, inputs, prefix, graph.name, {j.id: j.size for j in jobs if j.kind == "map"})
             jobs.append(dataclasses.replace(job, depends_on=tuple(sorted({*job.depends_on, *waits}))) if waits else job)
-        made[node.id] = tuple(j.id for j in jobs[first:])
+        made[node.id] = tuple(j.id for j in jobs[first:] if not j.on_failure)  # nothing waits on a failure watch
+    if graph.on_failure is not None:
+        jobs.append(_failure_watch(graph, rebind, prefix, tuple(j.id for j in jobs[start:])))
     return tuple((name, substitute(b, rebind)) for name, b in graph.outputs)
+
+
+def _failure_watch(graph: Graph, rebind: Any, prefix: str, watched: tuple[str, ...]) -> JobPlan:
+    """The job that runs a workflow's on_failure handler: a dynamic over the workflow's inputs
+    that waits for every job of the workflow to end, whatever their state (layout: afterany)."""
+    watch = graph.on_failure
+    node = Node("on_failure", "dynamic", watch, {p.name: WorkflowInput(p.name) for p in watch.interface.inputs})
+    inputs = {name: substitute(b, rebind) for name, b in node.inputs.items()}
+    job = _job(node, inputs, prefix, graph.name, {})
+    return dataclasses.replace(job, depends_on=tuple(sorted({*job.depends_on, *watched})), on_failure=True)
 
 
 def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,

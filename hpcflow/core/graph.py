@@ -40,6 +40,8 @@ class Graph:
     interface: Interface
     nodes: tuple[Node, ...]
     outputs: tuple[tuple[str, Binding], ...]
+    on_failure: Any = None  # the workflow's failure watch (sdk/failure.py): a dynamic run when a node failed
+    failure_policy: str = "FAIL_IMMEDIATELY"  # or FAIL_AFTER_EXECUTABLE_NODES_COMPLETE (flytekit's names)
 
     def node(self, node_id: str) -> Node:
         """The node with id `node_id`."""

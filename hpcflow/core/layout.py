@@ -167,7 +167,10 @@ def recovers_in_job(job: JobPlan) -> bool:
 def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
                     partial: frozenset[str] = frozenset()) -> DependencyKind:
     """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
-    full arrays (task i of one waits for task i of the other), else afterok."""
+    full arrays (task i of one waits for task i of the other), else afterok. A failure watch
+    waits for the end of what it watches, in any state (afterany)."""
+    if job.on_failure:
+        return "afterany"
     up = plan.job(upstream_id)
     if needs_sentinel(up) or up.pool:
         return "afterok"  # on its sentinel or proxy, which check min_success_ratio too

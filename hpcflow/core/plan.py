@@ -57,6 +57,7 @@ class JobPlan:
     pool_replicas: int = 0
     pool_concurrency: int = 1
     pool_idle_ttl_s: float = 0.0
+    on_failure: bool = False  # a workflow's failure watch (sdk/failure.py): waits for its jobs to end in any state
 
     @property
     def is_array(self) -> bool:
@@ -165,6 +166,7 @@ class Plan:
     jobs: tuple[JobPlan, ...]
     outputs: tuple[tuple[str, Binding], ...]
     calls: tuple[SbatchCall, ...] = ()
+    failure_policy: str = "FAIL_IMMEDIATELY"  # or FAIL_AFTER_EXECUTABLE_NODES_COMPLETE: see runtime/runs.py
 
     def with_calls(self, calls: tuple[SbatchCall, ...]) -> "Plan":
         """The same plan with another layout (after cache hits, or for a resume)."""
@@ -239,7 +241,7 @@ def plan_to_json(plan: Plan, encode_all: Callable[[list[Any]], list[Any]]) -> di
         jobs.append(d)
     return {"workflow": plan.workflow, "jobs": jobs,
             "outputs": [[n, binding_to_json(b, encoded)] for n, b in plan.outputs],
-            "calls": [call_to_json(c) for c in plan.calls]}
+            "calls": [call_to_json(c) for c in plan.calls], "failure_policy": plan.failure_policy}
 
 
 def call_to_json(call: SbatchCall) -> dict[str, Any]:
@@ -274,4 +276,5 @@ def plan_from_json(obj: dict[str, Any], decode_all: Callable[[list[Any]], list[A
         jobs.append(JobPlan(**d))
     return Plan(obj["workflow"], tuple(jobs),
                 tuple((n, binding_from_json(b, decoded)) for n, b in obj["outputs"]),
-                tuple(call_from_json(c) for c in obj.get("calls", [])))
+                tuple(call_from_json(c) for c in obj.get("calls", [])),
+                obj.get("failure_policy", "FAIL_IMMEDIATELY"))

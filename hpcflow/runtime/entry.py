@@ -26,8 +26,10 @@ from hpcflow.errors import ElementTimeout
 from hpcflow.loader import load_file, resolve_entity
 from hpcflow.core.retry import attempt_timeouts, is_recoverable
 from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
+from hpcflow.sdk.failure import ERR
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.backend import backend_of
+from hpcflow.runtime.failure import first_failure
 from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
@@ -69,8 +71,11 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
             backend_of(rd).last_requeue(rd, status.restarts)
         entity = resolve_entity(job.entity)
         inputs = element_inputs(rd, job, index)
-        if job.kind == "dynamic":
-            _expand_dynamic(rd, job, index, entity, inputs)
+        failure = first_failure(rd, job) if job.on_failure else None
+        if job.on_failure and failure is None:  # the workflow succeeded: its on_failure handler is not needed
+            status.state = State.SUCCEEDED
+        elif job.kind == "dynamic":
+            _expand_dynamic(rd, job, index, entity, {**inputs, ERR: failure} if failure else inputs)
             backend_of(rd).submit_subrun(rd, job, index)
             status.expanded = True
             status.state = State.SUCCEEDED

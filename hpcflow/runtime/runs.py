@@ -31,6 +31,8 @@ from hpcflow.site.config import SiteConfig
 from hpcflow.store import atomic
 
 _FINAL = (State.SUCCEEDED, State.FAILED, State.CANCELLED)
+FAILING = "failing: "  # the error of a failed run that is not over yet (failing())
+IMMEDIATELY = "FAIL_IMMEDIATELY"  # Flyte's default failure policy (sdk/failure.py)
 
 
 @dataclass
@@ -103,24 +105,40 @@ def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
     jobs = list(summarize(rd, live))
     if live is not None and not owns(rd):
         if recorded not in _FINAL:
-            recorded, error = overall_state(jobs)
+            recorded, error = failing(rd, *overall_state(jobs), jobs)
         written = (rd.path / "outputs.json").exists()
         return RunView(rd.meta.run_id, recorded, error, jobs, rd.final_outputs() if written else None)
     if live is not None:  # the scheduler knows more than the run directory
         if recorded not in _FINAL:
+            was_failing = error.startswith(FAILING)
             recorded, error = overall_state(jobs)
             if recorded is State.SUCCEEDED:
                 load_run_code(rd)  # the outputs may be records of the workflow's own classes
                 rd.write_final_outputs(workflow_outputs(rd))
-            if recorded is State.FAILED:  # Flyte's default policy: a failed run stops its queued work
-                backend.cancel_pending(rd)  # type: ignore[union-attr]
+            if recorded is State.FAILED and rd.plan.failure_policy == IMMEDIATELY and not was_failing:
+                backend.cancel_pending(rd)  # type: ignore[union-attr]  # Flyte's default: stop the queued work
                 jobs = list(summarize(rd, live))
+            recorded, error = failing(rd, recorded, error, jobs)
+            if error.startswith(FAILING) and not was_failing:
+                rd.set_state(recorded, error)  # what is queued is cancelled once
         if recorded in _FINAL:
             settle(rd, live)
             unsettled = any(j.counts.get(State.PENDING) or j.counts.get(State.RUNNING) for j in jobs)
             rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
+
+
+def failing(rd: RunDir, state: State, error: str, jobs: list[JobSummary]) -> tuple[State, str]:
+    """A failed run whose other work goes on (FAIL_AFTER_EXECUTABLE_NODES_COMPLETE) or whose
+    on_failure handler has yet to run is RUNNING, 'failing: ...', until nothing of it is left."""
+    if state is not State.FAILED:
+        return state, error
+    goes_on = rd.plan.failure_policy != IMMEDIATELY or any(j.handles_failure for j in jobs)
+    if goes_on and any(j.counts.get(State.PENDING) or j.counts.get(State.RUNNING) or j.counts.get(State.PREEMPTED)
+                       or j.counts.get(State.UNKNOWN) for j in jobs):
+        return State.RUNNING, FAILING + error
+    return state, error
 
 
 def owns(rd: RunDir) -> bool:

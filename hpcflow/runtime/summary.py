@@ -31,6 +31,7 @@ class JobSummary:
     bad_elements: tuple[int, ...] = field(default=())
     slurm_ids: tuple[int, ...] = field(default=())
     other_environment: tuple[int, ...] = field(default=())  # elements that ran under another Python/hpcflow/packages
+    handles_failure: bool = False  # a failure watch (sdk/failure.py), or a job of the handler it ran
 
     @property
     def failed(self) -> bool:
@@ -50,8 +51,9 @@ class JobSummary:
         return done == self.size and not self.failed
 
 
-def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterator[JobSummary]:
-    """Summaries of every job of a run, depth first into dynamic sub-runs."""
+def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: bool = False) -> Iterator[JobSummary]:
+    """Summaries of every job of a run, depth first into dynamic sub-runs (`handling`: the
+    sub-run of a failure watch)."""
     submitted_under = environment_id(rd.meta.environment) if rd.meta.environment else ""
     for job in rd.plan.jobs:
         size = rd.size(job.id)
@@ -80,13 +82,15 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "") -> Iterato
             note = note or f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
         if job.kind == "dynamic" and "#" in job.entity.qualname:  # workflow#node: a conditional (sdk/conditional.py)
             note = note or "conditional: runs the branch taken, as a sub-run"
+        if job.on_failure:
+            note = note or "runs the workflow's on_failure handler once its jobs have ended, if one failed"
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
-                         tuple(other))
+                         tuple(other), handling or job.on_failure)
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)
                 if (sub / "plan.json").exists():
-                    yield from summarize(RunDir(sub), live, f"{label}[{i}]/")
+                    yield from summarize(RunDir(sub), live, f"{label}[{i}]/", handling or job.on_failure)
 
 
 def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
@@ -116,8 +120,11 @@ def settle(rd: RunDir, live: Live) -> None:
 
 
 def mark_pending(rd: RunDir, state: State, reason: str) -> None:
-    """Give every element that has not started (and every unsized map) the final `state`."""
+    """Give every element that has not started (and every unsized map) the final `state`;
+    failure handling is left to run."""
     for job in rd.plan.jobs:
+        if job.on_failure:
+            continue
         size = rd.size(job.id)
         if size is None:
             rd.write_job_state(job.id, state, reason)
@@ -133,7 +140,10 @@ def mark_pending(rd: RunDir, state: State, reason: str) -> None:
 
 
 def overall_state(jobs: list[JobSummary]) -> tuple[State, str]:
-    """The run's state from its jobs, and for a failed run the first element to blame."""
+    """The run's state from its jobs, and for a failed run the first element to blame. Failure
+    handling is not the run's work: its jobs neither fail nor hold up a run (runs.refresh waits
+    for them to end before it calls a run FAILED)."""
+    jobs = [j for j in jobs if not j.handles_failure]
     failed = next((j for j in jobs if j.failed), None)
     if failed is not None:
         where = f"{failed.label}[{failed.bad_elements[0]}]" if failed.bad_elements else failed.label

@@ -15,6 +15,7 @@ with several outputs returns a NamedTuple of them (DefaultNamedTupleOutput), one
 from __future__ import annotations
 
 import collections
+import dataclasses
 import sys
 from typing import Any
 
@@ -24,8 +25,9 @@ from hpcflow.core.trace import ACTIVE_BUILDER, Builder, Promise, contains_promis
 from hpcflow.core.bindings import WorkflowInput
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.exceptions.user import FlyteValidationException
+from hpcflow.sdk.failure import FailureHandler, policy_name
 from hpcflow.sdk.workflow import Workflow
-from hpcflow.types.check import type_name, unsupported_reason
+from hpcflow.types.check import unsupported_reason
 from hpcflow.types.interface import Interface, Param
 
 
@@ -35,9 +37,6 @@ class ImperativeWorkflow(Workflow):
     def __init__(self, name: str, failure_policy: Any = None, interruptible: bool = False):
         if not isinstance(name, str) or not name:
             raise WorkflowDefinitionError(f"Workflow(name=...) takes a non-empty name, not {name!r}")
-        if failure_policy is not None:
-            raise WorkflowDefinitionError(f"Workflow '{name}': failure_policy is not supported; when a node fails, "
-                                          "Slurm cancels the nodes that depend on it and the others run to the end")
         if interruptible:
             raise WorkflowDefinitionError(f"Workflow '{name}': interruptible=True is set per task: "
                                           "@task(interruptible=True)")
@@ -52,6 +51,8 @@ class ImperativeWorkflow(Workflow):
         self._nodes: list[CallNode] = []
         self._interface: Interface | None = None
         self._graph: Graph | None = None
+        self.failure_policy = policy_name(failure_policy, f"Workflow '{name}'")
+        self.failure_handler: FailureHandler | None = None
 
     def add_workflow_input(self, input_name: str, python_type: Any) -> Promise:
         """Declare an input; the promise of its value (also `self.inputs[input_name]`)."""
@@ -110,6 +111,12 @@ class ImperativeWorkflow(Workflow):
         """The nodes added so far, in order."""
         return list(self._nodes)
 
+    def add_on_failure_handler(self, entity: Any) -> None:
+        """Run `entity` (a task or workflow taking this workflow's inputs, and optionally
+        `err: Optional[FlyteError]`) when the workflow fails; add the inputs first."""
+        self.failure_handler = FailureHandler(self, entity)
+        self._graph = None
+
     def ready(self) -> bool:
         """True once it has a node to run (flytekit's check before it runs one)."""
         return bool(self._nodes)
@@ -136,7 +143,8 @@ class ImperativeWorkflow(Workflow):
                                                "add_entity(task, ...) before running it")
             values = tuple(p for p, _ in self._outputs.values())
             result = None if not values else values[0] if len(values) == 1 else values
-            self._graph = self._builder.freeze(self.name, self.interface, result)
+            self._graph = dataclasses.replace(self._builder.freeze(self.name, self.interface, result),
+                                              on_failure=self.failure_handler, failure_policy=self.failure_policy)
         return self._graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -46,6 +46,7 @@ class LaunchPlan(Workflow):
         launch.__name__ = launch.__qualname__ = name
         launch.__module__ = workflow.module
         super().__init__(launch)
+        self.failure_policy = workflow.failure_policy  # the run's policy is the workflow's (its handler is its node's)
         self.workflow, self.default_inputs, self.fixed_inputs = workflow, dict(default_inputs), fixed
         if max_parallelism is not None and (not isinstance(max_parallelism, int) or max_parallelism < 1):
             raise WorkflowDefinitionError(f"LaunchPlan '{name}': max_parallelism={max_parallelism!r} must be a whole "

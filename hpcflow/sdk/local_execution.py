@@ -14,6 +14,9 @@ from hpcflow.core.retry import is_recoverable
 from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.store.codec import decode, encode
+from hpcflow.types.error.error import FlyteError
+
+_FAILED_NODE = "_hpcflow_failed_node"  # set on an exception by the graph whose node raised it
 
 
 def run_graph(graph: Graph, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -27,8 +30,28 @@ def run_graph(graph: Graph, inputs: Mapping[str, Any]) -> dict[str, Any]:
 
     for node in graph.nodes:
         args = {name: resolve(b, lookup) for name, b in node.inputs.items()}
-        values[node.id] = _run_node(node, args, graph.name)
+        try:
+            values[node.id] = _run_node(node, args, graph.name)
+        except Exception as exc:
+            if not hasattr(exc, _FAILED_NODE):  # the innermost node is the one that failed
+                try:
+                    setattr(exc, _FAILED_NODE, node.id)
+                except AttributeError:  # an exception class with __slots__
+                    pass
+            raise
     return {name: resolve(b, lookup) for name, b in graph.outputs}
+
+
+def run_workflow(graph: Graph, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """run_graph, and when it raises, the workflow's on_failure handler before the error goes on
+    (flytekit's local execution of a workflow with `on_failure=`)."""
+    try:
+        return run_graph(graph, inputs)
+    except Exception as exc:
+        if graph.on_failure is not None:
+            error = FlyteError(f"{type(exc).__name__}: {exc}", getattr(exc, _FAILED_NODE, ""))
+            graph.on_failure.run_locally(dict(inputs), error)
+        raise
 
 
 def _run_node(node: Node, args: dict[str, Any], workflow: str) -> dict[str, Any]:
@@ -40,7 +63,7 @@ def _run_node(node: Node, args: dict[str, Any], workflow: str) -> dict[str, Any]
         return run_map(entity, args, node.overrides, f"workflow '{workflow}', node '{node.id}'")
     if node.kind == "dynamic":
         return run_graph(entity.trace(args), {})
-    return run_graph(entity.graph, args)
+    return run_workflow(entity.graph, args)
 
 
 def call_task(task: Any, args: Mapping[str, Any], spec: TaskSpec, where: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """@workflow: a function whose body is traced once into a Graph of task calls."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any, Callable
 
@@ -8,6 +9,7 @@ from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
+from hpcflow.sdk.failure import FailureHandler, policy_name
 from hpcflow.sdk.inputs import bind_inputs
 from hpcflow.types.interface import Interface, interface_of
 
@@ -17,7 +19,8 @@ class Workflow:
 
     kind = "workflow"
 
-    def __init__(self, fn: Callable[..., Any], pickle_untyped: bool = False):
+    def __init__(self, fn: Callable[..., Any], pickle_untyped: bool = False, on_failure: Any = None,
+                 failure_policy: Any = None):
         self.fn, self.pickle_untyped = fn, pickle_untyped
         self.name: str = fn.__name__
         self.module: str = fn.__module__
@@ -25,6 +28,9 @@ class Workflow:
         self._interface: Interface | None = None
         self._graph: Graph | None = None
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        self.failure_policy = policy_name(failure_policy, f"workflow '{self.name}'")
+        # checked now, as flytekit does: a handler that cannot take the workflow's inputs is a definition error
+        self.failure_handler = FailureHandler(self, on_failure) if on_failure is not None else None
 
     @property
     def interface(self) -> Interface:
@@ -38,7 +44,9 @@ class Workflow:
         """The traced Graph; tracing happens once, on first use, and checks every type."""
         if self._graph is None:
             builder = Builder(f"workflow '{self.name}'", owner=(self.module, self.qualname))
-            self._graph = traced(builder, self.name, self.fn, self.interface)
+            graph = traced(builder, self.name, self.fn, self.interface)
+            self._graph = dataclasses.replace(graph, on_failure=self.failure_handler,
+                                              failure_policy=self.failure_policy)
         return self._graph
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -49,18 +57,21 @@ class Workflow:
             raise WorkflowDefinitionError(
                 f"workflow '{self.name}': call it with keyword arguments, e.g. "
                 f"{self.name}({', '.join(n + '=...' for n in self.interface.input_names)})")
-        from hpcflow.sdk.local_execution import run_graph
+        from hpcflow.sdk.local_execution import run_workflow
 
         inputs = bind_inputs(self.interface, kwargs, f"workflow '{self.name}'")
-        return self.interface.join(run_graph(self.graph, inputs))
+        return self.interface.join(run_workflow(self.graph, inputs))
 
     def __repr__(self) -> str:
         return f"<workflow {self.module}.{self.qualname}>"
 
 
-def workflow(_fn: Callable[..., Any] | None = None, *, pickle_untyped: bool = False) -> Any:
+def workflow(_fn: Callable[..., Any] | None = None, *, pickle_untyped: bool = False, on_failure: Any = None,
+             failure_policy: Any = None) -> Any:
     """Declare a workflow: @workflow above a function that calls tasks with keyword arguments
-    (`pickle_untyped=True`: inputs and outputs without annotations are Any, as in flytekit)."""
+    (`pickle_untyped=True`: inputs and outputs without annotations are Any, as in flytekit;
+    `on_failure=`: a task or workflow run when it fails, and `failure_policy=`, sdk/failure.py)."""
     if _fn is None:
-        return functools.partial(Workflow, pickle_untyped=pickle_untyped)
-    return Workflow(_fn, pickle_untyped)
+        return functools.partial(Workflow, pickle_untyped=pickle_untyped, on_failure=on_failure,
+                                 failure_policy=failure_policy)
+    return Workflow(_fn, pickle_untyped, on_failure, failure_policy)

@@ -61,8 +61,19 @@ class SlurmBackend:
         self.shell.scancel(name=job_name(rd.meta.run_id))
 
     def cancel_pending(self, rd: RunDir) -> None:
-        """scancel the run's jobs that have not started, and record their elements as CANCELLED."""
-        self.shell.run(["scancel", f"--name={job_name(rd.meta.run_id)}", "--state=PENDING"])
+        """scancel the run's jobs that have not started, and record their elements as CANCELLED;
+        failure watches (and the handlers they submitted) are spared: they run after a failure."""
+        name = f"--name={job_name(rd.meta.run_id)}"
+        spared = failure_handling_ids(rd)
+        if spared is None:
+            self.shell.run(["scancel", name, "--state=PENDING"])
+        else:
+            pending = self.shell.run(["squeue", name, "--state=PENDING", "-h", "-o", "%F"]).split()
+            ids = sorted({int(i) for i in pending if i.isdigit()} - spared)
+            if ids:  # one may have started or ended since squeue looked: that one is not pending any more
+                self.shell.run(["scancel", "--state=PENDING", *map(str, ids)],
+                               fine=lambda text: all("Invalid job id" in line or "already complet" in line
+                                                     for line in text.strip().splitlines()))
         mark_pending(rd, State.CANCELLED, "the run failed before this element started")
 
     def submit_subrun(self, rd: RunDir, job: JobPlan, index: int) -> None:
@@ -87,3 +98,21 @@ class SlurmBackend:
             self.shell.run(["scontrol", "update", f"JobId={os.environ['SLURM_JOB_ID']}", "Requeue=0"])
         except (SlurmError, KeyError) as exc:
             print(f"hpcflow: could not stop further requeues: {exc}", file=sys.stderr)
+
+
+
+def failure_handling_ids(rd: RunDir, within: bool = False) -> set[int] | None:
+    """The Slurm ids of the run's failure watches and of the handlers they submitted (in its
+    sub-runs too); None when it has no failure watch."""
+    ids: set[int] | None = None
+    for job in rd.plan.jobs:
+        handling = within or job.on_failure
+        if handling:
+            ids = (ids or set()) | {r.id for r in rd.submissions(job.id)}
+        if job.kind == "dynamic":
+            for i in range(rd.size(job.id) or 0):
+                sub = rd.sub_path(job.id, i)
+                if (sub / "plan.json").exists():
+                    inner = failure_handling_ids(RunDir(sub), handling)
+                    ids = ids if inner is None else (ids or set()) | inner
+    return ids
