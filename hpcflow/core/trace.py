@@ -206,6 +206,10 @@ class Builder:
         self._nodes.append(Node(node_id, kind, entity, inputs))
         return self.promises_for(node_id, interface)
 
+    def recorded(self) -> list[Node]:
+        """The nodes recorded so far, in call order."""
+        return list(self._nodes)
+
     @property
     def last_node_id(self) -> str:
         """The id of the node recorded last (create_node reads it after the call it makes)."""
