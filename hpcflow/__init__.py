@@ -7,6 +7,7 @@ from hpcflow.errors import HpcflowError, RecoverableError
 from hpcflow.sdk.conditional import conditional
 from hpcflow.sdk.context import current_context
 from hpcflow.sdk.echo import Echo
+from hpcflow.sdk.eager import eager
 from hpcflow.sdk.failure import WorkflowFailurePolicy
 from hpcflow.sdk.flyte_context import FlyteContext, FlyteContextManager
 from hpcflow.sdk.environment import Environment, ReusePolicy
@@ -41,6 +42,6 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
-           "create_node", "TaskMetadata", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources",
+           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

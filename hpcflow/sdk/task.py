@@ -11,6 +11,7 @@ from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
+from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of
@@ -52,6 +53,8 @@ class Task:
         builder = ACTIVE_BUILDER.get()
         if builder is not None:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
+        if EAGER.get():  # inside an @eager body: an awaitable of the value
+            return eager_call(self, args, kwargs)
         return self.run_concrete(*args, **kwargs)
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:

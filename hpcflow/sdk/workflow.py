@@ -9,6 +9,7 @@ from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
+from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.failure import FailureHandler, policy_name
 from hpcflow.sdk.inputs import bind_inputs
 from hpcflow.types.interface import Interface, interface_of
@@ -53,6 +54,8 @@ class Workflow:
         builder = ACTIVE_BUILDER.get()
         if builder is not None:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
+        if EAGER.get():  # inside an @eager body: an awaitable of the value
+            return eager_call(self, args, kwargs)
         if args:
             raise WorkflowDefinitionError(
                 f"workflow '{self.name}': call it with keyword arguments, e.g. "
