@@ -20,6 +20,11 @@ class TypeMismatchError(WorkflowDefinitionError, TypeError):
     """A value or promise does not match the annotated type it is bound to."""
 
 
+class CallArgumentsError(WorkflowDefinitionError, TypeError, AssertionError):
+    """A task or workflow called with arguments that do not fit its inputs (Python raises
+    TypeError for such a call, flytekit AssertionError: either `except` catches this)."""
+
+
 class LoadError(HpcflowError):
     """A workflow file or entity cannot be imported."""
 

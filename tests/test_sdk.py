@@ -241,14 +241,32 @@ def test_missing_unknown_and_positional_inputs():
         return add(a=1, b=2, c=3)
 
     def positional() -> int:
-        return add(1, 2)
+        return add(1, 2, 3)
+
+    def twice() -> int:
+        return add(1, a=2)
 
     with pytest.raises(WorkflowDefinitionError, match=r"node 'n0' \(add\): missing input 'b' \(int\)"):
         _trace(missing)
     with pytest.raises(WorkflowDefinitionError, match="unknown input 'c'; its inputs are: a, b"):
         _trace(unknown)
-    with pytest.raises(WorkflowDefinitionError, match=r"call it with keyword arguments, e.g. add\(a=..., b=...\)"):
+    with pytest.raises(AssertionError, match=r"node 'n0' \(add\): Received more arguments than expected: 3 given, it "
+                       r"takes 2 \(a, b\)"):
         _trace(positional)
+    with pytest.raises(TypeError, match="Got multiple values for argument 'a'"):
+        _trace(twice)
+
+
+def test_inputs_by_position_as_in_flytekit_in_a_workflow_in_process_and_for_the_workflow_itself():
+    def chained(x: int, y: int) -> int:
+        return add(add(x, b=y), y)
+
+    wf = workflow(chained)
+    assert wf(1, 2) == 5 and wf(1, y=2) == 5 and add(2, 3) == 5 and add(2, b=3) == 5
+    with pytest.raises(AssertionError, match="task 'add': Received unexpected keyword argument 'c'"):
+        add(c=6)
+    with pytest.raises(AssertionError, match="task 'add': Received more arguments than expected"):
+        add(1, 2, 3)
 
 
 def test_output_arity_mismatch():
@@ -297,8 +315,8 @@ def test_bad_workflow_inputs_in_process():
         wf(xs=["a"])
     with pytest.raises(InputError, match="missing input 'xs'"):
         wf()
-    with pytest.raises(WorkflowDefinitionError, match="keyword arguments"):
-        wf([1])
+    with pytest.raises(WorkflowDefinitionError, match="Received more arguments than expected: 2 given, it takes 1"):
+        wf([1], [2])
 
 
 def test_bad_options_fail_where_declared():

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Mapping
 
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, WorkflowInput, extend_path
 from hpcflow.core.graph import Graph, Node, NodeKind
-from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
+from hpcflow.errors import CallArgumentsError, TypeMismatchError, WorkflowDefinitionError
 from hpcflow.types.check import (
     assignable, coerce, conforms, dataclass_fields, is_namedtuple, namedtuple_fields,
     optional_inner, type_name, value_type_name,
@@ -186,15 +186,11 @@ class Builder:
         """Record a call of `entity` and return promises for its outputs."""
         node_id = f"n{len(self._nodes)}"
         where = f"{self.where}, node '{node_id}' ({entity.name})"
-        if args:
-            raise WorkflowDefinitionError(
-                f"{where}: call it with keyword arguments, e.g. {entity.name}("
-                f"{', '.join(n + '=...' for n in interface.input_names[:len(args)])})")
-        names = interface.input_names
-        unknown = [k for k in kwargs if k not in names]
+        kwargs = interface.call_arguments(args, kwargs, where) if args else kwargs
+        unknown = [k for k in kwargs if k not in interface.input_names]
         if unknown:
-            raise WorkflowDefinitionError(
-                f"{where}: unknown input '{unknown[0]}'; its inputs are: {', '.join(names) or 'none'}")
+            raise CallArgumentsError(f"{where}: unknown input '{unknown[0]}'; its inputs are: "
+                                     f"{', '.join(interface.input_names) or 'none'}")
         inputs: dict[str, Binding] = {}
         for p in interface.inputs:
             if p.name in kwargs:

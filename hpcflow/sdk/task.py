@@ -55,7 +55,7 @@ class Task:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
         if EAGER.get():  # inside an @eager body: an awaitable of the value
             return eager_call(self, args, kwargs)
-        return self.run_concrete(*args, **kwargs)
+        return self.run_concrete(**self.interface.call_arguments(args, kwargs, f"{self.kind} '{self.name}'"))
 
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function on concrete values, as flytekit's local execution does (through the

@@ -56,10 +56,8 @@ class Workflow:
             return builder.add_call(self.kind, self, args, kwargs, self.interface)
         if EAGER.get():  # inside an @eager body: an awaitable of the value
             return eager_call(self, args, kwargs)
-        if args:
-            raise WorkflowDefinitionError(
-                f"workflow '{self.name}': call it with keyword arguments, e.g. "
-                f"{self.name}({', '.join(n + '=...' for n in self.interface.input_names)})")
+        if args:  # flytekit takes the inputs in order, too
+            kwargs = self.interface.call_arguments(args, kwargs, f"workflow '{self.name}'")
         from hpcflow.sdk.local_execution import run_workflow
 
         inputs = bind_inputs(self.interface, kwargs, f"workflow '{self.name}'")

@@ -6,9 +6,9 @@ import inspect
 import os
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Mapping
 
-from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
+from hpcflow.errors import CallArgumentsError, TypeMismatchError, WorkflowDefinitionError
 from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
     NoneType, adapt, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
@@ -66,6 +66,22 @@ class Interface:
         if not self.enum_or_str:
             return args
         return {**args, **{n: adapt(args[n], tp) for n, tp in self.enum_or_str if n in args}}
+
+    def call_arguments(self, args: tuple, kwargs: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Positional and keyword arguments of a call, by input name (flytekit takes both, in order)."""
+        names = self.input_names
+        if len(args) > len(names):
+            raise CallArgumentsError(f"{where}: Received more arguments than expected: {len(args)} given, it takes "
+                                     f"{len(names)} ({', '.join(names) or 'none'})")
+        unknown = [k for k in kwargs if k not in names]
+        if unknown:
+            raise CallArgumentsError(f"{where}: Received unexpected keyword argument '{unknown[0]}'; its inputs are: "
+                                     f"{', '.join(names) or 'none'}")
+        given = dict(zip(names, args))
+        twice = [k for k in kwargs if k in given]
+        if twice:
+            raise CallArgumentsError(f"{where}: Got multiple values for argument '{twice[0]}' (by position and by name)")
+        return {**given, **kwargs}
 
     def param(self, name: str) -> Param | None:
         """The input called `name`, or None."""
