@@ -7,7 +7,6 @@ from typing import Any, Callable
 
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
-from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.failure import FailureHandler, policy_name
