@@ -1,7 +1,7 @@
 """Checks values and types against the supported annotation subset.
 
 Supported as data: int, float, str, bool, None, list[T], dict[K, T], tuple[T, ...], Optional[T],
-string-valued Enums, NamedTuple classes, dataclasses, numpy.ndarray and registered types, nested
+Union[A, B, ...] (a value is one of its members; values describe themselves, so none is tagged), string-valued Enums, NamedTuple classes, dataclasses, numpy.ndarray and registered types, nested
 in any way. Any other class (a plain class, set, frozenset) and values under typing.Any that are none of
 these travel as pickles, as in flytekit (store/codec.py says where pickles may be read from).
 """
@@ -30,6 +30,9 @@ def type_name(tp: Any) -> str:
     inner = optional_inner(tp)
     if inner is not None:
         return f"Optional[{type_name(inner)}]"
+    members = union_members(tp)
+    if members:
+        return " | ".join(type_name(m) for m in members)
     origin = typing.get_origin(tp)
     if origin in (list, dict, tuple):
         args = ", ".join("..." if a is Ellipsis else type_name(a) for a in typing.get_args(tp))
@@ -52,6 +55,15 @@ def optional_inner(tp: Any) -> Any | None:
         if len(args) == 1 and len(typing.get_args(tp)) == 2:
             return args[0]
     return None
+
+
+def union_members(tp: Any) -> tuple[Any, ...]:
+    """The members of a Union of more than one type besides None (None among them if it is one),
+    else (): Optional[T] is not one of these."""
+    origin = typing.get_origin(tp)
+    if (origin is typing.Union or origin is types.UnionType) and optional_inner(tp) is None:
+        return typing.get_args(tp)
+    return ()
 
 
 def is_namedtuple(tp: Any) -> bool:
@@ -111,6 +123,9 @@ def unsupported_reason(tp: Any) -> str | None:
     inner = optional_inner(tp)
     if inner is not None:
         return unsupported_reason(inner)
+    members = union_members(tp)
+    if members:
+        return _first(unsupported_reason(m) for m in members)
     origin = typing.get_origin(tp)
     if origin is list or tp is list:
         args = typing.get_args(tp)
@@ -127,7 +142,7 @@ def unsupported_reason(tp: Any) -> str | None:
     if isinstance(tp, type) or isinstance(typing.get_origin(tp), type):
         return None  # carried as a pickle (is_pickled_type)
     return (f"type {type_name(tp)} is not supported; use int, float, str, bool, list, dict, "
-            "Optional, an Enum, a NamedTuple, a dataclass, numpy.ndarray or a class")
+            "Optional, Union, an Enum, a NamedTuple, a dataclass, numpy.ndarray or a class")
 
 
 def _first(reasons: Any) -> str | None:
@@ -138,6 +153,9 @@ def conforms(value: Any, tp: Any) -> bool:
     """True when a concrete value may be passed where `tp` is expected."""
     if tp is Any:
         return True
+    members = union_members(tp)
+    if members:
+        return any(conforms(value, m) for m in members)
     if value is None:
         return tp is NoneType or optional_inner(tp) is not None
     inner = optional_inner(tp)
@@ -206,6 +224,14 @@ def _assignable(src: Any, dst: Any) -> bool:
     dst_inner = optional_inner(dst)
     if dst_inner is not None:
         return src is NoneType or _assignable(optional_inner(src) or src, dst_inner)
+    if union_members(src):  # as flytekit: one of the values the promise may hold fits (the value is the member it is)
+        return any(_assignable(m, dst) for m in union_members(src) if m is not NoneType)
+    members = union_members(dst)
+    if members:
+        src_inner = optional_inner(src)
+        if src_inner is not None:  # Optional[T] into a Union: T must fit a member, and None must be one
+            return NoneType in members and any(_assignable(src_inner, m) for m in members)
+        return any(_assignable(src, m) for m in members)
     s_origin, d_origin = typing.get_origin(src) or src, typing.get_origin(dst) or dst
     if s_origin is list and d_origin is list:
         s_args, d_args = typing.get_args(src), typing.get_args(dst)
@@ -226,6 +252,15 @@ def coerce(value: Any, tp: Any) -> Any:
     inner = optional_inner(tp)
     if inner is not None:
         return None if value is None else coerce(value, inner)
+    members = union_members(tp)
+    if members:  # the member the value already is, else the first it can be made into
+        exact = next((m for m in members if conforms(value, m)), None)
+        for member in ([exact] if exact is not None else members):
+            try:
+                return coerce(value, member)
+            except (ValueError, TypeError):
+                continue
+        raise ValueError(f"expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if tp in (File, Directory) and isinstance(value, str):
