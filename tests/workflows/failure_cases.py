@@ -1,4 +1,4 @@
-"""Workflows with on_failure handlers (tests/test_failure_node.py, tests/slurm/test_failure_node.py).
+"""Workflows with on_failure handlers (tests/test_on_failure.py, tests/slurm/test_failure_node.py).
 
 Each task appends a line to the file `path`, so a test reads what ran and in which order. `slow`
 waits for the file `gate` to appear (a test creates it once it has seen what it looks for), so
