@@ -16,9 +16,10 @@ from hpcflow.types.error.error import FlyteError
 def first_failure(rd: RunDir, watch: JobPlan) -> FlyteError | None:
     """The failure among the jobs `watch` waits on (depth first into dynamics' sub-runs), or None."""
     found = _first_bad(rd, set(watch.depends_on), "")
-    recorded = next((f for f in found if f[2]), None)
-    label, message, _ = recorded or (found[0] if found else ("", "", False))
-    return FlyteError(message, label) if found else None
+    if not found:
+        return None
+    label, message, _ = next((f for f in found if f[2]), found[0])
+    return FlyteError(message, label)
 
 
 def _first_bad(rd: RunDir, job_ids: set[str], prefix: str) -> list[tuple[str, str, bool]]:

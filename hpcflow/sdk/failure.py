@@ -74,8 +74,7 @@ class FailureHandler:
     def trace(self, inputs: dict[str, Any]) -> Graph:
         """The sub-workflow the watch runs after a failure: one call of the handler. `inputs`
         holds the workflow's inputs and, under ERR, the FlyteError."""
-        error = inputs.get(ERR) or FlyteError("", "")
-        arguments = self.arguments(inputs, error)
+        arguments = self.arguments(inputs, inputs[ERR])  # the watch traces only after a failure
         return traced(Builder(f"{self.name}"), self.name, lambda **kw: self.handler(**kw),
                       Interface(tuple(p for p in self.handler.interface.inputs if p.name in arguments), (), "none"),
                       arguments)
