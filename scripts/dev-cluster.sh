@@ -15,19 +15,23 @@
 #   --user NAME       an ordinary user who may submit (repeatable): created if missing, with a
 #                     Slurm association in account "default" and QoS normal and preemptible
 #   --share-group G   a Unix group (created if missing) that every --user joins: for a shared cache
+#   --clean           forget every job the controller remembers (slurmctld -c): a machine that
+#                     stopped mid-run (CI on a session's machine) would otherwise start its old
+#                     queue again and the tests would share the node with it
 # Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --enforce-memory.
 set -euo pipefail
-CPUS=8; MEMORY=0; NODES=1; USERS=(root); SHARE_GROUP=""
+CPUS=8; MEMORY=0; NODES=1; USERS=(root); SHARE_GROUP=""; CLEAN=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cpus) CPUS="$2"; shift 2 ;;
     --enforce-memory) MEMORY=1; shift ;;
+    --clean) CLEAN=1; shift ;;
     --nodes) NODES="$2"; shift 2 ;;
     --user) [[ $2 =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "--user takes a user name" >&2; exit 2; }
             USERS+=("$2"); shift 2 ;;
     --share-group) [[ $2 =~ ^[a-z_][a-z0-9_-]*$ ]] || { echo "--share-group takes a group name" >&2; exit 2; }
             SHARE_GROUP="$2"; shift 2 ;;
-    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...] [--share-group G]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--cpus N] [--enforce-memory] [--nodes N] [--user NAME ...] [--share-group G] [--clean]" >&2; exit 2 ;;
   esac
 done
 [[ $NODES =~ ^[1-9]$ ]] || { echo "--nodes must be 1..9" >&2; exit 2; }
@@ -212,7 +216,15 @@ for user in "${USERS[@]}"; do
   fi
 done
 
-slurmctld
+if [[ $CLEAN == 1 ]]; then
+  # job ids go on from the accounting database's last, so that no sacct record is shared by two jobs
+  last=$(sacct -n -X -a -P -S 2000-01-01 -o jobidraw 2>/dev/null | sort -n | tail -1 || true)
+  [[ $last =~ ^[0-9]+$ ]] && echo "FirstJobId=$((last + 1))" >> /etc/slurm/slurm.conf
+  rm -rf /var/spool/slurmd/job* /var/spool/slurmd-node*/job*   # the old jobs' scripts
+  slurmctld -c
+else
+  slurmctld
+fi
 wait_for 30 sh -c 'scontrol ping | grep -q UP' || die "slurmctld did not come up" /var/log/slurm/slurmctld.log
 if [[ $NODES == 1 ]]; then
   slurmd
@@ -225,6 +237,7 @@ else
   done
 fi
 scontrol update nodename="$NODELIST" state=resume >/dev/null 2>&1 || true
-wait_for 30 sh -c "[ \$(sinfo -h -N -p cpu -t idle -o %N | wc -l) -eq $NODES ]" ||
-  die "slurmd did not register" "/var/log/slurm/slurmd$([[ $NODES == 1 ]] || echo -node1).log"
+# registered = answering: idle, or running jobs (mix, alloc) that a restart without --clean kept
+wait_for 30 sh -c "[ \$(sinfo -h -N -p cpu -t idle,mix,alloc,completing -o %N | sort -u | wc -l) -eq $NODES ]" ||
+  die "slurmd did not register (sinfo: $(sinfo -h -N -o '%N %T' | tr '\n' ' '))" "/var/log/slurm/slurmd$([[ $NODES == 1 ]] || echo -node1).log"
 sinfo

@@ -20,8 +20,14 @@ if [[ $(id -u) -eq 0 ]]; then
      ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory" || \
      ! id -nG "$OTHER_USER" 2>/dev/null | grep -qw "$SHARE_GROUP" || \
      ! sacctmgr -n -P show assoc where user="$TEST_USER" format=qos 2>/dev/null | grep -q capped; then
-    scripts/dev-cluster.sh --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
+    scripts/dev-cluster.sh --clean --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
   fi
+  # jobs a stopped test run left queued would share the node with this one (and fill it before the
+  # tests that need it whole): the test users' jobs are the tests' own
+  scancel -u "$TEST_USER" 2>/dev/null || true; scancel -u "$OTHER_USER" 2>/dev/null || true
+  for _ in $(seq 120); do
+    [[ -z $(squeue -h -u "$TEST_USER,$OTHER_USER" -o %i 2>/dev/null) ]] && break; sleep 0.5
+  done
   if ! command -v sudo >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null
   fi
