@@ -68,10 +68,11 @@ die() { echo "test cluster: $1" >&2; tail -n 20 "$2" >&2 || true; exit 1; }
 # wait_for SECONDS CMD...: poll CMD every 0.5 s until it succeeds
 wait_for() { local n=$(( $1 * 2 )); shift; for _ in $(seq $n); do timeout 5 "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
 
-if ! need slurmctld || ! need slurmdbd || ! need mariadbd || ! need munged; then
+# libpmix-dev: Slurm's PMIx plugin (srun --mpi=pmix, how MPI ranks start) loads the unversioned libpmix.so
+if ! need slurmctld || ! need slurmdbd || ! need mariadbd || ! need munged || ! dpkg -s libpmix-dev >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq slurm-wlm slurmdbd munge mariadb-server >/dev/null
+  apt-get install -y -qq slurm-wlm slurmdbd munge mariadb-server libpmix-dev >/dev/null
 fi
 
 # stop the Slurm daemons this script started before; a pid file may be stale, so kill a pid
@@ -194,6 +195,15 @@ PartitionName=cpu Nodes=$NODELIST Default=YES MaxTime=2-00:00:00 State=UP
 PartitionName=gpu Nodes=$NODELIST MaxTime=1-00:00:00 State=UP
 PartitionName=preempt Nodes=$NODELIST MaxTime=1-00:00:00 State=UP
 CONF
+# srun --mpi=pmix: PMIx makes its client directory under /tmp, which the nodes here share; each
+# node's slurmd reads its own mpi.conf (bound over /etc/slurm/mpi.conf in its mount namespace)
+: > /etc/slurm/mpi.conf
+if [[ $NODES != 1 ]]; then
+  for i in $(seq $NODES); do
+    mkdir -p /var/spool/slurmd-node$i/pmix; chmod 1777 /var/spool/slurmd-node$i/pmix
+    echo "PMIxCliTmpDirBase=/var/spool/slurmd-node$i/pmix" > $STATE/mpi-node$i.conf
+  done
+fi
 printf 'AutoDetect=off\nNodeName=%s Name=gpu File=%s/gpu/nvidia[0-3]\n' "$NODELIST" "$STATE" > /etc/slurm/gres.conf
 printf "%s\n" "$CGROUP" > /etc/slurm/cgroup.conf
 
@@ -233,7 +243,8 @@ else
   # /etc/hosts names the nodes and the controller by their bridge addresses
   for i in $(seq $NODES); do
     nsenter --net=/run/netns/slurm-node$i -- unshare --uts --mount --propagation slave -- \
-      sh -c "mount --bind $STATE/hosts /etc/hosts && hostname node$i && exec slurmd -N node$i"
+      sh -c "mount --bind $STATE/hosts /etc/hosts && mount --bind $STATE/mpi-node$i.conf /etc/slurm/mpi.conf &&
+             hostname node$i && exec slurmd -N node$i"
   done
 fi
 scontrol update nodename="$NODELIST" state=resume >/dev/null 2>&1 || true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. Tests submit to the single-node test Slurm cluster as an ordinary user, as on
 # a real cluster, and fail (never skip) when it cannot be reached.
-# - Run as root (a fresh machine, CI): starts the cluster if it is not up with memory enforced,
+# - Run as root (a fresh machine, CI): starts the cluster (two nodes, node1 and node2, each slurmd in a
+#   network namespace of its own, so that multi-node tasks really cross nodes) if it is not up with memory enforced,
 #   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
 #   its shared cache through a sudo rule), gives hpcflow-ci a copy of this checkout, builds the
 #   wheel there, installs it (not editable) and runs this script again as hpcflow-ci.
@@ -19,8 +20,9 @@ if [[ $(id -u) -eq 0 ]]; then
   if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
      ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory" || \
      ! id -nG "$OTHER_USER" 2>/dev/null | grep -qw "$SHARE_GROUP" || \
-     ! sacctmgr -n -P show assoc where user="$TEST_USER" format=qos 2>/dev/null | grep -q capped; then
-    scripts/dev-cluster.sh --clean --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
+     ! sacctmgr -n -P show assoc where user="$TEST_USER" format=qos 2>/dev/null | grep -q capped || \
+     [[ $(sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l) -ne 2 ]]; then
+    scripts/dev-cluster.sh --clean --nodes 2 --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
   fi
   # jobs a stopped test run left queued would share the node with this one (and fill it before the
   # tests that need it whole): the test users' jobs are the tests' own
@@ -28,8 +30,9 @@ if [[ $(id -u) -eq 0 ]]; then
   for _ in $(seq 120); do
     [[ -z $(squeue -h -u "$TEST_USER,$OTHER_USER" -o %i 2>/dev/null) ]] && break; sleep 0.5
   done
-  if ! command -v sudo >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null
+  # sudo: the colleague user; Open MPI: the MPI tasks' ranks (mpi4py, in the test extras, loads it)
+  if ! command -v sudo >/dev/null || ! command -v mpiexec >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo openmpi-bin libopenmpi3 >/dev/null
   fi
   printf '%s ALL=(%s) NOPASSWD: ALL\n' "$TEST_USER" "$OTHER_USER" > /etc/sudoers.d/hpcflow-ci
   chmod 0440 /etc/sudoers.d/hpcflow-ci
@@ -55,7 +58,7 @@ fi
 if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
    ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory"; then
   echo "the test Slurm cluster is not running with memory enforced; start it (as root) with: scripts/test.sh, or" \
-       "scripts/dev-cluster.sh --enforce-memory --user $USER --user $OTHER_USER --share-group $SHARE_GROUP" >&2
+       "scripts/dev-cluster.sh --nodes 2 --enforce-memory --user $USER --user $OTHER_USER --share-group $SHARE_GROUP" >&2
 fi
 args=()
 for arg in "$@"; do  # test paths are given relative to the checkout

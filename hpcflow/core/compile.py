@@ -111,6 +111,9 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
         cache_ignore_input_vars=spec.cache_ignore_input_vars,
         sbatch=spec.sbatch,
         setup=spec.setup,
+        nodes=spec.nodes,
+        tasks_per_node=spec.tasks_per_node,
+        launcher=spec.launcher,
         **_environment(spec.environment),
     )
 

@@ -111,13 +111,14 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
     if small:
         lines += ["--cpus-per-task=1", "--mem=1G", f"--output={log_dir}/slurm-%j.out"]
     else:
-        lines.append(f"--cpus-per-task={resources.cpus}")
+        lines += _shape(job, resources.cpus)
         if resources.mem_bytes:
-            lines.append(f"--mem={math.ceil(resources.mem_bytes / 2**20)}M")
+            lines.append(f"--mem={math.ceil(resources.mem_bytes / 2**20)}M")  # per node, as a pod's
         if own.gpu_directive:
             lines.append(own.gpu_directive)
         elif resources.gpus:
-            lines.append(f"--gres=gpu:{resources.gpus}" if site.gpu_request == "gres" else f"--gpus={resources.gpus}")
+            per_node = f"--gpus-per-node={resources.gpus}" if job.launcher else f"--gpus={resources.gpus}"
+            lines.append(f"--gres=gpu:{resources.gpus}" if site.gpu_request == "gres" else per_node)
         if limit is not None:
             lines.append(f"--time={format_time(limit)}")
         if chunk is not None:
@@ -137,3 +138,19 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
     lines += list(own.rest)
     lines += list(site.extra_directives)
     return [f"#SBATCH {line}" for line in lines]
+
+
+def _shape(job: JobPlan, cpus: int) -> list[str]:
+    """--cpus-per-task, and for a multi-node task its nodes and ranks: the node's CPUs shared by its ranks."""
+    if not job.launcher:
+        return [f"--cpus-per-task={cpus}"]
+    per_rank = max(1, cpus // job.tasks_per_node)
+    return [f"--nodes={job.nodes}", f"--ntasks-per-node={job.tasks_per_node}", f"--cpus-per-task={per_rank}"]
+
+
+def rank_launch(job: JobPlan, mpi: str) -> str:
+    """The srun line that starts a multi-node element's ranks inside its job, with `mpi` the site's
+    PMI plugin for MPI ranks (torch-style ranks need none: they meet at MASTER_ADDR)."""
+    plugin = f"--mpi={mpi}" if job.launcher == "mpi" and mpi else "--mpi=none"
+    return (f"srun {plugin} --nodes={job.nodes} --ntasks-per-node={job.tasks_per_node} "
+            "--cpus-per-task=${SLURM_CPUS_PER_TASK:-1} --kill-on-bad-exit=1")

@@ -12,11 +12,12 @@ from typing import Mapping
 
 from hpcflow.core.batching import batch_of, batch_size_for, batches
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
-from hpcflow.core.directives import Chunk, chunks, sbatch_directives
+from hpcflow.core.directives import Chunk, chunks, rank_launch, sbatch_directives
 from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
 from hpcflow.site.config import SiteConfig
 
 ELEMENT_ENTRY = "hpcflow.runtime.entry"
+SPAWN_RANKS_ENTRY = "hpcflow.runtime.spawn_ranks"
 SIZING_ENTRY = "hpcflow.backends.slurm.expand"
 SENTINEL_ENTRY = "hpcflow.backends.slurm.sentinel"
 PROXY_ENTRY = "hpcflow.backends.slurm.pool proxy"
@@ -101,9 +102,10 @@ def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *,
 
 def local_call(job: JobPlan, size: int) -> SbatchCall:
     """The script the local backend runs for every element of a job (no directives)."""
+    ranks = f"$PYTHON -m {SPAWN_RANKS_ENTRY} {job.ranks} {job.launcher} --" if job.launcher else ""
     return SbatchCall(job=job.id, role=Role.ARRAY if job.is_array else Role.SINGLE, script=f"jobs/{job.id}/job.sh",
                       log=f"jobs/{job.id}/logs/$INDEX.log", entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX",
-                      directives=(), count=size)
+                      directives=(), count=size, ranks=ranks)
 
 
 def sizing_call(job: JobPlan, site: SiteConfig, place: RunPlace, after: tuple[Edge, ...]) -> SbatchCall:
@@ -160,8 +162,9 @@ def needs_sentinel(job: JobPlan) -> bool:
 def recovers_in_job(job: JobPlan) -> bool:
     """Jobs with retries whose element scripts retry what kills their Python process themselves:
     at once in the same allocation after a kill, in a new job with more memory after an
-    out-of-memory kill (backends/slurm/recover.py). No extra job, no wait for the whole array."""
-    return job.kind in ("task", "map") and job.retries > 0 and not job.interruptible
+    out-of-memory kill (backends/slurm/recover.py). No extra job, no wait for the whole array.
+    A multi-node task's ranks are job steps of their own already: its retries run in its element."""
+    return job.kind in ("task", "map") and job.retries > 0 and not job.interruptible and not job.launcher
 
 
 def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
@@ -210,7 +213,7 @@ def _call(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: s
     return SbatchCall(job=job.id, role=role, script=f"jobs/{job.id}/{script}", log=f"jobs/{job.id}/logs/$INDEX.log",
                       entry=ELEMENT_ENTRY, target=job.id, arg="$INDEX", directives=tuple(directives), after=after,
                       offset=offset, count=count, indices=chunk.indices if chunk else None, batch=batch,
-                      recover=recovers_in_job(job))
+                      recover=recovers_in_job(job), ranks=rank_launch(job, site.mpi) if job.launcher else "")
 
 
 def _helper(job: JobPlan, site: SiteConfig, place: RunPlace, role: Role, script: str, log: str, entry: str,

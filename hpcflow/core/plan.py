@@ -57,7 +57,15 @@ class JobPlan:
     pool_replicas: int = 0
     pool_concurrency: int = 1
     pool_idle_ttl_s: float = 0.0
+    nodes: int = 1  # a multi-node task: one job over `nodes` nodes, `tasks_per_node` ranks on each
+    tasks_per_node: int = 1
+    launcher: str = ""  # "torch" or "mpi" (sdk/distributed.py); "" for one process
     on_failure: bool = False  # a workflow's failure watch (sdk/failure.py): waits for its jobs to end in any state
+
+    @property
+    def ranks(self) -> int:
+        """How many processes run each element: 1, or a multi-node task's world size."""
+        return self.nodes * self.tasks_per_node if self.launcher else 1
 
     @property
     def is_array(self) -> bool:
@@ -118,6 +126,7 @@ class SbatchCall:
     batch: int | None = None  # elements per array task of a batched map
     recover: bool = False  # the script retries what kills its Python process (backends/slurm/recover.py)
     window: int = 0  # a windowed map: at most this many array tasks queued at a time (backends/slurm/windows.py)
+    ranks: str = ""  # a multi-node task: the command that starts its ranks (srun ..., runtime/ranks.py)
 
 
 @dataclass(frozen=True)

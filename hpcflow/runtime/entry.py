@@ -135,6 +135,10 @@ def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index
         limit = limits[min(status.attempts, len(limits)) - 1] if limits else None  # grows after a timeout
         try:
             with _time_limit(limit), tracing(log):
+                if job.launcher:  # every rank calls the function; rank 0's return value is the element's
+                    from hpcflow.runtime.ranks import run_ranks
+
+                    return run_ranks(rd, job, index)
                 result = task.fn(**task.interface.adapt(inputs))
             return task.interface.split(result, where)
         except (Exception, ElementTimeout) as exc:

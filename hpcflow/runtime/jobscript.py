@@ -16,6 +16,7 @@ from hpcflow.core.plan import JobPlan, SbatchCall
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
 RECOVER_ENTRY = "hpcflow.backends.slurm.recover"
+LAUNCHER_VARIABLE = "HPCFLOW_RANKS"  # the command that starts a multi-node element's ranks (runtime/ranks.py)
 RUN_AGAIN = 75  # what the recover step exits with to have the element run again in this job
 
 
@@ -39,6 +40,10 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
     if job.setup and call.role.runs_elements:  # a Slurm plugin config's script: its lines before {task.fn}
         env = f"{env}\n{job.setup.strip()}"
+    if call.ranks and call.role.runs_elements:  # how the element starts its ranks (runtime/ranks.py)
+        launcher = call.ranks.replace("$PYTHON", shlex.quote(python))
+        env = f'{env}\nexport {LAUNCHER_VARIABLE}="{launcher}"'
+
     run_dir = str(run_dir)
     folder, _, name = call.log.rpartition("/")
     log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX

@@ -27,6 +27,9 @@ class TaskSpec:
     sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options (a Slurm plugin config's sbatch_conf)
     setup: str = ""  # shell lines its jobscript runs before the element (SlurmFunctionConfig's script)
     pickle_untyped: bool = False  # flytekit's: parameters and a return without annotations are Any
+    nodes: int = 1  # a multi-node task's nodes, and its ranks on each (sdk/distributed.py)
+    tasks_per_node: int = 1
+    launcher: str = ""  # how its ranks find each other: "torch" (MASTER_ADDR, ...) or "mpi" (Slurm's PMI)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""
@@ -72,12 +75,14 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
 
 def config_options(task_config: Any, where: str) -> dict[str, Any]:
     """TaskSpec fields from a task's task_config= (flytekit's plugin configs): only the Slurm
-    plugin's configs (hpcflow.plugins.slurm) have any, their sbatch options and setup lines."""
+    plugin's configs (hpcflow.plugins.slurm: sbatch options and setup lines) and the multi-node
+    ones (hpcflow.plugins: PyTorch, Elastic, MPIJob, MPI: nodes and ranks) have any."""
     if task_config is None:
         return {}
     options = getattr(task_config, "spec_options", None)
     if options is None:
         raise WorkflowDefinitionError(f"{where}: task_config={task_config!r} is not supported; hpcflow takes the "
                                       "Slurm plugin's configs (hpcflow.plugins.slurm: SlurmFunctionConfig, "
-                                      "SlurmConfig, ...), or none")
+                                      "SlurmConfig, ...) and hpcflow.plugins' PyTorch, Elastic, MPIJob and MPI, "
+                                      "or none")
     return options()

@@ -69,6 +69,7 @@ class SiteConfig:
     time_margin_s: float = 120.0
     preamble: str = ""
     python: str = ""
+    mpi: str = "pmix"  # srun --mpi= for MPI tasks' ranks (the PMI plugin the site's MPI is built for)
     extra_directives: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -147,7 +148,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
     r = _Reader(raw, path)
     known = {"name", "scheduler", "runs_dir", "cache_dir", "account", "gpu_request", "max_array_size",
              "max_fanout", "max_submit_jobs", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
-             "qos", "partitions"}
+             "qos", "partitions", "mpi"}
     r.no_unknown(raw, known, "")
     scheduler = r.choice("scheduler", ("slurm", "local"), "slurm")
     partitions = tuple(_partition(r, key, value) for key, value in r.table("partitions").items())
@@ -177,6 +178,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         time_margin_s=r.number("time_margin", 120.0, minimum=0),
         preamble=r.string("preamble", ""),
         python=r.string("python", ""),
+        mpi=r.string("mpi", "pmix"),
         extra_directives=tuple(r.string_list("extra_directives")),
     )
 

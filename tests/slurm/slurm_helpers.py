@@ -65,3 +65,12 @@ def wait_until(predicate, timeout: float = 60, interval: float = 0.3):
             return value
         time.sleep(interval)
     raise AssertionError("condition not met in time")
+
+
+def whole_cluster() -> list[str]:
+    """sbatch options of a job that needs every CPU of every node (the test cluster may have one or two)."""
+    nodes = subprocess.run(["sinfo", "-h", "-N", "-p", "cpu", "-o", "%N|%c"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    cpus = {int(line.split("|")[1]) for line in nodes}
+    assert len(cpus) == 1, f"the test cluster's nodes differ: {nodes}"
+    return ["-N", str(len(set(nodes))), "--ntasks-per-node=1", "-c", str(cpus.pop())]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until, whole_cluster
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
@@ -97,7 +97,7 @@ def test_an_element_killed_under_slurm_runs_again_at_once_in_its_own_array_task(
 
 
 @pytest.mark.slow  # Slurm holds a requeued job for about two minutes (BeginTime)
-@pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
+@pytest.mark.exclusive  # fills the cluster with a normal-QoS job to force the preemption
 def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
 
@@ -109,8 +109,8 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
     assert "--qos=preemptible" in script and "--requeue" in script
     # once every element has finished two steps, a normal-QoS job that needs the whole node arrives
     wait_until(lambda: all((tmp_path / f"x{x}-step2").exists() for x in range(4)), timeout=120)
-    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog", "-o", "/dev/null",
-                          "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
+    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", *whole_cluster(), "-J", "hog",
+                          "-o", "/dev/null", "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
     try:
         wait_until(lambda: any(s.startswith(("PREEMPTED", "REQUEUED", "PENDING"))
                                for k, s in sacct_states([array_id]).items()) or
@@ -130,7 +130,7 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
 
 
 @pytest.mark.slow
-@pytest.mark.exclusive  # fills the node with a normal-QoS job to force the preemption
+@pytest.mark.exclusive  # fills the cluster with a normal-QoS job to force the preemption
 def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(hpcflow, slurm_env, tmp_path: Path):
     import subprocess
 
@@ -143,8 +143,8 @@ def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(h
                   "-i", f"folder={folder}", "--json")
     run_id = res.json["run_id"]
     wait_until(lambda: all((folder / f"x{x}-step1").exists() for x in range(4)), timeout=120)
-    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", "-c", "8", "-J", "hog", "-o", "/dev/null",
-                          "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
+    hog = subprocess.run(["sbatch", "--parsable", "-p", "cpu", "--qos=normal", *whole_cluster(), "-J", "hog",
+                          "-o", "/dev/null", "--wrap", "sleep 2"], capture_output=True, text=True, check=True).stdout.strip()
     try:
         done = hpcflow("wait", run_id, "--json", "--timeout", "300", timeout=400)
     finally:
