@@ -30,9 +30,11 @@ if [[ $(id -u) -eq 0 ]]; then
   for _ in $(seq 120); do
     [[ -z $(squeue -h -u "$TEST_USER,$OTHER_USER" -o %i 2>/dev/null) ]] && break; sleep 0.5
   done
-  # sudo: the colleague user; Open MPI: the MPI tasks' ranks (mpi4py, in the test extras, loads it)
-  if ! command -v sudo >/dev/null || ! command -v mpiexec >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo openmpi-bin libopenmpi3 >/dev/null
+  # sudo: the colleague user; Open MPI: the MPI tasks' ranks (mpi4py, in the test extras, loads it);
+  # environment-modules: the `module load` of a task's Environment
+  if ! command -v sudo >/dev/null || ! command -v mpiexec >/dev/null || [[ ! -f /etc/profile.d/modules.sh ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo openmpi-bin libopenmpi3 \
+      environment-modules >/dev/null
   fi
   printf '%s ALL=(%s) NOPASSWD: ALL\n' "$TEST_USER" "$OTHER_USER" > /etc/sudoers.d/hpcflow-ci
   chmod 0440 /etc/sudoers.d/hpcflow-ci

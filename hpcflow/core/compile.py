@@ -110,7 +110,8 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
         cache_serialize=spec.cache_serialize,
         cache_ignore_input_vars=spec.cache_ignore_input_vars,
         sbatch=spec.sbatch,
-        setup=spec.setup,
+        setup="\n".join(filter(None, (_software(spec.environment), spec.setup))),
+        own_python=bool(getattr(spec.environment, "own_python", False)),
         nodes=spec.nodes,
         tasks_per_node=spec.tasks_per_node,
         launcher=spec.launcher,
@@ -128,6 +129,12 @@ def _environment(env: Any) -> dict[str, Any]:
                           pool_idle_ttl_s=env.reuse.idle_ttl_s)
         return fields
     return {"environment": tuple(sorted(env.items())) if isinstance(env, Mapping) else ()}
+
+
+def _software(env: Any) -> str:
+    """The shell lines of an sdk Environment's software (modules, conda, venv, preamble), if any."""
+    lines = getattr(env, "software_lines", None)
+    return lines() if lines else ""
 
 
 def _map_size(inputs: Mapping[str, Binding], mapped: tuple[str, ...], map_sizes: Mapping[str, int | None],

@@ -53,6 +53,7 @@ class JobPlan:
     environment: tuple[tuple[str, str], ...] = ()
     sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options, checked (core/sbatch_options.py)
     setup: str = ""  # shell lines run before the element, after the site's preamble
+    own_python: bool = False  # its Environment's conda or venv brings the `python` that runs the element
     pool: str = ""  # the Environment whose warm workers run this job's elements
     pool_replicas: int = 0
     pool_concurrency: int = 1

@@ -40,6 +40,8 @@ from hpcflow.store.codec import encode
 def main(argv: list[str] | None = None) -> int:
     """Run one element (or, for a batched map, one batch of elements); exit status 0 on success."""
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 5 and args[0] == "--refuse":  # the jobscript found the element cannot run here
+        return refuse(RunDir(args[2]), args[3], int(args[4]), args[1])
     if len(args) != 3:
         print("usage: python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX", file=sys.stderr)
         return 2
@@ -50,6 +52,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
     return 0 if run_element(rd, job_id, index).ok else 1
+
+
+def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
+    """Record the elements of array task `index` FAILED for `reason` without running them (for example:
+    the Python of the task's environment cannot import hpcflow)."""
+    batch = rd.batch_size(job_id)
+    mine = range(index * batch, min(rd.size(job_id) or 0, (index + 1) * batch)) if batch else [index]
+    for i in mine:
+        rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=socket.gethostname(),
+                                                started=time.time(), finished=time.time()))
+    print(f"hpcflow: {reason}", file=sys.stderr)
+    return 1
 
 
 def run_element(rd: RunDir, job_id: str, index: int) -> State:

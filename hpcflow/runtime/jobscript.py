@@ -38,16 +38,24 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     """The bash script of one sbatch call. Its --dependency is not in it: the Slurm ids it waits
     on exist only at submit time, so it goes on sbatch's command line (shell.sbatch_options)."""
     env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
-    if job.setup and call.role.runs_elements:  # a Slurm plugin config's script: its lines before {task.fn}
-        env = f"{env}\n{job.setup.strip()}"
+    run_dir = str(run_dir)
+    refuse = (f'{shlex.quote(python)} -m {call.entry} --refuse "$1" {shlex.quote(run_dir)} {call.target} '
+              f'"{call.arg}"')
+    if job.setup and call.role.runs_elements:  # set-up lines: its Environment's software, a Slurm config's script
+        # a set-up step that fails records the element FAILED with its reason (runtime/entry.py --refuse)
+        env = f"{env}\nhpcflow_refuse() {{ exec {refuse}; }}\n{job.setup.strip()}"
     if call.ranks and call.role.runs_elements:  # how the element starts its ranks (runtime/ranks.py)
         launcher = call.ranks.replace("$PYTHON", shlex.quote(python))
         env = f'{env}\nexport {LAUNCHER_VARIABLE}="{launcher}"'
-
-    run_dir = str(run_dir)
     folder, _, name = call.log.rpartition("/")
     log_file = shlex.quote(f"{run_dir}/{folder}") + "/" + name  # the name may be the script's own $INDEX
-    command = f'{shlex.quote(python)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
+    runner = python
+    if job.own_python and call.role.runs_elements:  # its environment's conda or venv: that `python` runs it
+        runner = "python"
+        reason = (f"the python of task {job.name}'s environment ($(command -v python || echo none)) cannot import "
+                  "hpcflow; pip install hpcflow-slurm into that environment")
+        env = f"{env}\npython -c 'import hpcflow' 2>/dev/null || hpcflow_refuse \"{reason}\""
+    command = f'{shlex.quote(runner)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
     text = load_template("element.sh").substitute(
         directives="\n".join(call.directives),
         run_id=run_id,

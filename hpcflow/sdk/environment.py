@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime
+import os
+import shlex
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from hpcflow.errors import WorkflowDefinitionError
 
@@ -30,14 +32,59 @@ class ReusePolicy:
         return ttl.total_seconds() if isinstance(ttl, datetime.timedelta) else float(ttl)
 
 
+# where the module command's shell set-up lives (Environment Modules, Lmod), for batch shells without it
+MODULE_INITS = ("/etc/profile.d/modules.sh", "/etc/profile.d/lmod.sh", "/usr/share/lmod/lmod/init/bash",
+                "/usr/share/modules/init/bash")
+
+
 @dataclass(frozen=True)
 class Environment:
-    """Where a task runs: environment variables, and optionally warm workers (`reuse`)."""
+    """Where a task runs: environment variables, its software (environment modules, a conda
+    environment or a venv, shell lines), and optionally warm workers (`reuse`).
+
+    The software lines run in the element's jobscript after the site's preamble. With `conda` or
+    `venv`, that environment's `python` runs the element, so it needs hpcflow-slurm installed."""
 
     name: str
     reuse: ReusePolicy | None = None
     env_vars: Mapping[str, str] = field(default_factory=dict)
+    modules: Sequence[str] = ()
+    conda: str = ""
+    venv: str = ""
+    preamble: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.replace("-", "_").isidentifier():
             raise WorkflowDefinitionError(f"Environment name {self.name!r} must be a simple name, e.g. 'gpu-pool'")
+        if isinstance(self.modules, str):
+            raise WorkflowDefinitionError(f"Environment '{self.name}': modules= takes a list, e.g. ['gcc/12', 'openmpi']")
+        object.__setattr__(self, "modules", tuple(self.modules))
+        if self.conda and self.venv:
+            raise WorkflowDefinitionError(f"Environment '{self.name}': give conda= or venv=, not both")
+
+    def software_lines(self) -> str:
+        """The shell lines that put this environment's software in place, in a jobscript. A step that
+        fails ends the element with a one-line reason (the jobscript's hpcflow_refuse)."""
+        lines, me = [], f"environment '{self.name}'"
+        if self.modules:
+            load = "module load " + " ".join(shlex.quote(m) for m in self.modules)
+            lines += [f"type module >/dev/null 2>&1 || for f in {' '.join(MODULE_INITS)}; do "
+                      '[ -f "$f" ] && . "$f" && break; done',
+                      f'{load} || hpcflow_refuse "{me}: {load} failed (is the module system set up on the node, '
+                      'and are these names in its module avail?)"']
+        if self.conda:
+            name = shlex.quote(self.conda)
+            lines += [f'eval "$(conda shell.bash hook 2>/dev/null)" && conda activate {name} || hpcflow_refuse '
+                      f'"{me}: conda activate {name} failed (is conda on PATH on the node, and does '
+                      f'`conda env list` show {name}?)"']
+        if self.venv:
+            activate = shlex.quote(os.path.join(os.path.expanduser(self.venv), "bin", "activate"))
+            lines.append(f'. {activate} || hpcflow_refuse "{me}: there is no venv at {self.venv}"')
+        if self.preamble.strip():
+            lines.append(self.preamble.strip())
+        return "\n".join(lines)
+
+    @property
+    def own_python(self) -> bool:
+        """True when the environment brings its own Python (conda or venv), which runs the element."""
+        return bool(self.conda or self.venv)
