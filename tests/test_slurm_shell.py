@@ -119,6 +119,10 @@ def test_a_dependency_update_refused_only_for_started_array_tasks_is_done(tmp_pa
     _flaky(ended, monkeypatch, "scontrol", 1, "36573_0: Job has already finished\n36573_1: No error\n"
            "36573_2: Job has already finished", "")
     SlurmShell(retry_s=5).update_dependency(36573, "afterok:1")
+    listed = tmp_path / "listed"  # tasks that started apart are listed with a comma (seen on the test cluster)
+    listed.mkdir()
+    _flaky(listed, monkeypatch, "scontrol", 1, "4073_0,2: Job is no longer pending execution\n4073_1: No error", "")
+    SlurmShell(retry_s=5).update_dependency(4073, "afterok:1")
     other = tmp_path / "other"
     other.mkdir()
     _flaky(other, monkeypatch, "scontrol", 1, "Invalid job id specified", "")

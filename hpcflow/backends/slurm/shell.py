@@ -68,7 +68,7 @@ def sbatch_options(dependency: str = "", hold: bool = False) -> list[str]:
         ["--hold"] if hold else [])
 
 
-_TASK_REPLY = re.compile(r"^\S+_[\d\[\]-]+: (No error|Job is no longer pending execution|Job has already finished)$")
+_TASK_REPLY = re.compile(r"^\S+_[\d\[\],-]+: (No error|Job is no longer pending execution|Job has already finished)$")
 
 
 def _only_started_tasks_refused(text: str) -> bool:
