@@ -58,6 +58,8 @@ class JobPlan:
     pool_concurrency: int = 1
     pool_idle_ttl_s: float = 0.0
     on_failure: bool = False  # a workflow's failure watch (sdk/failure.py): waits for its jobs to end in any state
+    container_image: str = ""  # the image its function runs in (runtime/container.py): a name or path,
+    image_spec: bool = False   # or (True) an ImageSpec's name, which only the site's [container.images] maps
 
     @property
     def is_array(self) -> bool:

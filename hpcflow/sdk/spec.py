@@ -27,6 +27,7 @@ class TaskSpec:
     sbatch: tuple[tuple[str, str], ...] = ()  # the task's own sbatch options (a Slurm plugin config's sbatch_conf)
     setup: str = ""  # shell lines its jobscript runs before the element (SlurmFunctionConfig's script)
     pickle_untyped: bool = False  # flytekit's: parameters and a return without annotations are Any
+    container_image: Any = None  # an image name or path, or an ImageSpec: where its elements run (sdk/image_spec.py)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""
@@ -62,6 +63,10 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise WorkflowDefinitionError(f"timeout={spec.timeout!r} must be positive seconds or a datetime.timedelta")
+    image = spec.container_image
+    if image is not None and not (isinstance(image, str) and image.strip()) and not hasattr(image, "image_name"):
+        raise WorkflowDefinitionError(f"container_image={image!r} takes an image (a path such as "
+                                      "'/shared/images/app.sif', or a registry name) or an ImageSpec")
     ignore = spec.cache_ignore_input_vars
     ignore = (ignore,) if isinstance(ignore, str) else tuple(ignore)
     if spec.cache_serialize and not spec.cache:

@@ -1,0 +1,17 @@
+"""How an element calls its task's function: here, or inside the task's image."""
+from __future__ import annotations
+
+from typing import Any
+
+from hpcflow.core.plan import JobPlan
+from hpcflow.runtime.rundir import RunDir
+
+
+def call_function(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int,
+                  where: str) -> dict[str, Any]:
+    """One attempt's call of the function on `inputs`; its outputs by name."""
+    if job.container_image:  # the container's modules only for the tasks that have an image
+        from hpcflow.runtime.container import run_in_container
+
+        return run_in_container(task, inputs, rd, job, index, where)
+    return task.interface.split(task.fn(**task.interface.adapt(inputs)), where)
