@@ -3,16 +3,16 @@
 # network access beyond this machine's apt mirror and package index. scripts/test.sh runs it
 # before the tests; a developer runs it once with `sudo scripts/test-image.sh`.
 #
-#   $HPCFLOW_TEST_IMAGES/python    Debian 12 (debootstrap minbase + python3) with hpcflow and its
-#                                  dependencies, and /etc/hpcflow-test-image, a file only it has
-#   $HPCFLOW_TEST_IMAGES/busybox   busybox alone: an image without Python
+#   /var/lib/hpcflow-test-images/python   Debian 12 (debootstrap minbase + python3) with hpcflow and its
+#                                         dependencies, and /etc/hpcflow-test-image, a file only it has
+#   /var/lib/hpcflow-test-images/busybox  busybox alone: an image without Python
 #
 # Idempotent and cached: the Debian root filesystem and hpcflow's dependencies are made once
 # (~1 min); hpcflow itself is reinstalled only when this checkout's package differs from the one
 # in the image (a stamp of its files' hashes), so the image runs the code under test.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-IMAGES=${HPCFLOW_TEST_IMAGES:-/var/lib/hpcflow-test-images}
+IMAGES=/var/lib/hpcflow-test-images  # site-configs/dev-cluster.toml and tests/workflows/containers.py name it
 PY_IMAGE=$IMAGES/python BB_IMAGE=$IMAGES/busybox
 SITE_PACKAGES=usr/local/lib/python3.11/dist-packages  # Debian 12's python3 is 3.11, as the host's must be
 umask 022

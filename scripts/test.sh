@@ -2,7 +2,7 @@
 # The test command. Tests submit to the single-node test Slurm cluster as an ordinary user, as on
 # a real cluster, and fail (never skip) when it cannot be reached.
 # - Run as root (a fresh machine, CI): starts the cluster if it is not up with memory enforced,
-#   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
+#   builds the test container images (scripts/test-image.sh), with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
 #   its shared cache through a sudo rule), gives hpcflow-ci a copy of this checkout, builds the
 #   wheel there, installs it (not editable) and runs this script again as hpcflow-ci.
 # - Run as an ordinary user: runs the tests against this checkout's .venv.
@@ -28,6 +28,8 @@ if [[ $(id -u) -eq 0 ]]; then
   for _ in $(seq 120); do
     [[ -z $(squeue -h -u "$TEST_USER,$OTHER_USER" -o %i 2>/dev/null) ]] && break; sleep 0.5
   done
+  # the container images of the container_image= tests (cached; hpcflow in them refreshed when it changed)
+  scripts/test-image.sh >/dev/null
   if ! command -v sudo >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo >/dev/null
   fi

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import getpass
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -139,7 +140,7 @@ def run_in_container(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan
     paths = [str(rd.root_path.resolve()), *([os.path.realpath(rd.meta.cache_dir)] if rd.meta.cache_dir and
                                              os.path.isdir(rd.meta.cache_dir) else []), *config.binds]
     argv = render_exec(config, image, mount_points(paths, image, config.runtime),
-                       [config.python, "-m", "hpcflow.runtime.in_container", str(folder / CALL)])
+                       [*shlex.split(config.python), "-m", "hpcflow.runtime.in_container", str(folder / CALL)])
     returncode, tail = launch(argv)
     result = atomic.read_json(folder / RESULT)
     if result is None and returncode == -signal.SIGKILL:
@@ -205,9 +206,8 @@ def no_result_reason(image: str, config: ContainerConfig, returncode: int, tail:
     text = "\n".join(tail)
     last = next((line for line in reversed(tail) if line.strip()), "")
     if "No module named" in text and "hpcflow" in text:
-        return (f"hpcflow is not importable in image {image} ({config.python}: {last.strip()}); "
-                "install hpcflow-slurm in the image")
-    if config.python in text and any(s in text for s in ("No such file", "not found", "no such file")):
+        return f"hpcflow is not importable in image {image} by {config.python}; install hpcflow-slurm in the image"
+    if shlex.split(config.python)[0] in text and any(s in text for s in ("No such file", "not found", "no such file")):
         return f"image {image} has no {config.python}; use an image with Python and hpcflow-slurm installed"
     if returncode < 0:
         return f"the container of image {image} was killed by signal {-returncode} ({signal.Signals(-returncode).name})"

@@ -42,7 +42,7 @@ class ContainerConfig:
     runtime: str = ""  # a name of RUNTIMES, or "" for a site's own `exec` template
     exec: str = ""  # the exec template (the runtime's unless the site gives one)
     bind: str = ""  # the bind-flag template
-    python: str = "python3"  # the interpreter inside images
+    python: str = "python3"  # the interpreter inside images (with options: "python3 -s")
     binds: tuple[str, ...] = ()  # host folders every container sees besides the run's and the cache's
     images: tuple[tuple[str, str], ...] = ()  # image name (or ImageSpec name) -> local image
     site: str = ""  # the site config file, for messages
@@ -61,7 +61,7 @@ class ContainerConfig:
 
 def container_config(runtime: str = "", exec: str = "", bind: str = "", **options: Any) -> ContainerConfig:
     """A ContainerConfig for a built-in runtime and/or a site's own exec template; ContainerError
-    when the template lacks {image}, {binds} or {command} as a word of its own."""
+    when the template lacks {image}, or {binds} or {command} as a word of its own."""
     if runtime and runtime not in RUNTIMES:
         raise ContainerError(f"unknown container runtime {runtime!r}; one of {', '.join(RUNTIMES)}")
     if not runtime and not exec:
@@ -69,9 +69,10 @@ def container_config(runtime: str = "", exec: str = "", bind: str = "", **option
     default_exec, default_bind = RUNTIMES.get(runtime, ("", "--bind {src}:{dst}"))
     config = ContainerConfig(runtime=runtime, exec=exec or default_exec, bind=bind or default_bind, **options)
     words = shlex.split(config.exec)
-    missing = [w for w in ("{image}", "{binds}", "{command}") if w not in words]
+    missing = [w for w in ("{binds}", "{command}") if w not in words] + ([] if "{image}" in config.exec else ["{image}"])
     if missing:
-        raise ContainerError(f"exec template {config.exec!r} lacks {', '.join(missing)} (each a word of its own)")
+        raise ContainerError(f"exec template {config.exec!r} lacks {', '.join(missing)} ({{binds}} and {{command}} "
+                             "each a word of its own)")
     if "{src}" not in config.bind:
         raise ContainerError(f"bind template {config.bind!r} lacks {{src}}")
     return config
