@@ -2,8 +2,9 @@
 # The test command. Tests submit to the single-node test Slurm cluster as an ordinary user, as on
 # a real cluster, and fail (never skip) when it cannot be reached.
 # - Run as root (a fresh machine, CI): starts the cluster if it is not up with memory enforced,
-#   builds the test container images (scripts/test-image.sh), with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
-#   its shared cache through a sudo rule), gives hpcflow-ci a copy of this checkout, builds the
+#   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
+#   its shared cache through a sudo rule), builds the container images of the tests
+#   (scripts/test-image.sh), gives hpcflow-ci a copy of this checkout, builds the
 #   wheel there, installs it (not editable) and runs this script again as hpcflow-ci.
 # - Run as an ordinary user: runs the tests against this checkout's .venv.
 # Tests run side by side (HPCFLOW_TEST_WORKERS, default 3: most of a Slurm test is waiting on

@@ -293,6 +293,11 @@ def site_show(name: str) -> None:
         limit = "INFINITE" if p.max_time_s is None else f"{p.max_time_s / 3600:g} h"
         click.echo(f"  partition {p.name:<10} cpus={p.cpus:<4} mem={p.mem_bytes / 2**30:.1f}GiB gpus={p.gpus} "
                    f"max_time={limit}" + (" (default)" if p.default else ""))
+    if s.container is not None:
+        c = s.container
+        click.echo(f"  container {c.runtime or 'exec'}: {c.exec} (python {c.python}; {len(c.images)} image(s) mapped)")
+        for name, image in c.images:
+            click.echo(f"    image {name} = {image}")
 
 
 @site.command("check")
