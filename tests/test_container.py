@@ -81,6 +81,12 @@ def test_with_overrides_puts_one_call_in_an_image(hpcflow):
     assert res.json["outputs"] == {"o0": False, "o1": True}
 
 
+def test_a_dynamics_mapped_tasks_run_in_their_image(hpcflow):
+    res = hpcflow("run", f"{CASES}:dynamic_wf", "-i", "n=4", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [0, 1, 4, 9]}
+
+
 def test_an_image_without_python_is_one_line_naming_the_image(hpcflow, runs_dir: Path):
     res = hpcflow("run", f"{CASES}:no_python_wf", "--json")
     assert res.code == 1 and res.json["state"] == "FAILED"

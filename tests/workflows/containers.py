@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from hpcflow import ImageSpec, current_context, task, workflow
+from hpcflow import ImageSpec, current_context, dynamic, map_task, task, workflow
 
 IMAGES = "/var/lib/hpcflow-test-images"
 PYTHON_IMAGE, NO_PYTHON_IMAGE = f"{IMAGES}/python", f"{IMAGES}/busybox"
@@ -93,3 +93,19 @@ def from_registry(x: int) -> int:
 @workflow
 def registry_wf(x: int = 1) -> int:
     return from_registry(x=x)
+
+
+@task(container_image=PYTHON_IMAGE)
+def square_inside(x: int) -> int:
+    assert MARKER.exists(), "not in the image"
+    return x * x
+
+
+@dynamic(container_image=PYTHON_IMAGE)  # the body runs on the host; its tasks in their images
+def squares(n: int) -> list[int]:
+    return map_task(square_inside)(x=list(range(n)))
+
+
+@workflow
+def dynamic_wf(n: int = 3) -> list[int]:
+    return squares(n=n)
