@@ -67,8 +67,9 @@ def container_for_run(plan: Plan, config: ContainerConfig | None, site: str,
     for job in jobs:
         image = resolve_image(config, job.container_image, job.image_spec, f"task '{job.name}'")
         if is_local_image(image) and not os.path.exists(os.path.expanduser(image)):
-            raise ContainerError(f"task '{job.name}': image {image} does not exist; build it there, or fix "
-                                 f"{'its [container.images] entry in ' + site if image != job.container_image and site else 'container_image='}")
+            mapped = image != job.container_image  # named by the site's [container.images], else by the task
+            fix = f"its [container.images] entry in {site}" if mapped else "the task's container_image="
+            raise ContainerError(f"task '{job.name}': image {image} does not exist; build it there, or fix {fix}")
     return config
 
 
