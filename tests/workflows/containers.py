@@ -73,16 +73,15 @@ def raises_wf(x: int = 1) -> int:
     return raises(x=x)
 
 
-@task(container_image=PYTHON_IMAGE, timeout=2)
-def sleeps(pid_file: str) -> int:
-    Path(pid_file).write_text(str(os.getpid()))
+@task(container_image=PYTHON_IMAGE, timeout=3)
+def sleeps() -> int:
     time.sleep(600)
     return 0
 
 
 @workflow
-def sleeps_wf(pid_file: str) -> int:
-    return sleeps(pid_file=pid_file)
+def sleeps_wf() -> int:
+    return sleeps()
 
 
 @task(container_image="ghcr.io/flyteorg/flytekit:py3.11-latest")
