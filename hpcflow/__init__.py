@@ -11,6 +11,7 @@ from hpcflow.sdk.eager import eager
 from hpcflow.sdk.failure import WorkflowFailurePolicy
 from hpcflow.sdk.flyte_context import FlyteContext, FlyteContextManager
 from hpcflow.sdk.environment import Environment, ReusePolicy
+from hpcflow.sdk.image_spec import ImageSpec
 from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import map_task
@@ -42,6 +43,6 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
-           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources",
+           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

@@ -4,7 +4,8 @@
 # - Run as root (a fresh machine, CI): starts the cluster (two nodes, node1 and node2, each slurmd in a
 #   network namespace of its own, so that multi-node tasks really cross nodes) if it is not up with memory enforced,
 #   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
-#   its shared cache through a sudo rule), gives hpcflow-ci a copy of this checkout, builds the
+#   its shared cache through a sudo rule), builds the container images of the tests
+#   (scripts/test-image.sh), gives hpcflow-ci a copy of this checkout, builds the
 #   wheel there, installs it (not editable) and runs this script again as hpcflow-ci.
 # - Run as an ordinary user: runs the tests against this checkout's .venv.
 # Tests run side by side (HPCFLOW_TEST_WORKERS, default 3: most of a Slurm test is waiting on
@@ -30,6 +31,8 @@ if [[ $(id -u) -eq 0 ]]; then
   for _ in $(seq 120); do
     [[ -z $(squeue -h -u "$TEST_USER,$OTHER_USER" -o %i 2>/dev/null) ]] && break; sleep 0.5
   done
+  # the container images of the container_image= tests (cached; hpcflow in them refreshed when it changed)
+  scripts/test-image.sh >/dev/null
   # sudo: the colleague user; Open MPI: the MPI tasks' ranks (mpi4py, in the test extras, loads it);
   # environment-modules: the `module load` of a task's Environment
   if ! command -v sudo >/dev/null || ! command -v mpiexec >/dev/null || [[ ! -f /etc/profile.d/modules.sh ]]; then

@@ -50,7 +50,8 @@ MAX_PARALLELISM = click.option(
               help="Elements run at once [default: number of cores].")
 @RUNS_DIR
 @click.option("--site", "site_name", default=None,
-              help="Use this site's runs and cache directories (to share the cache with Slurm runs).")
+              help="Use this site's runs and cache directories (to share the cache with Slurm runs) and its "
+                   "container runtime [default: the first of ch-run, apptainer, singularity, podman on PATH].")
 @MAX_PARALLELISM
 @HELP
 def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_json: bool, max_workers: int | None,
@@ -64,7 +65,7 @@ def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_
     wf, module, bound = _load(target, inputs, flags, show_help)
     plan = compile_for(wf, bound, max_parallelism)
     rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
-                    cache_dir=site.cache_dir if site else default_cache_dir())
+                    cache_dir=site.cache_dir if site else default_cache_dir(), site_config=site)
     if not as_json:
         click.echo(f"run {rd.meta.run_id}: {len(plan.jobs)} job(s), directory {rd.path}", err=True)
     backend = backend_named("local", max_workers=max_workers)
@@ -292,6 +293,11 @@ def site_show(name: str) -> None:
         limit = "INFINITE" if p.max_time_s is None else f"{p.max_time_s / 3600:g} h"
         click.echo(f"  partition {p.name:<10} cpus={p.cpus:<4} mem={p.mem_bytes / 2**30:.1f}GiB gpus={p.gpus} "
                    f"max_time={limit}" + (" (default)" if p.default else ""))
+    if s.container is not None:
+        c = s.container
+        click.echo(f"  container {c.runtime or 'exec'}: {c.exec} (python {c.python}; {len(c.images)} image(s) mapped)")
+        for name, image in c.images:
+            click.echo(f"    image {name} = {image}")
 
 
 @site.command("check")

@@ -116,7 +116,18 @@ def _job(node: Node, inputs: dict[str, Binding], prefix: str, workflow: str,
         tasks_per_node=spec.tasks_per_node,
         launcher=spec.launcher,
         **_environment(spec.environment),
+        **_image(spec.container_image),
     )
+
+
+def _image(image: Any) -> dict[str, Any]:
+    """Plan fields for container_image=: a name or path as given, or an ImageSpec by its name
+    (anything with `image_name()`: the core does not import the sdk)."""
+    if image is None:
+        return {}
+    if isinstance(image, str):
+        return {"container_image": image.strip()}
+    return {"container_image": image.name, "image_spec": True}
 
 
 def _environment(env: Any) -> dict[str, Any]:

@@ -62,6 +62,8 @@ class JobPlan:
     tasks_per_node: int = 1
     launcher: str = ""  # "torch" or "mpi" (sdk/distributed.py); "" for one process
     on_failure: bool = False  # a workflow's failure watch (sdk/failure.py): waits for its jobs to end in any state
+    container_image: str = ""  # the image its function runs in (runtime/container.py): a name or path,
+    image_spec: bool = False   # or (True) an ImageSpec's name, which only the site's [container.images] maps
 
     @property
     def ranks(self) -> int:

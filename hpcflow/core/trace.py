@@ -24,6 +24,7 @@ ACTIVE_BUILDER: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builde
 OVERRIDABLE = frozenset({
     "name", "node_name", "requests", "limits", "resources", "retries", "timeout", "interruptible",
     "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
+    "container_image",
 })
 
 

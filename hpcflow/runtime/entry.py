@@ -29,6 +29,7 @@ from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
 from hpcflow.sdk.failure import ERR
 from hpcflow.sdk.trace import TraceLog, tracing
 from hpcflow.runtime.backend import backend_of
+from hpcflow.runtime.call import call_function
 from hpcflow.runtime.failure import first_failure
 from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
@@ -149,12 +150,7 @@ def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index
         limit = limits[min(status.attempts, len(limits)) - 1] if limits else None  # grows after a timeout
         try:
             with _time_limit(limit), tracing(log):
-                if job.launcher:  # every rank calls the function; rank 0's return value is the element's
-                    from hpcflow.runtime.ranks import run_ranks
-
-                    return run_ranks(rd, job, index)
-                result = task.fn(**task.interface.adapt(inputs))
-            return task.interface.split(result, where)
+                return call_function(task, inputs, rd, job, index, where)
         except (Exception, ElementTimeout) as exc:
             if status.attempts > job.retries or not is_recoverable(exc):
                 raise

@@ -95,6 +95,6 @@ def submit_bound(wf: Any, module: ModuleType, inputs: dict[str, Any], site: Site
     """submit() with inputs already bound to the workflow's interface (the CLI's path)."""
     plan = compile_for(wf, inputs, max_parallelism)
     rd = create_run(wf, module, plan, site.runs_dir, backend="slurm", site=str(site.path.resolve()),
-                    cache_dir=site.cache_dir)
+                    cache_dir=site.cache_dir, site_config=site)
     backend = backend_named("slurm", site=site)
     return Run(rd, backend, tuple(backend.submit(rd)))

@@ -54,8 +54,13 @@ def run_ranks(rd: RunDir, job: JobPlan, index: int) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():  # an earlier attempt's answers
         old.unlink()
-    command = [*shlex.split(launcher), sys.executable, "-m", RANK_ENTRY, str(rd.root_path), job.id, str(index)]
-    proc = subprocess.Popen(command, start_new_session=True)
+    python, env = [sys.executable], None
+    if job.container_image:  # every rank runs in the task's image
+        from hpcflow.runtime.container import container_env, python_in_image
+
+        python, env = python_in_image(rd, job, f"{job.name} ({job.id})"), container_env()
+    command = [*shlex.split(launcher), *python, "-m", RANK_ENTRY, str(rd.root_path.resolve()), job.id, str(index)]
+    proc = subprocess.Popen(command, start_new_session=True, env=env)
     try:
         code = proc.wait()
     finally:  # a timeout (raised here by the element's alarm) or a kill ends the ranks too

@@ -67,6 +67,7 @@ class RunMeta:
     cache_dir: str = ""  # where cache=True tasks look up and publish results
     source: str = ""  # the workflow file as submitted (`file` is its copy in code/, which elements import)
     environment: dict[str, str] = field(default_factory=dict)  # python, hpcflow and packages it was submitted with
+    container: dict[str, Any] = field(default_factory=dict)  # the site's [container] (site/container.py), if it needs one
 
 
 def new_run_id(workflow: str) -> str:

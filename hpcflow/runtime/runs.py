@@ -22,6 +22,7 @@ from hpcflow.core.states import State
 from hpcflow.loader import load_file
 from hpcflow.errors import HpcflowError, RunDirError
 from hpcflow.runtime.backend import Backend, backend_of
+from hpcflow.runtime.container import container_for_run
 from hpcflow.runtime.pinning import CODE_DIR, environment_digest, pin_code
 from hpcflow.runtime.resume import check_resumable, reset_unfinished
 from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
@@ -47,14 +48,19 @@ class RunView:
 
 
 def create_run(wf: Any, module: ModuleType, plan: Plan, runs_dir: Path, *, backend: str = "local",
-               site: str = "", cache_dir: Path | None = None, run_id: str = "", index: bool = True) -> RunDir:
+               site: str = "", cache_dir: Path | None = None, run_id: str = "", index: bool = True,
+               site_config: SiteConfig | None = None) -> RunDir:
     """Write a new run directory for a compiled plan, with a copy of the code its elements will
-    import (runtime/pinning.py), and (unless `index` is False) index it by run id."""
+    import (runtime/pinning.py), and (unless `index` is False) index it by run id. The container
+    runtime of `site_config` (else, for a local run that needs one, the first on PATH) is kept in
+    it, once every container_image of the plan is found there (runtime/container.py)."""
+    container = container_for_run(plan, site_config.container if site_config else None,
+                                  str(site_config.path) if site_config else "")
     run_id = run_id or new_run_id(wf.name)
     source = Path(module.__file__).resolve()
     meta = RunMeta(run_id, wf.name, module.__name__, str((runs_dir / run_id / CODE_DIR / source.name).resolve()),
                    backend=backend, site=site, cache_dir=str(cache_dir) if cache_dir else "", source=str(source),
-                   environment=environment_digest())
+                   environment=environment_digest(), container=container.to_json() if container else {})
     rd = RunDir.create(runs_dir / run_id, plan, meta)
     pin_code(module, rd.path)
     if index:
@@ -69,7 +75,7 @@ def dry_run(wf: Any, module: ModuleType, plan: Plan, site: SiteConfig, backend: 
     place = RunPlace(run_id, str(site.runs_dir / run_id))
     with tempfile.TemporaryDirectory(prefix="hpcflow-dry-run-") as scratch:
         rd = create_run(wf, module, plan, Path(scratch), backend="slurm", site=str(site.path.resolve()),
-                        cache_dir=site.cache_dir, run_id=run_id, index=False)
+                        cache_dir=site.cache_dir, run_id=run_id, index=False, site_config=site)
         return backend.dry_run(rd, place), place
 
 

@@ -203,7 +203,5 @@ class SlurmFunctionTask(Task):
 
     def __init__(self, task_config: SlurmFunctionConfig, task_function: Callable[..., Any],
                  container_image: Any = None, **options: Any):
-        if container_image is not None:
-            raise WorkflowDefinitionError("SlurmFunctionTask(container_image=...): hpcflow runs tasks in the "
-                                          "site's Python environment; set it up in the site config's preamble")
-        super().__init__(task_function, make_spec(**options, **task_config.spec_options()))
+        super().__init__(task_function, make_spec(**options, container_image=container_image,
+                                                  **task_config.spec_options()))

@@ -30,6 +30,7 @@ class TaskSpec:
     nodes: int = 1  # a multi-node task's nodes, and its ranks on each (sdk/distributed.py)
     tasks_per_node: int = 1
     launcher: str = ""  # how its ranks find each other: "torch" (MASTER_ADDR, ...) or "mpi" (Slurm's PMI)
+    container_image: Any = None  # an image name or path, or an ImageSpec: where its elements run (sdk/image_spec.py)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "TaskSpec":
         """A copy with node-level overrides applied (unknown keys are ignored here)."""
@@ -65,6 +66,10 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise WorkflowDefinitionError(f"timeout={spec.timeout!r} must be positive seconds or a datetime.timedelta")
+    image = spec.container_image
+    if image is not None and not (isinstance(image, str) and image.strip()) and not hasattr(image, "image_name"):
+        raise WorkflowDefinitionError(f"container_image={image!r} takes an image (a path such as "
+                                      "'/shared/images/app.sif', or a registry name) or an ImageSpec")
     ignore = spec.cache_ignore_input_vars
     ignore = (ignore,) if isinstance(ignore, str) else tuple(ignore)
     if spec.cache_serialize and not spec.cache:

@@ -111,6 +111,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         environment: Mapping[str, str] | Any = None,
         task_config: Any = None,
         pickle_untyped: bool = False,
+        container_image: Any = None,
     ) -> Any:
         spec = make_spec(
             cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
@@ -118,7 +119,7 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             cache_fingerprint_source=cache_fingerprint_source, retries=retries, timeout=timeout,
             interruptible=interruptible, requests=requests, limits=limits,
             resources=resources, environment=environment if environment is not None else {},
-            pickle_untyped=pickle_untyped,
+            pickle_untyped=pickle_untyped, container_image=container_image,
             **config_options(task_config, f"@{cls.kind}"),
         )
         if _fn is not None:

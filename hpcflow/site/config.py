@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hpcflow.errors import HpcflowError
+from hpcflow.site.container import ContainerConfig, ContainerError, RUNTIMES, container_config
 from hpcflow.quantities import parse_mem
 
 if sys.version_info >= (3, 11):
@@ -71,6 +72,7 @@ class SiteConfig:
     python: str = ""
     mpi: str = "pmix"  # srun --mpi= for MPI tasks' ranks (the PMI plugin the site's MPI is built for)
     extra_directives: tuple[str, ...] = field(default_factory=tuple)
+    container: ContainerConfig | None = None  # how tasks with container_image= run ([container])
 
     @property
     def qos_given(self) -> str | None:
@@ -148,7 +150,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
     r = _Reader(raw, path)
     known = {"name", "scheduler", "runs_dir", "cache_dir", "account", "gpu_request", "max_array_size",
              "max_fanout", "max_submit_jobs", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
-             "qos", "partitions", "mpi"}
+             "qos", "partitions", "mpi", "container"}
     r.no_unknown(raw, known, "")
     scheduler = r.choice("scheduler", ("slurm", "local"), "slurm")
     partitions = tuple(_partition(r, key, value) for key, value in r.table("partitions").items())
@@ -180,7 +182,33 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         python=r.string("python", ""),
         mpi=r.string("mpi", "pmix"),
         extra_directives=tuple(r.string_list("extra_directives")),
+        container=_container(r, raw["container"]) if "container" in raw else None,
     )
+
+
+def _container(r: "_Reader", raw: Any) -> ContainerConfig:
+    """[container]: runtime = a built-in runtime, or exec = a template; python; binds; [container.images]."""
+    if not isinstance(raw, dict):
+        r.fail("container", "a table")
+    r.no_unknown(raw, {"runtime", "exec", "bind", "python", "binds", "images"}, "container.")
+    runtime = r.string("runtime", "", raw, "container.")
+    if runtime and runtime not in RUNTIMES:
+        r.fail("container.runtime", f"one of {', '.join(RUNTIMES)}, got {runtime!r}")
+    images = raw.get("images", {})
+    if not isinstance(images, dict) or not all(isinstance(v, str) and v for v in images.values()):
+        r.fail("container.images", 'a table of image names to local images, such as '
+                                   '"ghcr.io/org/app:1.0" = "/shared/images/app.sif"')
+    try:
+        return container_config(
+            runtime=runtime, exec=r.string("exec", "", raw, "container."), bind=r.string("bind", "", raw, "container."),
+            python=r.string("python", "python3", raw, "container.") or "python3",
+            binds=tuple(str(expand_path(b, "container.binds", r.path)) for b in r.string_list("binds", raw, "container.")),
+            images=tuple((name, str(expand_path(image, f"container.images.{name}", r.path))
+                          if "$" in image or image.startswith("~") else image) for name, image in images.items()),
+            site=str(r.path))
+    except ContainerError as exc:
+        r.fail("container.exec" if runtime or "exec" in raw else "container", str(exc))
+        raise  # unreachable: fail() raises
 
 
 def _partition(r: "_Reader", name: str, raw: Any) -> Partition:
