@@ -88,7 +88,7 @@ def test_a_function_config_script_runs_its_lines_before_the_element():
     call = next(c for c in plan.calls if plan.job(c.job).name == "plus_one")
     text = render_call(call, plan.job(call.job), run_id=PLACE.run_id, run_dir=PLACE.run_dir, python="/py",
                        preamble=site.preamble)
-    assert text.index("module load samtools") < text.index("exec /py -m hpcflow.runtime.entry")
+    assert text.index("module load samtools") < text.rindex("exec /py -m hpcflow.runtime.entry")
     assert "#!/bin/bash -i" not in text and "{task.fn}" not in text
 
 
