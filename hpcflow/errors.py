@@ -20,6 +20,10 @@ class TypeMismatchError(WorkflowDefinitionError, TypeError):
     """A value or promise does not match the annotated type it is bound to."""
 
 
+class DefinitionAssertionError(WorkflowDefinitionError, AssertionError):
+    """A declaration refused where flytekit raises AssertionError for it (either `except` catches this)."""
+
+
 class CallArgumentsError(WorkflowDefinitionError, TypeError, AssertionError):
     """A task or workflow called with arguments that do not fit its inputs (Python raises
     TypeError for such a call, flytekit AssertionError: either `except` catches this)."""

@@ -363,7 +363,7 @@ def test_launch_plans_take_defaults_keep_fixed_inputs_and_refuse_what_they_canno
         lp(a=1, b=2)
     with pytest.raises(WorkflowDefinitionError, match="names c, which the workflow does not take"):
         LaunchPlan.get_or_create(add_up, "lp_bad", default_inputs={"c": 1})
-    with pytest.raises(WorkflowDefinitionError, match=r"schedule=...\): hpcflow does not schedule runs"):
+    with pytest.raises(WorkflowDefinitionError, match=r"schedule= takes CronSchedule"):
         LaunchPlan.get_or_create(add_up, "lp_sched", schedule="0 * * * *")
     assert LaunchPlan.get_or_create(add_up, "lp_par", max_parallelism=4).max_parallelism == 4
     with pytest.raises(WorkflowDefinitionError, match="exists with other inputs"):
