@@ -338,12 +338,19 @@ def contains_promise(value: Any) -> bool:
     return False
 
 
+def _optional_field_fits(promise: Promise, tp: Any) -> bool:
+    """A record's Optional[T] field (`dc.inner`) feeds a T parameter, as flytekit resolves the field's
+    value (None there fails at the call: Interface.adapt)."""
+    inner = optional_inner(promise._type)
+    return inner is not None and bool(getattr(promise._binding, "path", ())) and assignable(inner, tp)
+
+
 def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
     """Bind a call argument to a parameter of type `tp`, checking the type now."""
     if isinstance(value, Promise):
         if value._builder is not builder and builder.outer is None:
             raise WorkflowDefinitionError(f"{where}: a promise of another workflow is used here; pass it in as an input")
-        if value._type != tp and not assignable(value._type, tp):  # the same type, the common case, needs no check
+        if value._type != tp and not assignable(value._type, tp) and not _optional_field_fits(value, tp):
             raise TypeMismatchError(
                 f"{where}: expected {type_name(tp)}, got a promise of {type_name(value._type)}")
         return value._binding if value._builder is builder else builder.capture(value)

@@ -60,8 +60,9 @@ class Task:
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function on concrete values, as flytekit's local execution does (through the
         cache when the task is cached)."""
-        if not self.spec.cache:
-            return self.fn(*args, **kwargs)
+        if not self.spec.cache:  # its outputs checked against its annotations, as flytekit converts them
+            where = f"{self.kind} '{self.name}'"
+            return self.interface.join(self.interface.split(self.fn(*args, **kwargs), where))
         from hpcflow.sdk.local_execution import call_task  # the cache's modules, only when used
 
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
