@@ -50,6 +50,10 @@ class TaskFailedError(HpcflowError):
         self.cause = cause
 
 
+class ConditionFailedError(TaskFailedError, ValueError):
+    """A conditional reached its `else_().fail(message)` (flytekit raises ValueError for it; either `except` works)."""
+
+
 class RecoverableError(Exception):
     """Raise (or subclass) this in a task for failures worth retrying, e.g. a flaky network read."""
 

@@ -9,7 +9,8 @@ from typing import Any, Iterator, Mapping
 
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, WorkflowInput, extend_path
 from hpcflow.core.graph import Graph, Node, NodeKind
-from hpcflow.errors import CallArgumentsError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.errors import CallArgumentsError, DefinitionAssertionError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.exceptions.user import FlyteMissingReturnValueException, PromiseBindingError, UndeclaredOutputsError
 from hpcflow.types.check import (
     assignable, coerce, conforms, dataclass_fields, is_namedtuple, namedtuple_fields,
     optional_inner, type_name, value_type_name,
@@ -24,6 +25,7 @@ ACTIVE_BUILDER: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builde
 OVERRIDABLE = frozenset({
     "name", "node_name", "requests", "limits", "resources", "retries", "timeout", "interruptible",
     "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
+    "aliases",  # flytekit's display names of a node's outputs: checked, and shown by nothing here
 })
 
 
@@ -235,6 +237,19 @@ class Builder:
             raise WorkflowDefinitionError(
                 f"{self.where}: with_overrides got unknown option(s) {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(OVERRIDABLE))}")
+        promised = sorted(k for k, v in overrides.items() if contains_promise(v))
+        if promised:  # flytekit's AssertionError: options are fixed when the workflow is compiled
+            raise DefinitionAssertionError(f"{self.where}: with_overrides({promised[0]}=...) got a promise; options "
+                                           "take values known when the workflow is compiled, not workflow inputs "
+                                           "or task outputs")
+        if "aliases" in overrides:
+            outputs = self.node(node_id).entity.interface.output_names
+            aliases = overrides["aliases"]
+            wrong = [k for k in aliases if k not in outputs] if isinstance(aliases, dict) else [repr(aliases)]
+            if wrong:
+                raise WorkflowDefinitionError(f"{self.where}: with_overrides(aliases=...) renames outputs, a dict "
+                                              f"from output name to alias; {wrong[0]} is not one of "
+                                              f"{', '.join(outputs) or 'its outputs (none)'}")
         merged = dict(self._overrides.get(node_id, {}))
         if "resources" in overrides or {"requests", "limits"} & set(overrides):  # as in flytekit, the
             for key in ("resources", "requests", "limits"):                      # later call's resources win
@@ -293,11 +308,15 @@ class Builder:
             result = tuple(result)
         if interface.output_kind == "none":
             if result is not None:
-                raise WorkflowDefinitionError(
+                raise UndeclaredOutputsError(
                     f"{self.where} returns a value but declares no outputs; annotate its return type, e.g. -> float")
             return ()
-        values = (result,) if interface.output_kind == "single" else result
         names = interface.output_names
+        if result is None and not (interface.output_kind == "single" and conforms(None, interface.outputs[0][1])):
+            raise FlyteMissingReturnValueException(
+                f"{self.where} declares {len(names)} output(s) ({', '.join(names)}) but its body returns nothing; "
+                "return the promise(s), e.g. return t1(a=3)")
+        values = (result,) if interface.output_kind == "single" else result
         if not isinstance(values, tuple) or len(values) != len(names):
             got = len(values) if isinstance(values, tuple) else (0 if values is None else 1)
             raise WorkflowDefinitionError(
@@ -363,11 +382,11 @@ def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
         if isinstance(value, dict) and (origin is dict or tp is Any):
             item_tp = args[1] if args else Any
             return DictOf(tuple((k, to_binding(v, item_tp, f"{where}[{k!r}]", builder)) for k, v in value.items()))
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
     if isinstance(value, _NoOutput):
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
     if isinstance(value, NodeOutputs):
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got all {len(value)} outputs of a node "
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got all {len(value)} outputs of a node "
                                 f"({', '.join(value._names)}); pass one of them")
     if not conforms(value, tp):
         raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")

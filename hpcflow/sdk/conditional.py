@@ -16,7 +16,7 @@ from hpcflow.core.bindings import Binding, Const, WorkflowInput, extend_path, re
 from hpcflow.core.conditions import Condition, rebuild
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder, NodeOutputs, Promise
-from hpcflow.errors import TaskFailedError, WorkflowDefinitionError
+from hpcflow.errors import ConditionFailedError, DefinitionAssertionError, TaskFailedError, WorkflowDefinitionError
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.types.interface import Interface, Param
 
@@ -50,7 +50,7 @@ class Branches:
         for condition, then in self.cases:
             if condition is None or condition.evaluate(value):
                 if isinstance(then, str):
-                    raise TaskFailedError(f"conditional '{self.name}': {then}")
+                    raise ConditionFailedError(f"conditional '{self.name}': {then}")
                 bound = lambda b: extend_path(Const(inputs[b.name]), b.path) if isinstance(b, WorkflowInput) \
                     else None  # noqa: E731
                 nodes = tuple(type(n)(n.id, n.kind, n.entity, {k: substitute(v, bound) for k, v in n.inputs.items()},
@@ -87,7 +87,7 @@ class ConditionalSection:
         if self._case is not None:
             raise WorkflowDefinitionError(f"conditional '{self.name}': .then(...) is missing before the next case")
         if condition is not None and not isinstance(condition, Condition):
-            raise WorkflowDefinitionError(f"conditional '{self.name}': a condition compares promises, e.g. "
+            raise DefinitionAssertionError(f"conditional '{self.name}': a condition compares promises, e.g. "
                                           f".if_(x > 0), not {condition!r}")
         self._condition = None if condition is None else rebuild(condition, self._operand)
         self._case = Builder(f"{self.outer.where}, conditional '{self.name}' case {len(self.cases) + 1}",

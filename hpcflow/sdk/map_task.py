@@ -5,7 +5,7 @@ import functools
 from typing import Any, Optional
 
 from hpcflow.core.trace import ACTIVE_BUILDER
-from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.spec import make_spec
 from hpcflow.sdk.task import Dynamic, Task
 from hpcflow.sdk.task_metadata import TaskMetadata
@@ -25,8 +25,9 @@ class MapTask:
                 raise WorkflowDefinitionError(
                     "map_task: bind partial arguments by keyword, e.g. functools.partial(t, x=1)")
             bound, target = dict(target.keywords), target.func
-        if not isinstance(target, Task) or isinstance(target, Dynamic):
-            raise WorkflowDefinitionError(f"map_task takes a @task (or a functools.partial of one), not {target!r}")
+        if not isinstance(target, Task) or isinstance(target, Dynamic):  # flytekit's ValueError, e.g. for a workflow
+            raise InvalidValueError(f"map_task takes a @task (or a functools.partial of one), not {target!r}; "
+                                    "to map a workflow, call it from a @dynamic in a loop")
         if min_success_ratio is None:  # flytekit's ArrayNodeMapTask default: every element must succeed
             min_success_ratio = 1.0
         if metadata is not None and not isinstance(metadata, TaskMetadata):

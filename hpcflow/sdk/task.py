@@ -9,12 +9,12 @@ from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
-from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
-from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.resources import Resources, ResourceSpec
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
-from hpcflow.types.interface import Interface, interface_of
+from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 
 def bound_name(obj: Any, module: str) -> str | None:
@@ -35,6 +35,7 @@ class Task:
         self.module: str = fn.__module__
         self.qualname: str = fn.__qualname__
         self._interface: Interface | None = None
+        require_annotations(fn, f"{self.kind} '{self.name}'", spec.pickle_untyped)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     @property
@@ -48,6 +49,11 @@ class Task:
                         f"{self.kind} '{self.name}': cache_ignore_input_vars names '{name}', which is not an input")
             self._interface = interface
         return self._interface
+
+    @property
+    def resources(self) -> ResourceSpec:
+        """Its requests and limits, as flytekit's `task.resources` (empty Resources where none are set)."""
+        return ResourceSpec(self.spec.requests or Resources(), self.spec.limits or Resources())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         builder = ACTIVE_BUILDER.get()
@@ -96,7 +102,7 @@ class Dynamic(Task):
 
 def _decorator(cls: type[Task]) -> Callable[..., Any]:
     def decorate(
-        _fn: Callable[..., Any] | None = None,
+        _task_function: Callable[..., Any] | None = None,
         *,
         cache: bool = False,
         cache_version: str = "",
@@ -112,7 +118,15 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         environment: Mapping[str, str] | Any = None,
         task_config: Any = None,
         pickle_untyped: bool = False,
+        node_dependency_hints: Sequence[Any] | None = None,
+        **unknown: Any,
     ) -> Any:
+        if unknown:  # flytekit's ValueError and message, and what to look at
+            raise InvalidValueError(f"Unrecognized argument(s) for {cls.kind}: {unknown.keys()}; see "
+                                    f"help(hpcflow.{cls.kind}) for the options it takes")
+        if node_dependency_hints is not None and cls is not Dynamic:
+            raise InvalidValueError("node_dependency_hints should only be used on dynamic tasks; remove it from "
+                                    f"this @{cls.kind}")
         spec = make_spec(
             cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
             cache_ignore_input_vars=tuple(cache_ignore_input_vars),
@@ -122,8 +136,8 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             pickle_untyped=pickle_untyped,
             **config_options(task_config, f"@{cls.kind}"),
         )
-        if _fn is not None:
-            return cls(_fn, spec)
+        if _task_function is not None:
+            return cls(_task_function, spec)
         return lambda fn: cls(fn, spec)
 
     decorate.__name__ = cls.kind

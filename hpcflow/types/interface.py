@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
 from hpcflow.errors import CallArgumentsError, InvalidValueError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.exceptions.user import FlyteMissingTypeException
 from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
     NoneType, adapt, conforms, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
@@ -164,9 +165,7 @@ def interface_of(fn: Callable[..., Any], where: str, untyped_any: bool = False) 
             raise WorkflowDefinitionError(
                 f"{where}: *{p.name} parameters are not supported; declare each input by name")
         if p.name not in hints and not untyped_any:
-            raise WorkflowDefinitionError(
-                f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int "
-                "(or pickle_untyped=True, as flytekit takes)")
+            raise _missing_type(where, p.name)
         tp = _as_file_type(_iterator_as_list(hints.get(p.name, Any)))
         _require_supported(tp, f"{where}: parameter '{p.name}'")
         default = NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
@@ -182,6 +181,21 @@ def _iterator_as_list(tp: Any) -> Any:
     if typing.get_origin(tp) in (collections.abc.Iterator, collections.abc.Generator) and typing.get_args(tp):
         return list[typing.get_args(tp)[0]]  # type: ignore[valid-type]
     return tp
+
+
+def _missing_type(where: str, name: str) -> FlyteMissingTypeException:
+    return FlyteMissingTypeException(f"{where}: '{name}' has no type. Please add a type annotation to the input "
+                                     f"parameter, e.g. {name}: int (or pickle_untyped=True, as flytekit takes)")
+
+
+def require_annotations(fn: Callable[..., Any], where: str, untyped_any: bool = False) -> None:
+    """Where a task or workflow is declared, as flytekit does: every parameter has an annotation (or
+    `untyped_any`). Cheap: the annotations themselves are resolved on first use (interface_of)."""
+    if untyped_any:
+        return
+    for p in inspect.signature(fn).parameters.values():
+        if p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise _missing_type(where, p.name)
 
 
 def _as_file_type(tp: Any) -> Any:
@@ -217,4 +231,4 @@ def _require_supported(tp: Any, where: str) -> None:
         raise WorkflowDefinitionError(f"{where}: {reason}")
 
 
-__all__ = ["Interface", "Param", "NO_DEFAULT", "interface_of", "type_name"]
+__all__ = ["Interface", "Param", "NO_DEFAULT", "interface_of", "require_annotations", "type_name"]
