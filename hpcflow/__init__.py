@@ -13,7 +13,7 @@ from hpcflow.sdk.flyte_context import FlyteContext, FlyteContextManager
 from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
-from hpcflow.sdk.map_task import map_task
+from hpcflow.sdk.map_task import ArrayNodeMapTask, map_task
 from hpcflow.sdk.resources import ResourceSpec, Resources
 from hpcflow.sdk.schedule import CronSchedule, FixedRate
 from hpcflow.sdk.shell import kwtypes
@@ -42,7 +42,7 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
         return getattr(handle, name)
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
+__all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
            "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ResourceSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

@@ -341,6 +341,11 @@ class _NoOutput:
         return self._builder.order(self._node, other)
 
 
+def is_no_output(value: Any) -> bool:
+    """True for what a call of a task or workflow without outputs returns inside a trace."""
+    return isinstance(value, _NoOutput)
+
+
 def promise_type(promise: Promise) -> Any:
     """The type of a promise's value (a function, as a promise's attributes are its value's fields)."""
     return promise._type
