@@ -14,8 +14,9 @@ from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.image_spec import ImageSpec
 from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
-from hpcflow.sdk.map_task import map_task
-from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.map_task import ArrayNodeMapTask, map_task
+from hpcflow.sdk.resources import ResourceSpec, Resources
+from hpcflow.sdk.schedule import CronSchedule, FixedRate
 from hpcflow.sdk.shell import kwtypes
 from hpcflow.sdk.task import dynamic, task
 from hpcflow.sdk.task_metadata import TaskMetadata
@@ -42,7 +43,7 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
         return getattr(handle, name)
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
-__all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
-           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ImageSpec",
+__all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
+           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ResourceSpec", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

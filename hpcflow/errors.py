@@ -20,6 +20,10 @@ class TypeMismatchError(WorkflowDefinitionError, TypeError):
     """A value or promise does not match the annotated type it is bound to."""
 
 
+class DefinitionAssertionError(WorkflowDefinitionError, AssertionError):
+    """A declaration refused where flytekit raises AssertionError for it (either `except` catches this)."""
+
+
 class CallArgumentsError(WorkflowDefinitionError, TypeError, AssertionError):
     """A task or workflow called with arguments that do not fit its inputs (Python raises
     TypeError for such a call, flytekit AssertionError: either `except` catches this)."""
@@ -44,6 +48,10 @@ class TaskFailedError(HpcflowError):
         super().__init__(message)
         self.node = node
         self.cause = cause
+
+
+class ConditionFailedError(TaskFailedError, ValueError):
+    """A conditional reached its `else_().fail(message)` (flytekit raises ValueError for it; either `except` works)."""
 
 
 class RecoverableError(Exception):

@@ -21,10 +21,11 @@ def parse_cpu(value: Quantity) -> float | None:
     if value is None:
         return None
     text = str(value).strip()
-    try:
-        cpus = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
-    except ValueError:
-        raise WorkflowDefinitionError(f"Resources cpu={value!r} is not a CPU count; use e.g. cpu=\"2\" or cpu=\"500m\"") from None
+    milli = text.endswith("m")  # Kubernetes' suffixes: "500m" is half a CPU, "10M" ten million CPUs
+    match = _MEM_RE.match(text[:-1] if milli else text)
+    if not match or (milli and match.group(2)):
+        raise WorkflowDefinitionError(f"Resources cpu={value!r} is not a CPU count; use e.g. cpu=\"2\" or cpu=\"500m\"")
+    cpus = float(match.group(1)) * _MEM_UNITS[match.group(2)] / (1000 if milli else 1)
     if cpus <= 0:
         raise WorkflowDefinitionError(f"Resources cpu={value!r} must be positive")
     return cpus

@@ -46,3 +46,31 @@ def test_hpcflow_run_matches_flytekit_and_runs_only_the_branch_taken(hpcflow, ru
         assert len({j["entity"]["qualname"] for j in jobs if "#" not in j["entity"]["qualname"]}) <= 1
     status = hpcflow("status", res.json["run_id"], "--json")
     assert any(j["note"].startswith("conditional") for j in status.json["jobs"])
+
+
+def test_a_condition_must_compare_and_cases_may_give_no_outputs():
+    from hpcflow import conditional, task, workflow
+
+    calls: list[int] = []
+
+    @task
+    def note(x: int) -> None:
+        calls.append(x)
+
+    @workflow
+    def notes_twice(x: int):
+        note(x=x)
+        note(x=x)
+
+    @workflow
+    def branching(x: int):
+        return conditional("b").if_(x == 2).then(note(x=x)).else_().then(notes_twice(x=x))
+
+    @workflow
+    def bare(x: int) -> int:
+        return conditional("b").if_(None).then(x).else_().then(x)  # type: ignore[arg-type]
+
+    assert branching(x=2) is None and calls == [2]
+    assert branching(x=3) is None and calls == [2, 3, 3]
+    with pytest.raises(AssertionError, match="a condition compares promises"):
+        bare(x=1)

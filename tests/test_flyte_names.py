@@ -2,6 +2,8 @@
 current_context's default launch plan; each behaves as hpcflow's own class does."""
 from __future__ import annotations
 
+import typing
+
 import pytest
 
 from hpcflow import LaunchPlan, task, workflow
@@ -100,3 +102,118 @@ def test_pickle_untyped_makes_unannotated_inputs_and_returns_any(hpcflow):
     assert m.untyped(a={"x"}, b=2) == [{"x"}, 2]
     with pytest.raises(WorkflowDefinitionError, match="pickle_untyped=True"):
         task(lambda a: a).interface
+
+
+def test_flytekits_exception_classes_where_flytekit_raises_them():
+    from hpcflow import Resources, conditional, create_node, map_task
+    from hpcflow.exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException
+
+    @task
+    def inc(a: int) -> int:
+        return a + 1
+
+    @task
+    def nothing(a: int) -> None:
+        return None
+
+    with pytest.raises(FlyteMissingTypeException, match="'a' has no type"):  # where it is declared
+        @task
+        def untyped(a) -> int:  # type: ignore[no-untyped-def]
+            return a
+
+    @workflow
+    def forgets_return() -> int:
+        inc(a=1)
+
+    @workflow
+    def returns_undeclared():
+        return inc(a=1)
+
+    @workflow
+    def binds_nothing(a: int) -> int:
+        return inc(a=nothing(a=a))
+
+    @workflow
+    def binds_node_outputs(a: int) -> int:
+        return create_node(inc, a=a).outputs  # type: ignore[return-value]
+
+    @workflow
+    def promised_retries(a: int, r: int) -> int:
+        return inc(a=a).with_overrides(retries=r)
+
+    @workflow
+    def bad_timeout(a: int) -> int:
+        return inc(a=a).with_overrides(timeout="soon")
+
+    @workflow
+    def maps_a_workflow(a: typing.List[int]) -> typing.List[int]:
+        return map_task(forgets_return)(a=a)
+
+    @workflow
+    def bare_condition(a: int) -> int:
+        return conditional("c").if_(inc(a=a)).then(inc(a=a)).else_().then(inc(a=1))
+
+    @workflow
+    def fails(a: int) -> int:
+        return conditional("c").if_(a > 0).then(inc(a=a)).else_().fail("a must be positive")
+
+    # the body is traced before the inputs are bound, so these fail for the body, not the missing inputs
+    with pytest.raises(FlyteMissingReturnValueException, match="returns nothing"):
+        forgets_return()
+    for wf in (returns_undeclared,):
+        with pytest.raises(FlyteValueException, match="declares no outputs"):
+            wf()
+    for wf in (binds_nothing, binds_node_outputs, promised_retries, bare_condition):
+        with pytest.raises(AssertionError):
+            wf()
+    with pytest.raises(ValueError, match="datetime.timedelta or int seconds"):
+        bad_timeout()
+    with pytest.raises(ValueError, match="map_task takes a @task"):
+        maps_a_workflow()
+    with pytest.raises(ValueError, match="a must be positive"):
+        fails(a=-1)
+    with pytest.raises(ValueError, match=r"Unrecognized argument\(s\) for task: dict_keys\(\['template'\]\)"):
+        task(template="x")
+    with pytest.raises(ValueError, match="node_dependency_hints should only be used on dynamic tasks"):
+        task(node_dependency_hints=[inc])
+    with pytest.raises(ValueError, match="`resource` can not be used together with"):
+        task(resources=Resources(cpu=("1", "2")), limits=Resources(cpu="1"))
+    assert task(_task_function=lambda: None).name == "<lambda>"  # flytekit's name for the function argument
+
+
+def test_resources_json_and_resource_spec():
+    from hpcflow import ResourceSpec, Resources
+
+    r = Resources(cpu="4", mem="2Gi", gpu="2", ephemeral_storage="20Gi")
+    assert '"cpu": "4"' in r.to_json() and Resources.from_json(r.to_json()) == r
+    assert ResourceSpec.from_multiple_resource(Resources(cpu=["1", "2"], mem="1Gi")) == \
+        ResourceSpec(requests=Resources(cpu="1", mem="1Gi"), limits=Resources(cpu="2"))
+
+    @task(resources=Resources(cpu=("1", "2"), mem=(1024, 2048), gpu=1))
+    def sized() -> None: ...
+
+    assert sized.resources == ResourceSpec(Resources(cpu="1", mem=1024, gpu=1), Resources(cpu="2", mem=2048))
+    assert Resources(cpu="10M").parsed.cpus == 10_000_000  # Kubernetes' suffixes, for CPUs too
+
+
+Out = typing.NamedTuple("Out", [("text", str)])
+
+
+def test_with_overrides_aliases_are_checked():
+    from hpcflow import create_node
+
+    @task
+    def say(a: int) -> Out:
+        return Out(str(a))
+
+    @workflow
+    def wf(a: int) -> str:
+        return create_node(say, a=a).with_overrides(aliases={"text": "shown"}).text
+
+    @workflow
+    def wrong(a: int) -> str:
+        return create_node(say, a=a).with_overrides(aliases={"txt": "shown"}).text
+
+    assert wf(a=3) == "3"
+    with pytest.raises(WorkflowDefinitionError, match="'txt' is not one of text|txt is not one of text"):
+        wrong(a=3)

@@ -363,7 +363,7 @@ def test_launch_plans_take_defaults_keep_fixed_inputs_and_refuse_what_they_canno
         lp(a=1, b=2)
     with pytest.raises(WorkflowDefinitionError, match="names c, which the workflow does not take"):
         LaunchPlan.get_or_create(add_up, "lp_bad", default_inputs={"c": 1})
-    with pytest.raises(WorkflowDefinitionError, match=r"schedule=...\): hpcflow does not schedule runs"):
+    with pytest.raises(WorkflowDefinitionError, match=r"schedule= takes CronSchedule"):
         LaunchPlan.get_or_create(add_up, "lp_sched", schedule="0 * * * *")
     assert LaunchPlan.get_or_create(add_up, "lp_par", max_parallelism=4).max_parallelism == 4
     with pytest.raises(WorkflowDefinitionError, match="exists with other inputs"):
@@ -377,3 +377,33 @@ def test_flytekits_names_and_deep_imports_resolve():
 
     assert hpcflow.FlyteRecoverableException is hpcflow.RecoverableError
     assert FlyteFile is hpcflow.File and FlyteDirectory is hpcflow.Directory
+
+
+def test_array_node_map_task_and_run_all_sub_nodes():
+    import functools
+
+    from hpcflow import ArrayNodeMapTask, map_task
+
+    @task
+    def label(a: int, b: float, c: str) -> str:
+        return f"{a}-{b}-{c}"
+
+    ran: list[int] = []
+
+    @task
+    def picky(a: int) -> int:
+        ran.append(a)
+        if a == 1:
+            raise ValueError("one")
+        return a
+
+    assert ArrayNodeMapTask(label, bound_inputs_values={"c": "x"})(a=[1, 2], b=[0.5, 1.5]) == ["1-0.5-x", "2-1.5-x"]
+    assert ArrayNodeMapTask(functools.partial(label, c="y"), bound_inputs_values={"c": "x"})(a=[1], b=[0.5]) == ["1-0.5-x"]
+    with pytest.raises(ValueError, match="should have the same keys"):
+        ArrayNodeMapTask(label, bound_inputs_values={"c": "x"}, bound_inputs={"b"})
+    with pytest.raises(ValueError, match="is bound to \\['x'\\], which is not a str"):
+        map_task(functools.partial(label, c=["x"]))
+    assert map_task(picky).run_all_sub_nodes is False
+    with pytest.raises(ValueError, match="one"):
+        map_task(picky, run_all_sub_nodes=True)(a=[1, 2, 3])
+    assert ran == [1, 2, 3]  # every element ran before the map failed

@@ -63,6 +63,7 @@ def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_
 
     site = _site_or_none(site_name)
     wf, module, bound = _load(target, inputs, flags, show_help)
+    _note_schedule(wf, target, flags, "run")
     plan = compile_for(wf, bound, max_parallelism)
     rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
                     cache_dir=site.cache_dir if site else default_cache_dir(), site_config=site)
@@ -95,6 +96,7 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
         _load(target, inputs, flags, show_help)  # prints the help, or says what is missing
     site = load_site(site_name)
     wf, module, bound = _load(target, inputs, flags, show_help)
+    _note_schedule(wf, target, flags, f"submit --site {site_name}" if site_name else "submit")
     if dry_run:
         from hpcflow.backends.slurm.preview import preview
         from hpcflow.core.layout import sized_by_producers
@@ -471,6 +473,22 @@ def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (
         if bad is not None:
             raise InputError(f"{exc} (the value is not valid JSON: {json_errors[bad]})") from None
         raise
+
+
+def _note_schedule(wf: Any, target: str | None, flags: tuple[str, ...], command: str) -> None:
+    """A launch plan's schedule is kept by cron, not by hpcflow: say so on stderr, with the line that keeps it."""
+    schedule = getattr(wf, "schedule", None)
+    if schedule is None:
+        return
+    line = schedule.cron_line()
+    call = " ".join(["hpcflow", command, str(target), *flags])
+    how = (f"to run it on its schedule, add `{line} cd {os.getcwd()} && {call}` with `scrontab -e` (or crontab -e)"
+           if line else "cron cannot express it exactly (an offset, or a rate that does not divide an hour or a "
+           "day); choose a cron line for `scrontab -e` that runs `" + call + "`")
+    if schedule.kickoff_time_input_arg:
+        how += f", passing the kickoff time as input '{schedule.kickoff_time_input_arg}'"
+    click.echo(f"note: launch plan '{wf.name}' has a schedule, which hpcflow does not keep; this runs it once now; "
+               f"{how}", err=True)
 
 
 def _report(run_id: str, state: str, outputs: dict[str, Any] | None, error: str, as_json: bool) -> None:

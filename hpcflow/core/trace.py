@@ -9,7 +9,8 @@ from typing import Any, Iterator, Mapping
 
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, WorkflowInput, extend_path
 from hpcflow.core.graph import Graph, Node, NodeKind
-from hpcflow.errors import CallArgumentsError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.errors import CallArgumentsError, DefinitionAssertionError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.exceptions.user import FlyteMissingReturnValueException, PromiseBindingError, UndeclaredOutputsError
 from hpcflow.types.check import (
     assignable, coerce, conforms, dataclass_fields, is_namedtuple, namedtuple_fields,
     optional_inner, type_name, value_type_name,
@@ -25,6 +26,7 @@ OVERRIDABLE = frozenset({
     "name", "node_name", "requests", "limits", "resources", "retries", "timeout", "interruptible",
     "cache", "cache_version", "cache_serialize", "concurrency", "min_success_ratio", "batch_size",
     "container_image",
+    "aliases",  # flytekit's display names of a node's outputs: checked, and shown by nothing here
 })
 
 
@@ -236,6 +238,19 @@ class Builder:
             raise WorkflowDefinitionError(
                 f"{self.where}: with_overrides got unknown option(s) {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(sorted(OVERRIDABLE))}")
+        promised = sorted(k for k, v in overrides.items() if contains_promise(v))
+        if promised:  # flytekit's AssertionError: options are fixed when the workflow is compiled
+            raise DefinitionAssertionError(f"{self.where}: with_overrides({promised[0]}=...) got a promise; options "
+                                           "take values known when the workflow is compiled, not workflow inputs "
+                                           "or task outputs")
+        if "aliases" in overrides:
+            outputs = self.node(node_id).entity.interface.output_names
+            aliases = overrides["aliases"]
+            wrong = [k for k in aliases if k not in outputs] if isinstance(aliases, dict) else [repr(aliases)]
+            if wrong:
+                raise WorkflowDefinitionError(f"{self.where}: with_overrides(aliases=...) renames outputs, a dict "
+                                              f"from output name to alias; {wrong[0]} is not one of "
+                                              f"{', '.join(outputs) or 'its outputs (none)'}")
         merged = dict(self._overrides.get(node_id, {}))
         if "resources" in overrides or {"requests", "limits"} & set(overrides):  # as in flytekit, the
             for key in ("resources", "requests", "limits"):                      # later call's resources win
@@ -294,11 +309,15 @@ class Builder:
             result = tuple(result)
         if interface.output_kind == "none":
             if result is not None:
-                raise WorkflowDefinitionError(
+                raise UndeclaredOutputsError(
                     f"{self.where} returns a value but declares no outputs; annotate its return type, e.g. -> float")
             return ()
-        values = (result,) if interface.output_kind == "single" else result
         names = interface.output_names
+        if result is None and not (interface.output_kind == "single" and conforms(None, interface.outputs[0][1])):
+            raise FlyteMissingReturnValueException(
+                f"{self.where} declares {len(names)} output(s) ({', '.join(names)}) but its body returns nothing; "
+                "return the promise(s), e.g. return t1(a=3)")
+        values = (result,) if interface.output_kind == "single" else result
         if not isinstance(values, tuple) or len(values) != len(names):
             got = len(values) if isinstance(values, tuple) else (0 if values is None else 1)
             raise WorkflowDefinitionError(
@@ -323,6 +342,11 @@ class _NoOutput:
         return self._builder.order(self._node, other)
 
 
+def is_no_output(value: Any) -> bool:
+    """True for what a call of a task or workflow without outputs returns inside a trace."""
+    return isinstance(value, _NoOutput)
+
+
 def promise_type(promise: Promise) -> Any:
     """The type of a promise's value (a function, as a promise's attributes are its value's fields)."""
     return promise._type
@@ -339,12 +363,19 @@ def contains_promise(value: Any) -> bool:
     return False
 
 
+def _optional_field_fits(promise: Promise, tp: Any) -> bool:
+    """A record's Optional[T] field (`dc.inner`) feeds a T parameter, as flytekit resolves the field's
+    value (None there fails at the call: Interface.adapt)."""
+    inner = optional_inner(promise._type)
+    return inner is not None and bool(getattr(promise._binding, "path", ())) and assignable(inner, tp)
+
+
 def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
     """Bind a call argument to a parameter of type `tp`, checking the type now."""
     if isinstance(value, Promise):
         if value._builder is not builder and builder.outer is None:
             raise WorkflowDefinitionError(f"{where}: a promise of another workflow is used here; pass it in as an input")
-        if value._type != tp and not assignable(value._type, tp):  # the same type, the common case, needs no check
+        if value._type != tp and not assignable(value._type, tp) and not _optional_field_fits(value, tp):
             raise TypeMismatchError(
                 f"{where}: expected {type_name(tp)}, got a promise of {type_name(value._type)}")
         return value._binding if value._builder is builder else builder.capture(value)
@@ -357,11 +388,11 @@ def to_binding(value: Any, tp: Any, where: str, builder: Builder) -> Binding:
         if isinstance(value, dict) and (origin is dict or tp is Any):
             item_tp = args[1] if args else Any
             return DictOf(tuple((k, to_binding(v, item_tp, f"{where}[{k!r}]", builder)) for k, v in value.items()))
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got {value_type_name(value)} of promises")
     if isinstance(value, _NoOutput):
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got the result of a task with no outputs")
     if isinstance(value, NodeOutputs):
-        raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got all {len(value)} outputs of a node "
+        raise PromiseBindingError(f"{where}: expected {type_name(tp)}, got all {len(value)} outputs of a node "
                                 f"({', '.join(value._names)}); pass one of them")
     if not conforms(value, tp):
         raise TypeMismatchError(f"{where}: expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")

@@ -81,3 +81,12 @@ class FlyteMissingTypeException(FlyteCompilationException):
 
 class FlyteMissingReturnValueException(FlyteCompilationException):
     """A workflow or task returns nothing where outputs are declared."""
+
+
+class UndeclaredOutputsError(FlyteValueException, WorkflowDefinitionError):
+    """A workflow returns a value but declares no outputs (flytekit raises FlyteValueException)."""
+
+
+class PromiseBindingError(FlyteAssertion, TypeMismatchError):
+    """A node's outputs, a call without outputs or a container of promises bound where one value is
+    expected (flytekit raises FlyteAssertion, an AssertionError; this is a TypeMismatchError too)."""

@@ -15,8 +15,8 @@ from typing import Any
 from hpcflow.core.bindings import Binding, Const, WorkflowInput, extend_path, resolve, substitute
 from hpcflow.core.conditions import Condition, rebuild
 from hpcflow.core.graph import Graph
-from hpcflow.core.trace import ACTIVE_BUILDER, Builder, NodeOutputs, Promise
-from hpcflow.errors import TaskFailedError, WorkflowDefinitionError
+from hpcflow.core.trace import ACTIVE_BUILDER, Builder, NodeOutputs, Promise, is_no_output
+from hpcflow.errors import ConditionFailedError, DefinitionAssertionError, TaskFailedError, WorkflowDefinitionError
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.types.interface import Interface, Param
 
@@ -50,7 +50,7 @@ class Branches:
         for condition, then in self.cases:
             if condition is None or condition.evaluate(value):
                 if isinstance(then, str):
-                    raise TaskFailedError(f"conditional '{self.name}': {then}")
+                    raise ConditionFailedError(f"conditional '{self.name}': {then}")
                 bound = lambda b: extend_path(Const(inputs[b.name]), b.path) if isinstance(b, WorkflowInput) \
                     else None  # noqa: E731
                 nodes = tuple(type(n)(n.id, n.kind, n.entity, {k: substitute(v, bound) for k, v in n.inputs.items()},
@@ -83,11 +83,11 @@ class ConditionalSection:
         self._token: Any = None
         self._condition: Condition | None = None
 
-    def _open(self, condition: Condition | None) -> None:
+    def _open(self, condition: Condition | None, is_else: bool = False) -> None:
         if self._case is not None:
             raise WorkflowDefinitionError(f"conditional '{self.name}': .then(...) is missing before the next case")
-        if condition is not None and not isinstance(condition, Condition):
-            raise WorkflowDefinitionError(f"conditional '{self.name}': a condition compares promises, e.g. "
+        if not is_else and not isinstance(condition, Condition):
+            raise DefinitionAssertionError(f"conditional '{self.name}': a condition compares promises, e.g. "
                                           f".if_(x > 0), not {condition!r}")
         self._condition = None if condition is None else rebuild(condition, self._operand)
         self._case = Builder(f"{self.outer.where}, conditional '{self.name}' case {len(self.cases) + 1}",
@@ -105,15 +105,16 @@ class ConditionalSection:
         case, self._case = self._case, None
         ACTIVE_BUILDER.reset(self._token)
         assert case is not None
-        values = tuple(result) if isinstance(result, (tuple, NodeOutputs)) else (result,)
+        none = result is None or is_no_output(result)  # a case that calls a task or workflow without outputs
+        values = () if none else tuple(result) if isinstance(result, (tuple, NodeOutputs)) else (result,)
         types = tuple(v._type if isinstance(v, Promise) else type(v) for v in values)
         if self.interface is None:
-            kind = "single" if len(values) == 1 else "tuple"
+            kind = "none" if none else "single" if len(values) == 1 else "tuple"
             self.interface = Interface((), tuple((f"o{i}", t) for i, t in enumerate(types)), kind)
         elif len(types) != len(self.interface.outputs):
             raise WorkflowDefinitionError(f"conditional '{self.name}': every case must give "
                                           f"{len(self.interface.outputs)} output(s), this one gives {len(types)}")
-        graph_result = values[0] if len(values) == 1 else values
+        graph_result = None if none else values[0] if len(values) == 1 else values
         self.cases.append((self._condition, case.freeze(self.name, self.interface, graph_result)))
 
     def if_(self, condition: Condition) -> "_Then":
@@ -130,7 +131,7 @@ class ConditionalSection:
 
     def else_(self) -> "_Else":
         """The case when none before holds."""
-        self._open(None)
+        self._open(None, is_else=True)
         return _Else(self)
 
     def _node(self) -> Any:

@@ -6,7 +6,10 @@ its default; a fixed one cannot be passed), called in-process, and run with
 `hpcflow run|submit FILE.py:PLAN`. flytekit starts a launch plan called from a workflow as a
 separate execution; here it runs inside the run that calls it, like a sub-workflow, because a
 Slurm run has no separate executions to start. What flytekit's launch plans do that hpcflow
-cannot (schedules, notifications, ...) is an error at once, never silently ignored.
+cannot (notifications, labels, ...) is an error at once, never silently ignored. A `schedule`
+(CronSchedule, FixedRate: sdk/schedule.py) is validated and kept as `plan.schedule`; the plan runs when
+called or submitted, as flytekit's local run does, and `hpcflow run|submit` say that hpcflow keeps no
+schedule and print the scrontab line that does.
 `max_parallelism` holds for a run of the plan (core/parallelism.py: maps throttled at compile time).
 """
 from __future__ import annotations
@@ -16,11 +19,11 @@ from typing import Any, Mapping
 
 from hpcflow.core.trace import ACTIVE_BUILDER
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.schedule import CronSchedule, FixedRate, Schedule
 from hpcflow.sdk.workflow import Workflow
 from hpcflow.types.interface import Interface
 
 _UNSUPPORTED = {
-    "schedule": "hpcflow does not schedule runs: run `hpcflow submit` from cron or scrontab",
     "notifications": "hpcflow sends no notifications: Slurm's --mail-type in the site's extra_directives does",
     "security_context": "jobs run as the user who submits them",
     "auth_role": "jobs run as the user who submits them",
@@ -37,8 +40,11 @@ class LaunchPlan(Workflow):
     _by_name: dict[str, "LaunchPlan"] = {}
 
     def __init__(self, workflow: Workflow, name: str, default_inputs: Mapping[str, Any],
-                 fixed_inputs: Mapping[str, Any], max_parallelism: int | None = None):
+                 fixed_inputs: Mapping[str, Any], max_parallelism: int | None = None, schedule: Schedule | None = None):
         fixed = dict(fixed_inputs)
+        if schedule is not None and not isinstance(schedule, (CronSchedule, FixedRate)):
+            raise WorkflowDefinitionError(f"LaunchPlan '{name}': schedule= takes CronSchedule(schedule=...) or "
+                                          f"FixedRate(duration=...), not {schedule!r}")
 
         def launch(**kwargs: Any) -> Any:  # its body is what the plan's graph records: the workflow's node
             return workflow(**kwargs, **fixed)
@@ -52,6 +58,7 @@ class LaunchPlan(Workflow):
             raise WorkflowDefinitionError(f"LaunchPlan '{name}': max_parallelism={max_parallelism!r} must be a whole "
                                           "number >= 1")
         self.max_parallelism = max_parallelism  # for a run of this plan (runs.compile_for)
+        self.schedule = schedule  # recorded; the CLI says how to keep it (scrontab)
         inner = workflow.interface
         where = f"LaunchPlan '{name}' of workflow '{workflow.name}'"
         for given, what in ((self.default_inputs, "default_inputs"), (fixed, "fixed_inputs")):
@@ -66,7 +73,7 @@ class LaunchPlan(Workflow):
     @classmethod
     def get_or_create(cls, workflow: Workflow, name: str | None = None, default_inputs: Mapping[str, Any] | None = None,
                       fixed_inputs: Mapping[str, Any] | None = None, max_parallelism: int | None = None,
-                      **options: Any) -> "LaunchPlan":
+                      schedule: Schedule | None = None, **options: Any) -> "LaunchPlan":
         """The launch plan called `name` (default: the workflow's module and name), made on first use."""
         if not isinstance(workflow, Workflow):
             raise WorkflowDefinitionError(f"LaunchPlan.get_or_create takes a @workflow, not {workflow!r}")
@@ -79,24 +86,26 @@ class LaunchPlan(Workflow):
         known = cls._by_name.get(name)
         if known is not None:
             if (known.workflow is workflow or known.workflow.qualname == workflow.qualname) and \
-                    (known.default_inputs, known.fixed_inputs, known.max_parallelism) == (defaults, fixed, max_parallelism):
+                    (known.default_inputs, known.fixed_inputs, known.max_parallelism, known.schedule) == \
+                    (defaults, fixed, max_parallelism, schedule):
                 return known
             if default_inputs is None and fixed_inputs is None and known.workflow.qualname == workflow.qualname:
                 return known  # flytekit: get_or_create(wf) with the name of one made before gives that one
             raise WorkflowDefinitionError(f"a LaunchPlan named '{name}' exists with other inputs or another "
                                           "workflow; give this one another name")
-        plan = cls(workflow, name, defaults, fixed, max_parallelism)
+        plan = cls(workflow, name, defaults, fixed, max_parallelism, schedule)
         cls._by_name[name] = plan
         return plan
 
     @classmethod
     def create(cls, name: str, workflow: Workflow, default_inputs: Mapping[str, Any] | None = None,
                fixed_inputs: Mapping[str, Any] | None = None, max_parallelism: int | None = None,
-               **options: Any) -> "LaunchPlan":
+               schedule: Schedule | None = None, **options: Any) -> "LaunchPlan":
         """flytekit's LaunchPlan.create: a launch plan called `name`, made now (one of that name
         made before with the same workflow and inputs is the same plan)."""
         return cls.get_or_create(workflow, name, default_inputs if default_inputs is not None else {},
-                                 fixed_inputs if fixed_inputs is not None else {}, max_parallelism, **options)
+                                 fixed_inputs if fixed_inputs is not None else {}, max_parallelism, schedule,
+                                 **options)
 
     @classmethod
     def get_default_launch_plan(cls, ctx: Any, workflow: Workflow) -> "LaunchPlan":

@@ -111,14 +111,19 @@ def run_map(map_task: Any, args: Mapping[str, Any], overrides: Mapping[str, Any]
     ratio = float(overrides.get("min_success_ratio", map_task.min_success_ratio))
     task, names = map_task.task, map_task.task.interface.output_names
     results: list[dict[str, Any] | None] = []
+    first_error: Exception | None = None
+    run_all = getattr(map_task, "run_all_sub_nodes", False)  # flytekit's: every element runs, then the map fails
     for i in range(size):
         element = {k: (v[i] if k in mapped else v) for k, v in args.items()}
         try:
             results.append(call_task(task, element, spec, f"{where}[{i}]"))
-        except Exception:
-            if ratio >= 1.0:
+        except Exception as exc:
+            if ratio >= 1.0 and not run_all:
                 raise
+            first_error = first_error or exc
             results.append(None)
+    if first_error is not None and ratio >= 1.0:
+        raise first_error
     succeeded = sum(r is not None for r in results)
     if size and succeeded / size < ratio:
         raise TaskFailedError(f"{where}: {succeeded} of {size} elements succeeded, "

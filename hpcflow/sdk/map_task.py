@@ -4,11 +4,12 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional
 
-from hpcflow.core.trace import ACTIVE_BUILDER
-from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.core.trace import ACTIVE_BUILDER, contains_promise
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.spec import make_spec
 from hpcflow.sdk.task import Dynamic, Task
 from hpcflow.sdk.task_metadata import TaskMetadata
+from hpcflow.types.check import conforms, type_name
 from hpcflow.types.interface import Interface, Param
 
 
@@ -18,15 +19,16 @@ class MapTask:
     kind = "map"
 
     def __init__(self, target: Any, concurrency: int | None = None, min_success_ratio: float | None = 1.0,
-                 batch_size: int | None = None, metadata: TaskMetadata | None = None):
+                 batch_size: int | None = None, metadata: TaskMetadata | None = None, run_all_sub_nodes: bool = False):
         bound: dict[str, Any] = {}
         if isinstance(target, functools.partial):
             if target.args:
                 raise WorkflowDefinitionError(
                     "map_task: bind partial arguments by keyword, e.g. functools.partial(t, x=1)")
             bound, target = dict(target.keywords), target.func
-        if not isinstance(target, Task) or isinstance(target, Dynamic):
-            raise WorkflowDefinitionError(f"map_task takes a @task (or a functools.partial of one), not {target!r}")
+        if not isinstance(target, Task) or isinstance(target, Dynamic):  # flytekit's ValueError, e.g. for a workflow
+            raise InvalidValueError(f"map_task takes a @task (or a functools.partial of one), not {target!r}; "
+                                    "to map a workflow, call it from a @dynamic in a loop")
         if min_success_ratio is None:  # flytekit's ArrayNodeMapTask default: every element must succeed
             min_success_ratio = 1.0
         if metadata is not None and not isinstance(metadata, TaskMetadata):
@@ -41,12 +43,19 @@ class MapTask:
         unknown = [k for k in bound if target.interface.param(k) is None]
         if unknown:
             raise WorkflowDefinitionError(f"map_task: task '{target.name}' has no input '{unknown[0]}' to bind")
+        for name, value in bound.items():  # flytekit's ValueError, where the partial is mapped
+            tp = target.interface.param(name).type
+            if not contains_promise(value) and not conforms(value, tp):
+                raise InvalidValueError(f"map_task: input '{name}' of task '{target.name}' is bound to {value!r}, "
+                                        f"which is not a {type_name(tp)}; bind one value of that type for every element")
         self.task, self.bound = target, bound
         self.concurrency, self.min_success_ratio, self.batch_size = concurrency, float(min_success_ratio), batch_size
         self.name = f"map_{target.name}"
         # flytekit: metadata= replaces the task's caching, retries, timeout and interruptible for the map
         self.spec = make_spec(target.spec, **metadata.spec_options()) if metadata is not None else target.spec
         self.metadata = metadata
+        # flytekit's: every element runs even after one fails (locally; a Slurm array runs them all anyway)
+        self.run_all_sub_nodes = bool(run_all_sub_nodes)
         self._interface: Interface | None = None
 
     @property
@@ -84,9 +93,36 @@ class MapTask:
         return f"<map_task {self.task!r}>"
 
 
+class ArrayNodeMapTask(MapTask):
+    """flytekit's class behind map_task: `ArrayNodeMapTask(t, bound_inputs_values={"c": 1})` is
+    `map_task(functools.partial(t, c=1))` (its values win over a partial's)."""
+
+    def __init__(self, python_function_task: Any, concurrency: int | None = None,
+                 min_success_ratio: float | None = None, bound_inputs: set[str] | None = None,
+                 bound_inputs_values: dict[str, Any] | None = None, run_all_sub_nodes: bool = False,
+                 batch_size: int | None = None, metadata: TaskMetadata | None = None):
+        values = dict(bound_inputs_values or {})
+        if bound_inputs is not None and bound_inputs_values is not None and set(bound_inputs) != set(values):
+            raise InvalidValueError("bound_inputs and bound_inputs_values should have the same keys if both set; "
+                                    f"got {sorted(bound_inputs)} and {sorted(values)}")
+        if bound_inputs is not None and bound_inputs_values is None and not isinstance(python_function_task,
+                                                                                      functools.partial):
+            raise InvalidValueError("bound_inputs names inputs bound by a functools.partial; pass "
+                                    "bound_inputs_values={name: value} with it, or map the partial")
+        target = python_function_task
+        if values:
+            base = target.func if isinstance(target, functools.partial) else target
+            earlier = dict(target.keywords) if isinstance(target, functools.partial) else {}
+            target = functools.partial(base, **{**earlier, **values})
+        super().__init__(target, concurrency=concurrency, min_success_ratio=min_success_ratio, batch_size=batch_size,
+                         metadata=metadata, run_all_sub_nodes=run_all_sub_nodes)
+
+
 def map_task(target: Any, concurrency: int | None = None, min_success_ratio: float | None = 1.0,
-             batch_size: int | None = None, metadata: TaskMetadata | None = None) -> MapTask:
+             batch_size: int | None = None, metadata: TaskMetadata | None = None,
+             run_all_sub_nodes: bool = False) -> MapTask:
     """Map a task (or a functools.partial of one) over list inputs, element by element;
-    `metadata=TaskMetadata(...)` gives the map its own caching, retries and timeout."""
+    `metadata=TaskMetadata(...)` gives the map its own caching, retries and timeout; `run_all_sub_nodes=True`
+    runs every element even after one fails, then fails (flytekit's)."""
     return MapTask(target, concurrency=concurrency, min_success_ratio=min_success_ratio, batch_size=batch_size,
-                   metadata=metadata)
+                   metadata=metadata, run_all_sub_nodes=run_all_sub_nodes)

@@ -7,6 +7,7 @@ there when it serializes the task, hpcflow where it is declared).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 from typing import Any, Union
 
@@ -47,6 +48,18 @@ class Resources:
         return tuple(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
                      if f.init and isinstance(getattr(self, f.name), (tuple, list)))
 
+    def to_json(self) -> str:
+        """The resources as a JSON object, as flytekit's to_json (every field, None as null)."""
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self) if f.init})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Resources":
+        """Resources from to_json's JSON object."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise InvalidValueError(f"Resources.from_json takes a JSON object such as {{\"cpu\": \"2\"}}, not {text!r}")
+        return cls(**data)
+
     def requests_and_limits(self) -> "tuple[Resources, Resources]":
         """flytekit's split of `resources=`: a pair gives its request and its limit, a single
         value is a request only."""
@@ -78,3 +91,17 @@ def _check(name: str, value: Any, types: tuple[type, ...]) -> None:
                                        f"pair of them, e.g. {name}={_EXAMPLES[name][0]!r} or {name}={_EXAMPLES[name]!r}")
     if several and len(value) != 2:
         raise InvalidValueError(f"Resources {name}={value!r} must be one value or a (request, limit) pair of length 2")
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A task's requests and limits together (flytekit's; `task.resources` gives one)."""
+
+    requests: Resources = field(default_factory=Resources)
+    limits: Resources = field(default_factory=Resources)
+
+    @classmethod
+    def from_multiple_resource(cls, resource: Resources) -> "ResourceSpec":
+        """Split `resources=`-style Resources: a (request, limit) pair gives both, a single value a request."""
+        requests, limits = resource.requests_and_limits()
+        return cls(requests=requests, limits=limits)

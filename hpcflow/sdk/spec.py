@@ -44,7 +44,7 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
     resources = options.pop("resources", None)
     if resources is not None:
         if options.get("requests") is not None or options.get("limits") is not None:
-            raise InvalidValueError("resources= cannot be used together with requests= or limits=; set only "
+            raise InvalidValueError("`resource` can not be used together with requests= or limits=: set only "
                                     "resources=Resources(cpu=(request, limit), ...), or only requests=/limits=")
         if not isinstance(resources, Resources):
             raise WorkflowDefinitionError(f"resources= takes Resources(cpu=..., mem=..., gpu=...), not {resources!r}")
@@ -65,7 +65,7 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
     if isinstance(timeout, datetime.timedelta):
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise WorkflowDefinitionError(f"timeout={spec.timeout!r} must be positive seconds or a datetime.timedelta")
+        raise InvalidValueError(f"timeout={spec.timeout!r} must be a datetime.timedelta or int seconds (> 0)")
     image = spec.container_image
     if image is not None and not (isinstance(image, str) and image.strip()) and not hasattr(image, "image_name"):
         raise WorkflowDefinitionError(f"container_image={image!r} takes an image (a path such as "

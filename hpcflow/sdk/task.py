@@ -9,12 +9,12 @@ from typing import Any, Callable, Mapping, Sequence
 
 from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
-from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
-from hpcflow.sdk.resources import Resources
+from hpcflow.sdk.resources import Resources, ResourceSpec
 from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
-from hpcflow.types.interface import Interface, interface_of
+from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 
 def bound_name(obj: Any, module: str) -> str | None:
@@ -35,6 +35,7 @@ class Task:
         self.module: str = fn.__module__
         self.qualname: str = fn.__qualname__
         self._interface: Interface | None = None
+        require_annotations(fn, f"{self.kind} '{self.name}'", spec.pickle_untyped)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     @property
@@ -49,6 +50,11 @@ class Task:
             self._interface = interface
         return self._interface
 
+    @property
+    def resources(self) -> ResourceSpec:
+        """Its requests and limits, as flytekit's `task.resources` (empty Resources where none are set)."""
+        return ResourceSpec(self.spec.requests or Resources(), self.spec.limits or Resources())
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         builder = ACTIVE_BUILDER.get()
         if builder is not None:
@@ -60,8 +66,9 @@ class Task:
     def run_concrete(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function on concrete values, as flytekit's local execution does (through the
         cache when the task is cached)."""
-        if not self.spec.cache:
-            return self.fn(*args, **kwargs)
+        if not self.spec.cache:  # its outputs checked against its annotations, as flytekit converts them
+            where = f"{self.kind} '{self.name}'"
+            return self.interface.join(self.interface.split(self.fn(*args, **kwargs), where))
         from hpcflow.sdk.local_execution import call_task  # the cache's modules, only when used
 
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
@@ -95,7 +102,7 @@ class Dynamic(Task):
 
 def _decorator(cls: type[Task]) -> Callable[..., Any]:
     def decorate(
-        _fn: Callable[..., Any] | None = None,
+        _task_function: Callable[..., Any] | None = None,
         *,
         cache: bool = False,
         cache_version: str = "",
@@ -112,7 +119,15 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
         task_config: Any = None,
         pickle_untyped: bool = False,
         container_image: Any = None,
+        node_dependency_hints: Sequence[Any] | None = None,
+        **unknown: Any,
     ) -> Any:
+        if unknown:  # flytekit's ValueError and message, and what to look at
+            raise InvalidValueError(f"Unrecognized argument(s) for {cls.kind}: {unknown.keys()}; see "
+                                    f"help(hpcflow.{cls.kind}) for the options it takes")
+        if node_dependency_hints is not None and cls is not Dynamic:
+            raise InvalidValueError("node_dependency_hints should only be used on dynamic tasks; remove it from "
+                                    f"this @{cls.kind}")
         spec = make_spec(
             cache=cache, cache_version=cache_version, cache_serialize=cache_serialize,
             cache_ignore_input_vars=tuple(cache_ignore_input_vars),
@@ -122,8 +137,8 @@ def _decorator(cls: type[Task]) -> Callable[..., Any]:
             pickle_untyped=pickle_untyped, container_image=container_image,
             **config_options(task_config, f"@{cls.kind}"),
         )
-        if _fn is not None:
-            return cls(_fn, spec)
+        if _task_function is not None:
+            return cls(_task_function, spec)
         return lambda fn: cls(fn, spec)
 
     decorate.__name__ = cls.kind

@@ -11,7 +11,7 @@ from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.failure import FailureHandler, policy_name
 from hpcflow.sdk.inputs import bind_inputs
-from hpcflow.types.interface import Interface, interface_of
+from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 
 class Workflow:
@@ -27,6 +27,7 @@ class Workflow:
         self.qualname: str = fn.__qualname__
         self._interface: Interface | None = None
         self._graph: Graph | None = None
+        require_annotations(fn, f"{self.kind} '{self.name}'", pickle_untyped)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
         self.failure_policy = policy_name(failure_policy, f"workflow '{self.name}'")
         # checked now, as flytekit does: a handler that cannot take the workflow's inputs is a definition error
@@ -59,8 +60,9 @@ class Workflow:
             kwargs = self.interface.call_arguments(args, kwargs, f"workflow '{self.name}'")
         from hpcflow.sdk.local_execution import run_workflow
 
+        graph = self.graph  # traced first: a mistake in the body is found before the inputs (flytekit traces at decoration)
         inputs = bind_inputs(self.interface, kwargs, f"workflow '{self.name}'")
-        return self.interface.join(run_workflow(self.graph, inputs))
+        return self.interface.join(run_workflow(graph, inputs))
 
     def __repr__(self) -> str:
         return f"<workflow {self.module}.{self.qualname}>"

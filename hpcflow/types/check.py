@@ -221,6 +221,8 @@ def _assignable(src: Any, dst: Any) -> bool:
         return True
     if is_ndarray_type(src) and is_ndarray_type(dst):
         return True
+    if _file_kind(src) and _file_kind(src) == _file_kind(dst):  # File["csv"] and File fit each other, as in flytekit
+        return not src.default_format or not dst.default_format or src.default_format == dst.default_format
     dst_inner = optional_inner(dst)
     if dst_inner is not None:
         return src is NoneType or _assignable(optional_inner(src) or src, dst_inner)
@@ -240,6 +242,13 @@ def _assignable(src: Any, dst: Any) -> bool:
         s_args, d_args = typing.get_args(src), typing.get_args(dst)
         return not s_args or not d_args or _assignable(s_args[1], d_args[1])
     return False
+
+
+def _file_kind(tp: Any) -> type | None:
+    """File or Directory for those classes and their formats (File["csv"]), else None."""
+    if isinstance(tp, type):
+        return next((k for k in (File, Directory) if issubclass(tp, k)), None)
+    return None
 
 
 def coerce(value: Any, tp: Any) -> Any:
@@ -263,7 +272,7 @@ def coerce(value: Any, tp: Any) -> Any:
         raise ValueError(f"expected {type_name(tp)}, got {value!r} ({value_type_name(value)})")
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    if tp in (File, Directory) and isinstance(value, str):
+    if isinstance(tp, type) and issubclass(tp, (File, Directory)) and isinstance(value, str):
         return tp(value)
     custom = custom_type(tp)
     if custom is not None:

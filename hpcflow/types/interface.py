@@ -8,10 +8,12 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
-from hpcflow.errors import CallArgumentsError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.errors import CallArgumentsError, InvalidValueError, TypeMismatchError, WorkflowDefinitionError
+from hpcflow.exceptions.user import FlyteMissingTypeException
 from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
-    NoneType, adapt, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
+    NoneType, adapt, conforms, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
+    value_type_name,
 )
 
 OutputKind = Literal["none", "single", "tuple", "namedtuple"]
@@ -52,6 +54,8 @@ class Interface:
     output_names: tuple[str, ...] = field(init=False, compare=False, repr=False)  # o0, o1, ... or the NamedTuple's
     # inputs that may receive an Enum for a str or a str for an Enum (check.crosses_enum_and_str)
     enum_or_str: tuple[tuple[str, Any], ...] = field(init=False, compare=False, repr=False)
+    # inputs that cannot be None (a record's Optional field may feed them, as in flytekit: None fails at the call)
+    not_none: tuple[tuple[str, Any], ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_names", tuple(p.name for p in self.inputs))
@@ -59,10 +63,17 @@ class Interface:
         object.__setattr__(self, "enum_or_str", tuple(
             (p.name, p.type) for p in self.inputs if (optional_inner(p.type) or p.type) is str
             or is_enum_type(optional_inner(p.type) or p.type)))
+        object.__setattr__(self, "not_none", tuple(
+            (p.name, p.type) for p in self.inputs if p.default is not None and not conforms(None, p.type)))
 
     def adapt(self, args: dict[str, Any]) -> dict[str, Any]:
         """The arguments a call gets: an Enum member where a str is declared becomes its value, a str
-        where an Enum is declared the member, as flytekit passes them between tasks."""
+        where an Enum is declared the member, as flytekit passes them between tasks. None for an input that
+        cannot be None (from a record's Optional field) is a TypeMismatchError, as flytekit fails to convert it."""
+        for name, tp in self.not_none:
+            if name in args and args[name] is None:
+                raise TypeMismatchError(f"input '{name}' is None, which its type {type_name(tp)} does not allow; "
+                                        f"annotate it Optional[{type_name(tp)}] or pass a value")
         if not self.enum_or_str:
             return args
         return {**args, **{n: adapt(args[n], tp) for n, tp in self.enum_or_str if n in args}}
@@ -92,19 +103,25 @@ class Interface:
         return dict(self.outputs)[name]
 
     def split(self, result: Any, where: str) -> dict[str, Any]:
-        """Name the pieces of a function's return value according to the interface."""
+        """Name the pieces of a function's return value according to the interface; a value that is not
+        of its output's type is a TypeMismatchError (a TypeError, as flytekit raises when it cannot convert it)."""
         if self.output_kind == "none":
             return {}
-        if self.output_kind == "single":
-            return {self.output_names[0]: _as_file(result, self.outputs[0][1])}  # o0, or an imperative workflow's name
         names = self.output_names
-        if len(names) == 1 and not (isinstance(result, tuple) and len(result) == 1):
-            return {names[0]: _as_file(result, self.outputs[0][1])}  # flytekit lets a one-field NamedTuple task return the bare value
-        if not isinstance(result, tuple) or len(result) != len(names):
+        if self.output_kind == "single" or (len(names) == 1 and not (isinstance(result, tuple) and len(result) == 1)):
+            values = [result]  # o0 (or an imperative workflow's name); flytekit lets a one-field NamedTuple task return the bare value
+        elif not isinstance(result, tuple) or len(result) != len(names):
             got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
             raise TypeMismatchError(f"{where} must return {len(names)} outputs "
                                     f"({', '.join(names)}), but returned {got}")
-        return {n: _as_file(v, tp) for (n, tp), v in zip(self.outputs, result)}
+        else:
+            values = list(result)
+        outputs = {n: _as_file(v, tp, where) for (n, tp), v in zip(self.outputs, values)}
+        for name, tp in self.outputs:
+            if not conforms(outputs[name], tp):
+                raise TypeMismatchError(f"{where} returned {value_type_name(outputs[name])} for output '{name}', "
+                                        f"which is annotated {type_name(tp)}; return a {type_name(tp)}")
+        return outputs
 
     def join(self, outputs: dict[str, Any]) -> Any:
         """The caller-facing value for named outputs: None, a value, a tuple or a NamedTuple."""
@@ -118,14 +135,19 @@ class Interface:
         return tuple(values)
 
 
-def _as_file(value: Any, tp: Any) -> Any:
+def _as_file(value: Any, tp: Any, where: str) -> Any:
     """A path returned for a File or Directory output is that file (flytekit takes str and pathlib
-    paths); an iterator returned for an Iterator[T] output (a list[T] here) is the list of its items."""
+    paths; a directory's path for a File is a ValueError, as in flytekit); an iterator returned for an
+    Iterator[T] output (a list[T] here) is the list of its items."""
     if typing.get_origin(tp) is list and isinstance(value, collections.abc.Iterator):
         return list(value)
     if isinstance(tp, type) and issubclass(tp, (File, Directory)) and isinstance(value, (str, os.PathLike)) \
             and not isinstance(value, (File, Directory)):
-        return tp(os.fspath(value))
+        path = os.fspath(value)
+        if issubclass(tp, File) and os.path.isdir(path):
+            raise InvalidValueError(f"{where} returned the directory {path} for a File output; return a file's "
+                                    "path, or declare the output a Directory")
+        return tp(path)
     return value
 
 
@@ -143,15 +165,13 @@ def interface_of(fn: Callable[..., Any], where: str, untyped_any: bool = False) 
             raise WorkflowDefinitionError(
                 f"{where}: *{p.name} parameters are not supported; declare each input by name")
         if p.name not in hints and not untyped_any:
-            raise WorkflowDefinitionError(
-                f"{where}: parameter '{p.name}' has no type annotation; annotate it, e.g. {p.name}: int "
-                "(or pickle_untyped=True, as flytekit takes)")
-        tp = _iterator_as_list(hints.get(p.name, Any))
+            raise _missing_type(where, p.name)
+        tp = _as_file_type(_iterator_as_list(hints.get(p.name, Any)))
         _require_supported(tp, f"{where}: parameter '{p.name}'")
         default = NO_DEFAULT if p.default is inspect.Parameter.empty else p.default
         params.append(Param(p.name, tp, default))
     untyped_return = Any if untyped_any and "return" not in getattr(fn, "__annotations__", {}) else NoneType
-    kind, outputs, cls = _outputs_of(_iterator_as_list(hints.get("return", untyped_return)), where)
+    kind, outputs, cls = _outputs_of(_as_file_type(_iterator_as_list(hints.get("return", untyped_return))), where)
     return Interface(tuple(params), outputs, kind, cls)
 
 
@@ -161,6 +181,26 @@ def _iterator_as_list(tp: Any) -> Any:
     if typing.get_origin(tp) in (collections.abc.Iterator, collections.abc.Generator) and typing.get_args(tp):
         return list[typing.get_args(tp)[0]]  # type: ignore[valid-type]
     return tp
+
+
+def _missing_type(where: str, name: str) -> FlyteMissingTypeException:
+    return FlyteMissingTypeException(f"{where}: '{name}' has no type. Please add a type annotation to the input "
+                                     f"parameter, e.g. {name}: int (or pickle_untyped=True, as flytekit takes)")
+
+
+def require_annotations(fn: Callable[..., Any], where: str, untyped_any: bool = False) -> None:
+    """Where a task or workflow is declared, as flytekit does: every parameter has an annotation (or
+    `untyped_any`). Cheap: the annotations themselves are resolved on first use (interface_of)."""
+    if untyped_any:
+        return
+    for p in inspect.signature(fn).parameters.values():
+        if p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise _missing_type(where, p.name)
+
+
+def _as_file_type(tp: Any) -> Any:
+    """os.PathLike is a File, as flytekit reads it (the function gets a File, which is PathLike)."""
+    return File if tp is os.PathLike else tp
 
 
 def _outputs_of(ret: Any, where: str) -> tuple[OutputKind, tuple[tuple[str, Any], ...], type | None]:
@@ -191,4 +231,4 @@ def _require_supported(tp: Any, where: str) -> None:
         raise WorkflowDefinitionError(f"{where}: {reason}")
 
 
-__all__ = ["Interface", "Param", "NO_DEFAULT", "interface_of", "type_name"]
+__all__ = ["Interface", "Param", "NO_DEFAULT", "interface_of", "require_annotations", "type_name"]
