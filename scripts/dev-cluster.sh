@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Bring up a real single-node Slurm cluster on this machine (Debian 12, root),
-# for tests: munge + MariaDB + slurmdbd + slurmctld + slurmd.
+# Bring up a real Slurm cluster on this machine (Debian 12, root), for tests: munge + MariaDB +
+# slurmdbd + slurmctld + slurmd. Each node claims 32000M (more than this machine has: --mem is a
+# limit the cgroup enforces, not memory set aside, so the guides' 16Gi requests fit as they would).
 # With --nodes N (N>=2): N nodes node1..nodeN, each slurmd in its own network + UTS + mount
 # namespace (hostname = node name), on a bridge slurmbr 10.77.0.1/24 (node i at 10.77.0.1i).
 # Partitions: cpu (default), gpu (4 fake GPUs as gres), preempt; QoS normal
@@ -18,7 +19,7 @@
 #   --clean           forget every job the controller remembers (slurmctld -c): a machine that
 #                     stopped mid-run (CI on a session's machine) would otherwise start its old
 #                     queue again and the tests would share the node with it
-# Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --enforce-memory.
+# Matches site-configs/dev-cluster.toml; scripts/test.sh starts it with --clean --nodes 3 --enforce-memory.
 set -euo pipefail
 CPUS=8; MEMORY=0; NODES=1; USERS=(root); SHARE_GROUP=""; CLEAN=0
 while [[ $# -gt 0 ]]; do
@@ -55,13 +56,13 @@ NET=10.77.0; BR=slurmbr
 if [[ $NODES == 1 ]]; then
   CTLD=$H; ACCT=$H; NODELIST=$H
   SPOOL=/var/spool/slurmd; PIDF=/run/slurmd.pid; LOGF=/var/log/slurm/slurmd.log
-  NODECONF="NodeName=$H CPUs=$CPUS RealMemory=16000 Gres=gpu:4 State=UNKNOWN"
+  NODECONF="NodeName=$H CPUs=$CPUS RealMemory=32000 Gres=gpu:4 State=UNKNOWN"
 else
   # clients inside the namespaces reach the controller and slurmdbd at the bridge address
   CTLD="$H($NET.1)"; ACCT=$NET.1; NODELIST="node[1-$NODES]"
   SPOOL=/var/spool/slurmd-%n; PIDF=/run/slurmd-%n.pid; LOGF=/var/log/slurm/slurmd-%n.log
   NODECONF=$(for i in $(seq $NODES); do
-    echo "NodeName=node$i NodeAddr=$NET.1$i CPUs=$CPUS RealMemory=16000 Gres=gpu:4 State=UNKNOWN"; done)
+    echo "NodeName=node$i NodeAddr=$NET.1$i CPUs=$CPUS RealMemory=32000 Gres=gpu:4 State=UNKNOWN"; done)
 fi
 need() { command -v "$1" >/dev/null 2>&1; }
 die() { echo "test cluster: $1" >&2; tail -n 20 "$2" >&2 || true; exit 1; }

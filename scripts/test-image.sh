@@ -5,6 +5,8 @@
 #
 #   /var/lib/hpcflow-test-images/python   Debian 12 (debootstrap minbase + python3) with hpcflow and its
 #                                         dependencies, and /etc/hpcflow-test-image, a file only it has
+#   /var/lib/hpcflow-test-images/torch    the python image with PyTorch (CPU): the guide's training task
+#                                         (tests/workflows/guide_optimizing.py)
 #   /var/lib/hpcflow-test-images/busybox  busybox alone: an image without Python
 #
 # Idempotent and cached: the Debian root filesystem and hpcflow's dependencies are made once
@@ -13,7 +15,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 IMAGES=/var/lib/hpcflow-test-images  # site-configs/dev-cluster.toml and tests/workflows/containers.py name it
-PY_IMAGE=$IMAGES/python BB_IMAGE=$IMAGES/busybox
+PY_IMAGE=$IMAGES/python BB_IMAGE=$IMAGES/busybox TORCH_IMAGE=$IMAGES/torch
+TORCH=torch==2.13.0  # the CPU build that lies on this machine's disk (and in the test venv, scripts/test.sh)
 SITE_PACKAGES=usr/local/lib/python3.11/dist-packages  # Debian 12's python3 is 3.11, as the host's must be
 umask 022
 
@@ -53,7 +56,8 @@ fi
 quiet() { grep -v -e "^WARNING: Location" -e "^WARNING: Target directory" >&2 || true; }  # pip's notes on local indexes
 # A scratch venv whose pip installs into the image (the host's pip may be absent or externally managed).
 venv() { [[ -x $work/venv/bin/pip ]] || python3 -m venv "$work/venv"; echo "$work/venv/bin/pip"; }
-wheel() {  # hpcflow's wheel, built from a copy: nothing is written into the checkout
+wheel() {  # hpcflow's wheel, built from a copy (once): nothing is written into the checkout
+  ls "$work/wheel"/hpcflow_slurm-*.whl 2>/dev/null && return
   mkdir -p "$work/src" "$work/wheel"
   tar -C "$ROOT" --exclude=./.venv --exclude=./build --exclude=./.git -cf - . | tar -C "$work/src" -xf -
   "$(venv)" wheel -q --no-deps -w "$work/wheel" "$work/src" >/dev/null 2> >(quiet)
@@ -68,11 +72,20 @@ if [[ ! -e $PY_IMAGE/etc/hpcflow-test-image ]]; then
   rm -rf "$PY_IMAGE"; mv "$work/python" "$PY_IMAGE"
 fi
 
+if [[ ! -e $TORCH_IMAGE/etc/hpcflow-test-image-torch ]]; then
+  cp -a "$PY_IMAGE" "$work/torch"
+  "$(venv)" install -q --target "$work/torch/$SITE_PACKAGES" "$TORCH" 2> >(quiet)
+  echo "$TORCH" > "$work/torch/etc/hpcflow-test-image-torch"
+  rm -rf "$TORCH_IMAGE"; mv "$work/torch" "$TORCH_IMAGE"
+fi
+
 stamp=$(cd "$ROOT" && find hpcflow pyproject.toml -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
         | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-if [[ $(cat "$PY_IMAGE/etc/hpcflow-test-image-source" 2>/dev/null) != "$stamp" ]]; then
-  "$(venv)" install -q --no-deps --upgrade --target "$PY_IMAGE/$SITE_PACKAGES" "$(wheel)" 2> >(quiet)
-  echo "$stamp" > "$PY_IMAGE/etc/hpcflow-test-image-source"
-fi
-chmod -R a+rX "$PY_IMAGE/$SITE_PACKAGES" "$BB_IMAGE"
-echo "test images: $PY_IMAGE (python, hpcflow), $BB_IMAGE (no python)"
+for image in "$PY_IMAGE" "$TORCH_IMAGE"; do
+  if [[ $(cat "$image/etc/hpcflow-test-image-source" 2>/dev/null) != "$stamp" ]]; then
+    "$(venv)" install -q --no-deps --upgrade --target "$image/$SITE_PACKAGES" "$(wheel)" 2> >(quiet)
+    echo "$stamp" > "$image/etc/hpcflow-test-image-source"
+  fi
+done
+chmod -R a+rX "$PY_IMAGE/$SITE_PACKAGES" "$TORCH_IMAGE/$SITE_PACKAGES" "$BB_IMAGE"
+echo "test images: $PY_IMAGE (python, hpcflow), $TORCH_IMAGE (and torch), $BB_IMAGE (no python)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command. Tests submit to the single-node test Slurm cluster as an ordinary user, as on
 # a real cluster, and fail (never skip) when it cannot be reached.
-# - Run as root (a fresh machine, CI): starts the cluster (two nodes, node1 and node2, each slurmd in a
+# - Run as root (a fresh machine, CI): starts the cluster (three nodes, node1..node3, each slurmd in a
 #   network namespace of its own, so that multi-node tasks really cross nodes) if it is not up with memory enforced,
 #   with the test users (hpcflow-ci runs the tests; hpcflow-ci2, a colleague in its group, reads
 #   its shared cache through a sudo rule), builds the container images of the tests
@@ -22,8 +22,8 @@ if [[ $(id -u) -eq 0 ]]; then
      ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory" || \
      ! id -nG "$OTHER_USER" 2>/dev/null | grep -qw "$SHARE_GROUP" || \
      ! sacctmgr -n -P show assoc where user="$TEST_USER" format=qos 2>/dev/null | grep -q capped || \
-     [[ $(sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l) -ne 2 ]]; then
-    scripts/dev-cluster.sh --clean --nodes 2 --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
+     [[ $(sinfo -h -N -o %N 2>/dev/null | sort -u | wc -l) -ne 3 ]]; then
+    scripts/dev-cluster.sh --clean --nodes 3 --enforce-memory --user "$TEST_USER" --user "$OTHER_USER" --share-group "$SHARE_GROUP" >/dev/null
   fi
   # jobs a stopped test run left queued would share the node with this one (and fill it before the
   # tests that need it whole): the test users' jobs are the tests' own
@@ -57,13 +57,14 @@ wheels=\$(mktemp -d)
 .venv/bin/python -m build -q --wheel --outdir \"\$wheels\" . >/dev/null
 .venv/bin/pip install -q --force-reinstall --no-deps \"\$(ls \"\$wheels\"/hpcflow_slurm-*.whl)\"
 .venv/bin/pip install -q \"\$(ls \"\$wheels\"/hpcflow_slurm-*.whl)[test]\"
+.venv/bin/pip install -q torch==2.13.0  # the guide's training task (tests/workflows/guide_optimizing.py); CPU build
 rm -rf \"\$wheels\" build
 scripts/test.sh$quoted"
 fi
 if ! timeout 5 scontrol ping 2>/dev/null | grep -q UP || \
    ! timeout 5 scontrol show config 2>/dev/null | grep -qi "CR_Core_Memory"; then
   echo "the test Slurm cluster is not running with memory enforced; start it (as root) with: scripts/test.sh, or" \
-       "scripts/dev-cluster.sh --nodes 2 --enforce-memory --user $USER --user $OTHER_USER --share-group $SHARE_GROUP" >&2
+       "scripts/dev-cluster.sh --nodes 3 --enforce-memory --user $USER --user $OTHER_USER --share-group $SHARE_GROUP" >&2
 fi
 args=()
 for arg in "$@"; do  # test paths are given relative to the checkout

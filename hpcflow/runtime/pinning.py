@@ -46,6 +46,8 @@ def own_modules(workflow_module: ModuleType) -> dict[Path, Path]:
         file = getattr(module, "__file__", None)
         if not isinstance(file, str) or not file.endswith(".py") or file.startswith(installed):
             continue
+        if not os.path.isabs(file):  # a name, not a file: torch gives its op namespaces __file__ = "_ops.py"
+            continue
         real = os.path.realpath(file)
         if real.startswith(installed) or Path(real) in files:
             continue

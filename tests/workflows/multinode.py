@@ -55,7 +55,8 @@ def torch_ranks() -> dict:
                 conn, _ = server.accept()
                 with conn:
                     got.append(conn.recv(64).decode())
-        return {"world": world, "others": sorted(got), "local_world": int(os.environ["LOCAL_WORLD_SIZE"])}
+        return {"world": world, "others": sorted(got), "local_world": int(os.environ["LOCAL_WORLD_SIZE"]),
+                "master": socket.gethostname()}
     import time
 
     deadline = time.time() + 120
