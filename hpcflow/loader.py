@@ -48,9 +48,8 @@ def load_workflow(ref: str) -> tuple[Any, ModuleType]:
         raise LoadError(f"expected FILE.py:WORKFLOW (or FILE.py WORKFLOW), got '{ref}'")
     module = load_file(file)
     found = getattr(module, name, None)
-    if getattr(found, "kind", None) == "eager":
-        raise LoadError(f"{file}: '{name}' is an @eager workflow, which hpcflow run and submit do not take yet; "
-                        f"run it in Python with asyncio.run({name}(...))")
+    if getattr(found, "kind", None) == "eager":  # its body runs in a job, its children in waves (sdk/waves.py)
+        return found, module
     if not isinstance(found, Workflow):
         names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
         what = "has no workflow" if found is None else "defines something that is not a @workflow as"

@@ -95,8 +95,9 @@ def test_eager_checks_its_inputs_and_return_and_refuses_what_it_cannot_do():
         eager(remote=object())
 
 
-def test_hpcflow_run_names_what_to_do_with_an_eager_workflow(hpcflow):
+def test_hpcflow_run_takes_an_eager_workflow_and_gives_the_in_process_answer(hpcflow):
     from paths import ROOT
 
-    res = hpcflow("run", f"{ROOT}/tests/test_eager.py:inner", "-i", "x=1")
-    assert res.code != 0 and "asyncio.run(inner(...))" in res.stderr and "Traceback" not in res.stderr
+    res = hpcflow("run", f"{ROOT}/tests/test_eager.py:inner", "-i", "x=1", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": asyncio.run(inner(x=1))}

@@ -66,4 +66,4 @@ def test_run_says_the_schedule_is_not_kept_and_gives_the_scrontab_line(hpcflow, 
     res = hpcflow("run", f"{source}:nightly", "--json")
     assert res.code == 0 and res.json["outputs"] == {"o0": 6}
     assert "has a schedule, which hpcflow does not keep" in res.stderr
-    assert f"`0 0 * * * cd " in res.stderr and f"hpcflow run {source}:nightly" in res.stderr
+    assert "`0 0 * * * cd " in res.stderr and f"hpcflow run {source}:nightly" in res.stderr

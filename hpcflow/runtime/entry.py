@@ -185,7 +185,18 @@ def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: 
     """Trace the dynamic on concrete inputs and write its sub-workflow as a nested run."""
     from hpcflow.core.compile import compile_plan
 
-    plan = compile_plan(dynamic.trace(inputs), {})  # the backend lays it out for its site when it submits it
+    from hpcflow.sdk.waves import ELEMENT_ERROR
+
+    def failed(node: str, i: int) -> str | None:  # an @eager wave's child, for its continuation
+        status = rd.status(node, i)
+        return None if status.state.ok else (status.error or status.state.value)
+
+    token = ELEMENT_ERROR.set(failed)
+    try:
+        graph = dynamic.trace(inputs)
+    finally:
+        ELEMENT_ERROR.reset(token)
+    plan = compile_plan(graph, {})  # the backend lays it out for its site when it submits it
     sub = rd.sub_path(job.id, index)
     if sub.exists():  # a retried element replaces what an earlier attempt wrote
         shutil.rmtree(sub)

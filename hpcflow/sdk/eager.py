@@ -11,7 +11,7 @@ Calling an @eager workflow gives a coroutine, as in flytekit. Inside its body, c
 or a workflow gives an awaitable of its value (so `asyncio.gather` over them works), and a
 failure of one arrives as EagerException, with the task's own error as its __cause__. The calls
 run in this process, one at a time, through the cache like any in-process call. `hpcflow run`
-and `hpcflow submit` do not take @eager workflows yet.
+and `hpcflow submit` run the body in a job, and its children in waves of jobs (sdk/waves.py).
 """
 from __future__ import annotations
 
@@ -31,7 +31,15 @@ EAGER: ContextVar[bool] = ContextVar("hpcflow_eager", default=False)  # inside a
 
 
 async def eager_call(entity: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
-    """What calling a task or workflow inside an @eager body gives: its value, once awaited."""
+    """What calling a task or workflow inside an @eager body gives: its value, once awaited. In a
+    job that replays the body (sdk/waves.py), the call is answered from an earlier wave or waits for the next."""
+    from hpcflow.sdk.waves import active_recorder
+
+    recorder = active_recorder()
+    if recorder is not None:
+        where = f"{entity.kind} '{entity.name}'"
+        given = entity.interface.call_arguments(args, kwargs, where) if args else kwargs
+        return await recorder.call(entity, bind_inputs(entity.interface, given, where))
     token = EAGER.set(False)  # the callee's own body makes plain calls
     try:
         return entity(*args, **kwargs)
@@ -56,6 +64,8 @@ class Eager:
         self.module: str = fn.__module__
         self.qualname: str = fn.__qualname__
         self._interface: Interface | None = None
+        self._continuation: Any = None
+        self.pickle_untyped, self.failure_handler, self.failure_policy = False, None, "FAIL_IMMEDIATELY"
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
     @property
@@ -74,14 +84,36 @@ class Eager:
                                           f"{', '.join(n + '=...' for n in self.interface.input_names)})")
         return self._run(kwargs)
 
+    async def run_body(self, **inputs: Any) -> Any:
+        """The body on bound inputs, its calls of tasks giving awaitables (sdk/waves.py replays it)."""
+        token = EAGER.set(True)
+        try:
+            return await self.fn(**self.interface.adapt(inputs))
+        finally:
+            EAGER.reset(token)
+
+    @property
+    def continuation(self) -> Any:
+        """The dynamic node that runs (and after each wave of children, replays) this body in a job."""
+        from hpcflow.sdk.waves import Continuation
+
+        if self._continuation is None:
+            self._continuation = Continuation(self)
+        return self._continuation
+
+    @property
+    def graph(self) -> Any:
+        """What `hpcflow run|submit` runs: the body as a dynamic node, which runs its children in waves."""
+        from hpcflow.core.trace import Builder
+        from hpcflow.sdk.body import traced
+
+        return traced(Builder(f"@eager '{self.name}'"), self.name, lambda **kw: self.continuation(**kw),
+                      self.interface)
+
     async def _run(self, kwargs: dict[str, Any]) -> Any:
         where = f"@eager '{self.name}'"
         inputs = bind_inputs(self.interface, kwargs, where)
-        token = EAGER.set(True)
-        try:
-            result = await self.fn(**self.interface.adapt(inputs))
-        finally:
-            EAGER.reset(token)
+        result = await self.run_body(**inputs)
         outputs = self.interface.split(result, where)
         for name, tp in self.interface.outputs:
             if not conforms(outputs[name], tp):
