@@ -217,3 +217,20 @@ def test_with_overrides_aliases_are_checked():
     assert wf(a=3) == "3"
     with pytest.raises(WorkflowDefinitionError, match="'txt' is not one of text|txt is not one of text"):
         wrong(a=3)
+
+
+def test_workflow_metadata_shows_the_failure_policy_and_checks_its_values():
+    from hpcflow import WorkflowFailurePolicy, WorkflowMetadata, WorkflowMetadataDefaults
+
+    with pytest.raises(FlyteValidationException, match="not acceptable"):
+        WorkflowMetadata(on_failure=0)
+    with pytest.raises(FlyteValidationException, match="must be boolean"):
+        WorkflowMetadataDefaults(3)
+    assert adds.workflow_metadata == WorkflowMetadata(on_failure=WorkflowFailurePolicy.FAIL_IMMEDIATELY)
+    assert adds.workflow_metadata_defaults.interruptible is False
+
+    @workflow(failure_policy=WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE)
+    def patient(a: int = 1) -> int:
+        return flaky(x=a)
+
+    assert patient.workflow_metadata.on_failure is WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
