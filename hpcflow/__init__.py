@@ -19,6 +19,7 @@ from hpcflow.sdk.resources import ResourceSpec, Resources
 from hpcflow.sdk.schedule import CronSchedule, FixedRate
 from hpcflow.sdk.shell import kwtypes
 from hpcflow.sdk.task import dynamic, task
+from hpcflow.sdk.task_defaults import inherit
 from hpcflow.sdk.task_metadata import TaskMetadata
 from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
@@ -45,6 +46,6 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
 __all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
-           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "WorkflowMetadata", "WorkflowMetadataDefaults", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ResourceSpec", "ImageSpec",
+           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "WorkflowMetadata", "WorkflowMetadataDefaults", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "inherit", "Resources", "ResourceSpec", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]
