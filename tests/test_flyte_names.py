@@ -281,3 +281,27 @@ def test_a_named_environment_gives_its_tasks_both_the_place_and_the_options():
         Environment(modules=["gcc/12"])
     with pytest.raises(HpcflowError, match="unrecognized task option.* modlues"):
         Environment("sim", modlues=["gcc/12"])
+
+
+def test_reference_entities_are_declared_and_refuse_to_run():
+    from hpcflow import reference_task, reference_workflow
+
+    @reference_workflow(project="project", domain="domain", name="name", version="version")
+    def ref_wf(p1: str, p2: str) -> None:
+        ...
+
+    @reference_task(project="project", domain="domain", name="square", version="1")
+    def ref_square(x: int) -> int:
+        ...
+
+    @workflow
+    def uses(x: int) -> int:
+        return ref_square(x=x)
+
+    lp = LaunchPlan.create("reference-wf-12345", ref_wf, fixed_inputs={"p1": "a", "p2": "b"})
+    assert lp.workflow is ref_wf and (ref_wf.id.project, ref_wf.id.name, ref_wf.id.version) == ("project", "name", "version")
+    assert ref_square.interface.input_names == ("x",)
+    with pytest.raises(WorkflowDefinitionError, match="reference_workflow 'name' .* registered on a Flyte cluster"):
+        lp()
+    with pytest.raises(WorkflowDefinitionError, match="reference_task 'square' .* import its code and call it instead"):
+        uses(x=2)
