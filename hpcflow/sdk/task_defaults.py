@@ -5,10 +5,12 @@ hpcflow's Environment (sdk/environment.py) carries these methods, so one class i
 from __future__ import annotations
 
 import copy
+import inspect
 import pprint
 from typing import Any, Callable, Mapping
 
 from hpcflow.errors import InvalidValueError
+from hpcflow.sdk.task import dynamic, task
 
 
 def inherit(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
@@ -24,10 +26,6 @@ def inherit(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_task_options(options: Mapping[str, Any], where: str) -> None:
     """Refuse what @task and @dynamic do not take, where the options are given (not when first used)."""
-    import inspect
-
-    from hpcflow.sdk.task import task
-
     if "_task_function" in options:
         raise KeyError(f"{where}: cannot override the task function; decorate it with @env.task")
     known = {n for n, p in inspect.signature(task).parameters.items() if p.kind is p.KEYWORD_ONLY}
@@ -47,8 +45,6 @@ class TaskDefaults:
         return inherit(self.task_options, overrides)
 
     def _declare(self, kind: str, fn: Callable[..., Any] | None, overrides: Mapping[str, Any]) -> Any:
-        from hpcflow.sdk.task import dynamic, task
-
         decorator = task if kind == "task" else dynamic
         if fn is not None and not callable(fn):
             raise ValueError(f"The first positional argument must be a callable (the function), not {fn!r}")
