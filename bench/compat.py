@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from _compat_reasons import import_gap, trim  # bench/ is on sys.path when this file runs as a script
 
@@ -98,10 +98,15 @@ RAISES_ON_PURPOSE: dict[str, str] = {
 
 # The import swap: only the module name in import lines changes. `import flytekit` keeps the
 # name the code uses (`flytekit.current_context()`), as `import hpcflow as flyte` does for Flyte 2.
-IMPORT_SWAPS: list[tuple[re.Pattern[str], str]] = [
+IMPORT_SWAPS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # flytekit.core.* is where flytekit keeps its public names' classes; hpcflow.core is hpcflow's
     # pure internal core, so the names come from hpcflow's top level (README: "Imports")
     (re.compile(r"^(\s*)from flytekit\.core\.[\w.]+ import ", re.M), r"\1from hpcflow import "),
+    # ... and so does a flytekit.core module imported whole (`from flytekit.core import launch_plan`,
+    # then `launch_plan.LaunchPlan`): the name is bound to hpcflow's top level
+    (re.compile(r"^([ \t]*)from flytekit\.core import (?:\(([\w\s,]+)\)|([\w ,]+)$)", re.M),
+     lambda m: modules_as_hpcflow(m)),
+    (re.compile(r"^(\s*)import flytekit\.core\.[\w.]+ as ", re.M), r"\1import hpcflow as "),
     (re.compile(r"^(\s*)from flytekit(\.[\w.]+)? import ", re.M), r"\1from hpcflow\2 import "),
     (re.compile(r"^(\s*)import flytekit(\.[\w.]+)? as ", re.M), r"\1import hpcflow\2 as "),
     (re.compile(r"^(\s*)import flytekit\s*$", re.M), r"\1import hpcflow as flytekit"),
@@ -202,6 +207,12 @@ def missing_packages(source: str, python: str) -> list[str]:
     probe = "import importlib.util, sys; print(' '.join(n for n in sys.argv[1:] if importlib.util.find_spec(n) is None))"
     out = subprocess.run([python, "-c", probe, *sorted(names)], capture_output=True, text=True)
     return out.stdout.split()
+
+
+def modules_as_hpcflow(m: re.Match[str]) -> str:
+    """`from flytekit.core import a, b as c` -> `import hpcflow as a, hpcflow as c`."""
+    names = [n.split() for n in (m.group(2) or m.group(3)).split(",") if n.strip()]
+    return m.group(1) + "import " + ", ".join(f"hpcflow as {n[-1]}" for n in names)
 
 
 def swap_imports(source: str) -> str:

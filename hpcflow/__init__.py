@@ -15,13 +15,16 @@ from hpcflow.sdk.image_spec import ImageSpec
 from hpcflow.sdk.imperative import ImperativeWorkflow
 from hpcflow.sdk.launch_plan import LaunchPlan
 from hpcflow.sdk.map_task import ArrayNodeMapTask, map_task
+from hpcflow.sdk.reference import reference_launch_plan, reference_task, reference_workflow
 from hpcflow.sdk.resources import ResourceSpec, Resources
 from hpcflow.sdk.schedule import CronSchedule, FixedRate
 from hpcflow.sdk.shell import kwtypes
 from hpcflow.sdk.task import dynamic, task
+from hpcflow.sdk.task_defaults import inherit
 from hpcflow.sdk.task_metadata import TaskMetadata
 from hpcflow.sdk.trace import trace
 from hpcflow.sdk.workflow import workflow
+from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 from hpcflow.types.custom import BatchSize, register_type
 from hpcflow.types.files import Directory, File
 
@@ -43,7 +46,7 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
         return getattr(handle, name)
     raise AttributeError(f"module 'hpcflow' has no attribute '{name}'")
 
-__all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
-           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources", "ResourceSpec", "ImageSpec",
+__all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "reference_workflow", "reference_task", "reference_launch_plan", "CronSchedule", "FixedRate", "Workflow", "ImperativeWorkflow",
+           "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "WorkflowMetadata", "WorkflowMetadataDefaults", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "inherit", "Resources", "ResourceSpec", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]

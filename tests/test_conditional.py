@@ -74,3 +74,33 @@ def test_a_condition_must_compare_and_cases_may_give_no_outputs():
     assert branching(x=3) is None and calls == [2, 3, 3]
     with pytest.raises(AssertionError, match="a condition compares promises"):
         bare(x=1)
+
+
+def test_cases_may_give_different_numbers_of_outputs_and_the_conditional_has_those_all_give():
+    from hpcflow import conditional, task, workflow
+
+    @task
+    def square(n: int) -> int:
+        return n * n
+
+    @task
+    def sum_diff(a: int, b: int) -> tuple[int, int]:
+        return a + b, a - b
+
+    @task
+    def double(n: int) -> int:
+        return 2 * n
+
+    @workflow
+    def first_shorter(x: int) -> int:  # flytekit's test_conditional_asymmetric_return
+        res = conditional("s").if_(x > 3).then(square(n=x)).else_().then(sum_diff(a=x, b=x))
+        return double(n=res)
+
+    @workflow
+    def first_longer(x: int) -> int:
+        res = conditional("l").if_(x > 3).then(sum_diff(a=x, b=1)).else_().then(square(n=x))
+        return double(n=res)
+
+    assert (first_shorter(x=4), first_shorter(x=2)) == (32, 8)
+    assert (first_longer(x=4), first_longer(x=2)) == (10, 8)
+    assert [n for n, _ in first_longer.graph.nodes[0].entity.interface.outputs] == ["o0"]

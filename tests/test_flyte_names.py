@@ -217,3 +217,91 @@ def test_with_overrides_aliases_are_checked():
     assert wf(a=3) == "3"
     with pytest.raises(WorkflowDefinitionError, match="'txt' is not one of text|txt is not one of text"):
         wrong(a=3)
+
+
+def test_workflow_metadata_shows_the_failure_policy_and_checks_its_values():
+    from hpcflow import WorkflowFailurePolicy, WorkflowMetadata, WorkflowMetadataDefaults
+
+    with pytest.raises(FlyteValidationException, match="not acceptable"):
+        WorkflowMetadata(on_failure=0)
+    with pytest.raises(FlyteValidationException, match="must be boolean"):
+        WorkflowMetadataDefaults(3)
+    assert adds.workflow_metadata == WorkflowMetadata(on_failure=WorkflowFailurePolicy.FAIL_IMMEDIATELY)
+    assert adds.workflow_metadata_defaults.interruptible is False
+
+    @workflow(failure_policy=WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE)
+    def patient(a: int = 1) -> int:
+        return flaky(x=a)
+
+    assert patient.workflow_metadata.on_failure is WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+
+
+def test_flytekits_environment_is_a_bundle_of_task_options(capsys):
+    from hpcflow import Environment, dynamic, inherit
+
+    env = Environment(retries=2)
+
+    @env.task
+    def foo() -> None:
+        pass
+
+    @env(cache=True, cache_version="1")
+    def bar() -> None:
+        pass
+
+    @env.dynamic
+    def dyn() -> None:
+        foo()
+
+    assert (foo.spec.retries, bar.spec.retries, bar.spec.cache, dyn.spec.retries) == (2, 2, True, 2)
+    assert type(dyn) is type(dynamic(lambda: None))
+    assert env.extend(retries=0).task(lambda: None).spec.retries == 0 and env.task_options == {"retries": 2}
+    env.update(retries=1)
+    assert env.task(lambda: None).spec.retries == 1 and foo.spec.retries == 2  # declared tasks keep theirs
+    env.show()
+    assert "'retries': 1" in capsys.readouterr().out
+    assert inherit({"cache": False, "timeout": 10}, {"cache": True}) == {"cache": True, "timeout": 10}
+
+
+def test_a_named_environment_gives_its_tasks_both_the_place_and_the_options():
+    from hpcflow import Environment
+
+    sim = Environment("sim", modules=["gcc/12"], retries=3)
+
+    @sim.task
+    def simulate() -> None:
+        pass
+
+    assert simulate.spec.retries == 3 and simulate.spec.environment == Environment("sim", modules=["gcc/12"])
+    with pytest.raises(WorkflowDefinitionError, match="decorate with @env.task to apply them"):
+        task(environment=sim)(lambda: None)
+    with pytest.raises(WorkflowDefinitionError, match="holds @task options, not where a task runs"):
+        task(environment=Environment(retries=2))(lambda: None)
+    with pytest.raises(WorkflowDefinitionError, match=r"needs a name, e.g. Environment\('sim', modules="):
+        Environment(modules=["gcc/12"])
+    with pytest.raises(HpcflowError, match="unrecognized task option.* modlues"):
+        Environment("sim", modlues=["gcc/12"])
+
+
+def test_reference_entities_are_declared_and_refuse_to_run():
+    from hpcflow import reference_task, reference_workflow
+
+    @reference_workflow(project="project", domain="domain", name="name", version="version")
+    def ref_wf(p1: str, p2: str) -> None:
+        ...
+
+    @reference_task(project="project", domain="domain", name="square", version="1")
+    def ref_square(x: int) -> int:
+        ...
+
+    @workflow
+    def uses(x: int) -> int:
+        return ref_square(x=x)
+
+    lp = LaunchPlan.create("reference-wf-12345", ref_wf, fixed_inputs={"p1": "a", "p2": "b"})
+    assert lp.workflow is ref_wf and (ref_wf.id.project, ref_wf.id.name, ref_wf.id.version) == ("project", "name", "version")
+    assert ref_square.interface.input_names == ("x",)
+    with pytest.raises(WorkflowDefinitionError, match="reference_workflow 'name' .* registered on a Flyte cluster"):
+        lp()
+    with pytest.raises(WorkflowDefinitionError, match="reference_task 'square' .* import its code and call it instead"):
+        uses(x=2)

@@ -78,7 +78,7 @@ class ConditionalSection:
         self.entity: Branches | None = None
         self.captures: dict[str, tuple[str, Binding, Any]] = {}
         self.cases: list[tuple[Condition | None, Graph | str]] = []
-        self.interface: Interface | None = None
+        self._closed: list[tuple[Condition | None, Builder, tuple[Any, ...]]] = []  # frozen once all are known
         self._case: Builder | None = None
         self._token: Any = None
         self._condition: Condition | None = None
@@ -90,9 +90,9 @@ class ConditionalSection:
             raise DefinitionAssertionError(f"conditional '{self.name}': a condition compares promises, e.g. "
                                           f".if_(x > 0), not {condition!r}")
         self._condition = None if condition is None else rebuild(condition, self._operand)
-        self._case = Builder(f"{self.outer.where}, conditional '{self.name}' case {len(self.cases) + 1}",
+        self._case = Builder(f"{self.outer.where}, conditional '{self.name}' case {len(self._closed) + 1}",
                              owner=self.outer.owner, outer=self.outer, captures=self.captures)
-        self._case.section = (self, len(self.cases))  # type: ignore[attr-defined]
+        self._case.section = (self, len(self._closed))  # type: ignore[attr-defined]
         self._token = ACTIVE_BUILDER.set(self._case)
 
     def _operand(self, operand: Any) -> Any:
@@ -107,19 +107,24 @@ class ConditionalSection:
         assert case is not None
         none = result is None or is_no_output(result)  # a case that calls a task or workflow without outputs
         values = () if none else tuple(result) if isinstance(result, (tuple, NodeOutputs)) else (result,)
-        types = tuple(v._type if isinstance(v, Promise) else type(v) for v in values)
-        if self.interface is None:
-            kind = "none" if none else "single" if len(values) == 1 else "tuple"
-            self.interface = Interface((), tuple((f"o{i}", t) for i, t in enumerate(types)), kind)
-        elif len(types) != len(self.interface.outputs):
-            raise WorkflowDefinitionError(f"conditional '{self.name}': every case must give "
-                                          f"{len(self.interface.outputs)} output(s), this one gives {len(types)}")
-        graph_result = None if none else values[0] if len(values) == 1 else values
-        self.cases.append((self._condition, case.freeze(self.name, self.interface, graph_result)))
+        self._closed.append((self._condition, case, values))
+
+    def _freeze(self) -> Interface:
+        """The conditional's outputs and each case's graph. As in flytekit, the outputs are those every case
+        gives: cases may give more (a tuple where another gives one value), and the extra ones are dropped."""
+        given = [values for _, _, values in self._closed]
+        count = min(len(v) for v in given)
+        types = tuple(v._type if isinstance(v, Promise) else type(v) for v in given[0][:count])
+        kind = "none" if count == 0 else "single" if count == 1 else "tuple"
+        interface = Interface((), tuple((f"o{i}", t) for i, t in enumerate(types)), kind)
+        for condition, case, values in self._closed:
+            result = None if count == 0 else values[0] if count == 1 else values[:count]
+            self.cases.append((condition, case.freeze(self.name, interface, result)))
+        return interface
 
     def if_(self, condition: Condition) -> "_Then":
         """The first case."""
-        if self.cases:
+        if self._closed:
             raise WorkflowDefinitionError(f"conditional '{self.name}': if_ comes first; use elif_")
         self._open(condition)
         return _Then(self)
@@ -136,10 +141,10 @@ class ConditionalSection:
 
     def _node(self) -> Any:
         """The conditional's node in the workflow; its outputs."""
-        assert self.interface is not None
+        outputs = self._freeze()
         inputs = {name: binding for name, binding, _ in self.captures.values()}
         params = tuple(Param(name, tp) for name, _, tp in self.captures.values())
-        interface = Interface(params, self.interface.outputs, self.interface.output_kind)
+        interface = Interface(params, outputs.outputs, outputs.output_kind)
         self.entity = Branches(self.name, self.outer.owner, interface, self.cases, self.within)  # type: ignore[arg-type]
         return self.outer.add_node("dynamic", self.entity, inputs, interface)
 
@@ -168,10 +173,11 @@ class _Else:
         section = self._section
         ACTIVE_BUILDER.reset(section._token)
         section._case = None
-        if section.interface is None:
+        if not section._closed:
             raise WorkflowDefinitionError(f"conditional '{section.name}': a case before else_().fail() must give outputs")
+        node = section._node()
         section.cases.append((None, str(message)))
-        return section._node()
+        return node
 
 
 def conditional(name: str) -> ConditionalSection:

@@ -1,13 +1,15 @@
-"""Environment and ReusePolicy (Flyte's reusable containers): tasks that run on warm workers."""
+"""Environment and ReusePolicy: where tasks run (variables, software, warm workers as Flyte's reusable
+containers), and flytekit's bundle of @task options (sdk/task_defaults.py)."""
 from __future__ import annotations
 
 import datetime
 import os
 import shlex
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.task_defaults import TaskDefaults, check_task_options, inherit
 
 
 @dataclass(frozen=True)
@@ -37,30 +39,96 @@ MODULE_INITS = ("/etc/profile.d/modules.sh", "/etc/profile.d/lmod.sh", "/usr/sha
                 "/usr/share/modules/init/bash")
 
 
-@dataclass(frozen=True)
-class Environment:
-    """Where a task runs: environment variables, its software (environment modules, a conda
-    environment or a venv, shell lines), and optionally warm workers (`reuse`).
+PLACE_FIELDS = ("reuse", "env_vars", "modules", "conda", "venv", "preamble")
 
-    The software lines run in the element's jobscript after the site's preamble. With `conda` or
-    `venv`, that environment's `python` runs the element, so it needs hpcflow-slurm installed."""
+
+@dataclass(frozen=True, init=False)
+class Environment(TaskDefaults):
+    """Where a task runs: environment variables, its software (environment modules, a conda
+    environment or a venv, shell lines), and optionally warm workers (`reuse`); pass it as
+    `@task(environment=env)`. The software lines run in the element's jobscript after the site's
+    preamble. With `conda` or `venv`, that environment's `python` runs the element, so it needs
+    hpcflow-slurm installed.
+
+    Any other keyword is a @task option, as in flytekit's Environment: `@env.task` (or `@env`,
+    `@env.dynamic`) declares a task with them, running in the environment when it has a name.
+    `Environment(retries=2)` without a name is only such a bundle of options."""
 
     name: str
-    reuse: ReusePolicy | None = None
-    env_vars: Mapping[str, str] = field(default_factory=dict)
-    modules: Sequence[str] = ()
-    conda: str = ""
-    venv: str = ""
-    preamble: str = ""
+    reuse: ReusePolicy | None
+    env_vars: Mapping[str, str]
+    modules: Sequence[str]
+    conda: str
+    venv: str
+    preamble: str
+    task_options: Mapping[str, Any] = field(init=False)  # flytekit's: the @task options that @env.task applies
+
+    def __init__(self, name: str = "", reuse: ReusePolicy | None = None, env_vars: Mapping[str, str] | None = None,
+                 modules: Sequence[str] = (), conda: str = "", venv: str = "", preamble: str = "",
+                 **task_options: Any) -> None:
+        values = dict(name=name, reuse=reuse, env_vars=dict(env_vars or {}), modules=modules, conda=conda,
+                      venv=venv, preamble=preamble, task_options=task_options)
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
-        if not self.name.replace("-", "_").isidentifier():
+        given = [f for f in PLACE_FIELDS if getattr(self, f)]
+        if not self.name and given:
+            raise WorkflowDefinitionError(f"Environment({given[0]}=...) needs a name, e.g. "
+                                          f"Environment('sim', {given[0]}=...)")
+        if self.name and not self.name.replace("-", "_").isidentifier():
             raise WorkflowDefinitionError(f"Environment name {self.name!r} must be a simple name, e.g. 'gpu-pool'")
         if isinstance(self.modules, str):
             raise WorkflowDefinitionError(f"Environment '{self.name}': modules= takes a list, e.g. ['gcc/12', 'openmpi']")
         object.__setattr__(self, "modules", tuple(self.modules))
         if self.conda and self.venv:
             raise WorkflowDefinitionError(f"Environment '{self.name}': give conda= or venv=, not both")
+        if self.name and "environment" in self.task_options:
+            raise WorkflowDefinitionError(f"Environment '{self.name}': give its variables as env_vars={{...}}, "
+                                          "not environment=")
+        check_task_options(self.task_options, f"Environment '{self.name}'" if self.name else "Environment")
+
+    @property
+    def is_place(self) -> bool:
+        """True when it says where tasks run (it has a name), False for a bundle of task options only."""
+        return bool(self.name)
+
+    def place(self) -> "Environment":
+        """This environment without its task options: what a task's `environment=` holds."""
+        return self.with_options({}) if self.task_options else self
+
+    def with_options(self, options: Mapping[str, Any]) -> "Environment":
+        """The same place with these task options."""
+        place = {f: getattr(self, f) for f in PLACE_FIELDS}
+        return Environment(self.name, **place, **options)
+
+    def check_as_task_environment(self) -> None:
+        """Refuse it as @task(environment=...) when that would drop its task options, or it names no place."""
+        if not self.is_place:
+            raise WorkflowDefinitionError(f"Environment({_listed(self.task_options)}) holds @task options, not where a "
+                                          "task runs: decorate with @env.task instead of passing environment=env")
+        if self.task_options:
+            raise WorkflowDefinitionError(f"Environment '{self.name}' holds @task options ({_listed(self.task_options)})"
+                                          f": decorate with @env.task to apply them, or leave them out")
+
+    def decorator_options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        options = super().decorator_options(overrides)
+        return {**options, "environment": self.place()} if self.is_place else options
+
+    def extend(self, **overrides: Any) -> "Environment":
+        """A new Environment: this one with more (or other) task options."""
+        return self.with_options(inherit(self.task_options, overrides))
+
+    def update(self, **overrides: Any) -> None:
+        """Change the task options for the tasks declared from now on (those declared keep theirs)."""
+        options = inherit(self.task_options, overrides)
+        check_task_options(options, f"Environment '{self.name}'" if self.name else "Environment")
+        object.__setattr__(self, "task_options", options)
+
+    def shown(self) -> dict[str, Any]:
+        place = {f: getattr(self, f) for f in ("name", *PLACE_FIELDS) if getattr(self, f)}
+        return {**place, **self.task_options}
 
     def software_lines(self) -> str:
         """The shell lines that put this environment's software in place, in a jobscript. A step that
@@ -88,3 +156,7 @@ class Environment:
     def own_python(self) -> bool:
         """True when the environment brings its own Python (conda or venv), which runs the element."""
         return bool(self.conda or self.venv)
+
+
+def _listed(options: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in options.items())

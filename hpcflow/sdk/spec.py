@@ -70,6 +70,9 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
     if image is not None and not (isinstance(image, str) and image.strip()) and not hasattr(image, "image_name"):
         raise WorkflowDefinitionError(f"container_image={image!r} takes an image (a path such as "
                                       "'/shared/images/app.sif', or a registry name) or an ImageSpec")
+    check_environment = getattr(spec.environment, "check_as_task_environment", None)  # an sdk Environment
+    if check_environment is not None:
+        check_environment()
     ignore = spec.cache_ignore_input_vars
     ignore = (ignore,) if isinstance(ignore, str) else tuple(ignore)
     if spec.cache_serialize and not spec.cache:

@@ -9,8 +9,9 @@ from hpcflow.core.graph import Graph
 from hpcflow.core.trace import ACTIVE_BUILDER, Builder
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
-from hpcflow.sdk.failure import FailureHandler, policy_name
+from hpcflow.sdk.failure import FailureHandler, WorkflowFailurePolicy, policy_name
 from hpcflow.sdk.inputs import bind_inputs
+from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 
@@ -39,6 +40,16 @@ class Workflow:
         if self._interface is None:
             self._interface = interface_of(self.fn, f"workflow '{self.name}'", self.pickle_untyped)
         return self._interface
+
+    @property
+    def workflow_metadata(self) -> WorkflowMetadata:
+        """Its failure policy, as flytekit shows it."""
+        return WorkflowMetadata(on_failure=WorkflowFailurePolicy[self.failure_policy])
+
+    @property
+    def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
+        """What it hands down to its tasks (hpcflow sets interruptible per task, so False)."""
+        return WorkflowMetadataDefaults(interruptible=False)
 
     @property
     def graph(self) -> Graph:
