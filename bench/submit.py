@@ -196,11 +196,16 @@ def site_copy(site: str, runs_dir: Path, cache_dir: Path, hold: bool) -> str:
 
 def to_toml(table: dict[str, Any], prefix: str = "") -> list[str]:
     """Enough TOML for a site config: scalars, lists of scalars and nested tables."""
-    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items() if not isinstance(value, dict)]
+    lines = [f"{_key(key)} = {json.dumps(value)}" for key, value in table.items() if not isinstance(value, dict)]
     for key, value in table.items():
         if isinstance(value, dict):
-            lines += ["", f"[{prefix}{key}]", *to_toml(value, f"{prefix}{key}.")]
+            lines += ["", f"[{prefix}{_key(key)}]", *to_toml(value, f"{prefix}{_key(key)}.")]
     return lines
+
+
+def _key(key: str) -> str:
+    """A TOML key: bare when it can be, else quoted (an image name such as "ghcr.io/org/image:tag")."""
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
 
 
 def wait_for_queue(names: Sequence[str], timeout_s: float, idle_s: float = 60.0) -> None:

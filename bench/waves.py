@@ -1,6 +1,6 @@
 """@eager's waves against the static form of the same work, on the live cluster.
 
-    python bench/waves.py [--site dev-cluster] [--n 1000] [--repeat 1]
+    python bench/waves.py [--site dev-cluster] [--n 1000] [--repeat 1] [--max-fanout 100]
 
 The work: N items squared, squared again, and summed (bench/_waves_workflows.py), written three ways:
   - static: `total(map_task(work)(map_task(work)(xs)))`, compiled into two arrays and a job at submit;
@@ -58,13 +58,17 @@ def main() -> None:
     parser.add_argument("--site", default="dev-cluster")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--max-fanout", type=int, default=100,
+                        help="the site's max_fanout: N items in at most this many array tasks (batched), as on a cluster")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hpcflow-bench-waves-", dir="/var/tmp"))
     os.chmod(tmp, 0o755)
     rows: dict[str, list[dict[str, float]]] = {form: [] for form in FORMS}
     try:
         site = tmp / "site.toml"
-        site.write_text(site_copy(args.site, tmp / "runs", tmp / "cache", hold=False))
+        text = site_copy(args.site, tmp / "runs", tmp / "cache", hold=False)
+        site.write_text(f"max_fanout = {args.max_fanout}\n" + "\n".join(
+            line for line in text.splitlines() if not line.startswith("max_fanout =")) + "\n")
         env = {**os.environ, "HPCFLOW_HOME": str(tmp / "home")}
         for _ in range(args.repeat):
             for form in FORMS:
