@@ -23,6 +23,17 @@ from hpcflow.sdk.workflow import workflow
 from hpcflow.types.custom import BatchSize, register_type
 from hpcflow.types.files import Directory, File
 
+# Flyte 2 (`import hpcflow as flyte`): TaskEnvironment and its tasks, flyte.run/map/init/group/ctx, errors, io.
+# map, run, init, group and ctx are attributes only, not in __all__: `from hpcflow import *` must not
+# shadow the builtin map in flytekit-style code.
+from hpcflow import errors, io
+from hpcflow.sdk.flyte2.action import ctx, group
+from hpcflow.sdk.flyte2.mapping import map
+from hpcflow.sdk.flyte2.options import (Backoff, Cache, Image, PodTemplate, RetryStrategy, Secret, Timeout)
+from hpcflow.sdk.flyte2.runs import init, init_from_config, run, with_runcontext
+from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate, TaskEnvironment
+from hpcflow.sdk.resources import GPU, Device
+
 # flytekit's names for the same things, so that flytekit code runs with only its import line changed
 FlyteRecoverableException = RecoverableError
 FlyteFile = File
@@ -44,4 +55,6 @@ def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only w
 __all__ = ["task", "workflow", "dynamic", "map_task", "trace", "conditional", "current_context", "Echo", "LaunchPlan", "Workflow", "ImperativeWorkflow",
            "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "Resources",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
-           "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__"]
+           "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__",
+           "TaskEnvironment", "AsyncFunctionTaskTemplate", "Cache", "RetryStrategy", "Backoff", "Timeout", "Image",
+           "Secret", "PodTemplate", "GPU", "Device", "init_from_config", "with_runcontext"]
