@@ -39,8 +39,17 @@ def load_file(path: str | Path, module_name: str | None = None) -> ModuleType:
     return module
 
 
-def load_workflow(ref: str) -> tuple[Any, ModuleType]:
-    """`FILE.py:NAME` -> (the workflow object, its module)."""
+def runs_in_process(entity: Any) -> bool:
+    """True for what `hpcflow run` runs in its own process rather than as a plan of jobs: an @eager
+    workflow, and a Flyte 2 task (whose children are known only as its code runs)."""
+    from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate
+
+    return getattr(entity, "kind", None) == "eager" or isinstance(entity, AsyncFunctionTaskTemplate)
+
+
+def load_workflow(ref: str, in_process: bool = False) -> tuple[Any, ModuleType]:
+    """`FILE.py:NAME` -> (the workflow object, its module). With `in_process` (hpcflow run), an @eager
+    workflow or a Flyte 2 task is taken too."""
     from hpcflow.sdk.workflow import Workflow
 
     file, sep, name = ref.rpartition(":")
@@ -48,9 +57,12 @@ def load_workflow(ref: str) -> tuple[Any, ModuleType]:
         raise LoadError(f"expected FILE.py:WORKFLOW (or FILE.py WORKFLOW), got '{ref}'")
     module = load_file(file)
     found = getattr(module, name, None)
-    if getattr(found, "kind", None) == "eager":
-        raise LoadError(f"{file}: '{name}' is an @eager workflow, which hpcflow run and submit do not take yet; "
-                        f"run it in Python with asyncio.run({name}(...))")
+    if runs_in_process(found):
+        if in_process:
+            return found, module
+        what = "an @eager workflow" if getattr(found, "kind", None) == "eager" else "a Flyte 2 task"
+        raise LoadError(f"{file}: '{name}' is {what}, which hpcflow submit does not take yet; run it on this "
+                        f"machine with hpcflow run {file}:{name}")
     if not isinstance(found, Workflow):
         names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
         what = "has no workflow" if found is None else "defines something that is not a @workflow as"

@@ -95,8 +95,19 @@ def test_eager_checks_its_inputs_and_return_and_refuses_what_it_cannot_do():
         eager(remote=object())
 
 
-def test_hpcflow_run_names_what_to_do_with_an_eager_workflow(hpcflow):
+def test_hpcflow_submit_names_what_to_do_with_an_eager_workflow(hpcflow):
     from paths import ROOT
 
-    res = hpcflow("run", f"{ROOT}/tests/test_eager.py:inner", "-i", "x=1")
-    assert res.code != 0 and "asyncio.run(inner(...))" in res.stderr and "Traceback" not in res.stderr
+    res = hpcflow("submit", f"{ROOT}/tests/test_eager.py:inner", "--site", "dev-cluster", "-i", "x=1", "--dry-run")
+    assert res.code != 0 and "hpcflow run" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_hpcflow_run_runs_an_eager_workflow_in_process(hpcflow, tmp_path):
+    import json
+
+    wf = tmp_path / "eager_wf.py"
+    wf.write_text("from hpcflow import eager, task\n\n@task\ndef inc(x: int) -> int:\n    return x + 1\n\n"
+                  "@eager\nasync def twice(x: int) -> int:\n    return await inc(x=await inc(x=x))\n")
+    res = hpcflow("run", f"{wf}:twice", "-i", "x=1", "--json")
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["outputs"] == {"o0": 3}

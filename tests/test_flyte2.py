@@ -264,3 +264,18 @@ def test_a_sync_parent_waits_in_its_own_thread():
 
     assert flyte.run(sync_parent, n=3).outputs()[0] == [0, 1, 2]
     assert threading.main_thread().name not in seen
+
+
+GUIDE = Path(__file__).parent / "workflows" / "flyte2_guide.py"
+
+
+def test_hpcflow_run_takes_a_flyte2_task_and_submit_says_what_to_do(hpcflow):
+    import json
+
+    res = hpcflow("run", f"{GUIDE}:sum_of_squares", "-i", "n=4", "--json")
+    assert res.code == 0, res.stderr
+    assert json.loads(res.stdout)["outputs"] == {"o0": 14}
+    res = hpcflow("run", str(GUIDE), "process_batch", "--items", '[{"id": 3}]', "--json")
+    assert json.loads(res.stdout)["outputs"] == {"o0": [{"processed": 3}]}
+    res = hpcflow("submit", f"{GUIDE}:square", "--site", "dev-cluster", "-i", "x=2", "--dry-run")
+    assert res.code != 0 and "hpcflow run" in res.stderr.strip().splitlines()[-1]
