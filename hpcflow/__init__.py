@@ -34,6 +34,11 @@ from hpcflow.sdk.flyte2.runs import init, init_from_config, run, with_runcontext
 from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate, TaskEnvironment
 from hpcflow.sdk.resources import GPU, Device
 
+import logging as _logging
+
+logger = _logging.getLogger("hpcflow.user")  # Flyte 2's flyte.logger: the user's own log lines
+_FLYTE2_ATTRIBUTES = (errors, io, ctx, group, map, init, run)  # public as attributes, kept out of __all__ (above)
+
 # flytekit's names for the same things, so that flytekit code runs with only its import line changed
 FlyteRecoverableException = RecoverableError
 FlyteFile = File

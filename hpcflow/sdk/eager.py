@@ -11,7 +11,7 @@ Calling an @eager workflow gives a coroutine, as in flytekit. Inside its body, c
 or a workflow gives an awaitable of its value (so `asyncio.gather` over them works), and a
 failure of one arrives as EagerException, with the task's own error as its __cause__. The calls
 run in this process, one at a time, through the cache like any in-process call. `hpcflow run`
-and `hpcflow submit` do not take @eager workflows yet.
+runs an @eager workflow so, in its own process; `hpcflow submit` does not take one yet.
 """
 from __future__ import annotations
 
