@@ -132,7 +132,10 @@ def run_local(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunSetti
     """Run `task` to its end from sync code (no event loop may be running in this thread)."""
     try:
         asyncio.get_running_loop()
+        in_async_code = True
     except RuntimeError:
+        in_async_code = False
+    if not in_async_code:  # outside the except block, so that a run's error does not chain to this probe's
         return asyncio.run(run_async(settings, task, args, kwargs))
     raise WorkflowDefinitionError(f"flyte.run({getattr(task, 'name', task)}) is called inside async code, which it "
                                   "would block; write `await flyte.run.aio(...)` there")
