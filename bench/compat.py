@@ -1,8 +1,14 @@
-"""How much of flytekit's behaviour hpcflow gives after only the import swap, in two parts.
+"""How much of flytekit's (and Flyte 2's) behaviour hpcflow gives after only the import swap, in three parts.
 
     python bench/compat.py --examples DIR [--hpcflow DIR] [--flytekit-python PATH] [--json]
     python bench/compat.py --fetch          # clones flytesnacks into ~/.cache/hpcflow-bench first
     python bench/compat.py --flytekit-tests PATH [--hpcflow DIR] [--flytekit-python PATH] [--json]
+    python bench/compat.py --flyte-sdk PATH [--flyte-tag v2.6.5] [--flyte-python PATH] [--json]
+
+Part 3, `--flyte-sdk PATH` (bench/_compat_flyte2.py; its docstring says more): the flyte-sdk's
+own example scripts that run locally under Flyte 2's `flyte` SDK, run as published and, after
+`import flyte` becomes `import hpcflow as flyte`, under hpcflow; prints `N/M examples give flyte's
+answers` with the failures grouped by reason and the exclusions by printed rule.
 
 Part 2, `--flytekit-tests PATH` (bench/_compat_tests.py; its docstring says more): PATH is a
 flytekit checkout (`git clone https://github.com/flyteorg/flytekit`) or a bare git directory of
@@ -456,6 +462,38 @@ def run_flytekit_tests(args: argparse.Namespace) -> None:
         fkt.print_summary(tests, version)
 
 
+def flyte_python(explicit: str | None, tag: str) -> str:
+    """The flyte SDK's interpreter: given, or a scratch venv with flyte==<tag> (no dependency of hpcflow)."""
+    if explicit:
+        return explicit
+    py = Path("/tmp/flyte2-venv/bin/python")
+    if not py.exists():
+        print(f"creating /tmp/flyte2-venv with flyte {tag.lstrip('v')} (one time)...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(py.parent.parent)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"flyte=={tag.lstrip('v')}"], check=True)
+    return str(py)
+
+
+def run_flyte2(args: argparse.Namespace) -> None:
+    """Part 3: the flyte-sdk's examples, run under flyte and, import-swapped, under hpcflow, compared."""
+    import _compat_flyte2 as f2  # bench/ is on sys.path when this file runs as a script
+
+    source = Path(args.flyte_sdk).resolve()
+    if not source.exists():
+        sys.exit(f"compat: no {source}; `git clone {f2.FLYTE_URL}` gives a checkout")
+    envs = child_envs(Path(args.hpcflow).resolve())
+    envs["flyte"] = envs["flytekit"]
+    if not args.json:
+        f2.print_rules()
+    results = f2.run_all(source, args.flyte_tag, flyte_python(args.flyte_python, args.flyte_tag),
+                         args.hpcflow_python, envs, args.timeout, args.only)
+    if args.json:
+        print(json.dumps({**as_json(results), "flyte": args.flyte_tag}, indent=1, ensure_ascii=False))
+    else:
+        print_table(results)
+        f2.print_summary(results, args.flyte_tag)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", help="a flytesnacks checkout, or a bare git directory of one")
@@ -470,7 +508,15 @@ def main() -> None:
     parser.add_argument("--flytekit-tests", metavar="PATH",
                         help="part 2: run flytekit's public-behaviour unit tests from this flytekit checkout "
                              "or bare git directory instead of the examples")
+    parser.add_argument("--flyte-sdk", metavar="PATH",
+                        help="part 3: run the Flyte 2 SDK's examples from this flyte-sdk checkout or bare git directory")
+    parser.add_argument("--flyte-tag", default="v2.6.5", help="part 3: the flyte-sdk tag (and flyte version) to use")
+    parser.add_argument("--flyte-python", help="part 3: interpreter with that flyte version (default /tmp/flyte2-venv)")
     args = parser.parse_args()
+    if args.flyte_sdk:
+        args.timeout = args.timeout or 120
+        run_flyte2(args)
+        return
     args.flytekit_python = flytekit_python(args.flytekit_python)
     args.timeout = args.timeout or (900 if args.flytekit_tests else 300)
     if args.flytekit_tests:

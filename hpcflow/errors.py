@@ -63,3 +63,91 @@ class ElementTimeout(BaseException):
 
     A BaseException, so that a user's `except Exception` cannot swallow it.
     """
+
+
+# Flyte 2's `flyte.errors` (after `import hpcflow as flyte`, `flyte.errors` is this module): what a
+# Flyte 2 parent sees when a child task fails, with the child's exception class name as `code`.
+
+class BaseRuntimeError(HpcflowError, RuntimeError):
+    """Flyte 2's base of the errors a task's run raises: `code` names the cause, `kind` who caused it."""
+
+    def __init__(self, code: str, kind: str, root_cause_message: str, worker: str | None = None):
+        super().__init__(root_cause_message)
+        self.code, self.kind, self.worker = code, kind, worker
+
+
+class RuntimeUserError(BaseRuntimeError):
+    """A child task failed in the user's code (`code` is its exception's class name)."""
+
+    def __init__(self, code: str, message: str, worker: str | None = None):
+        super().__init__(code, "user", message, worker)
+
+
+class RuntimeSystemError(BaseRuntimeError):
+    """hpcflow itself failed while running a task."""
+
+    def __init__(self, code: str, message: str, worker: str | None = None):
+        super().__init__(code, "system", message, worker)
+
+
+class RuntimeUnknownError(BaseRuntimeError):
+    """A task failed for a reason nobody could tell."""
+
+    def __init__(self, code: str, message: str, worker: str | None = None):
+        super().__init__(code, "unknown", message, worker)
+
+
+class InitializationError(BaseRuntimeError):
+    """flyte.init(...) was given something hpcflow cannot use."""
+
+
+class OOMError(RuntimeUserError):
+    """A task ran out of memory (a MemoryError, or Slurm's OUT_OF_MEMORY): give it more `memory=`."""
+
+
+class TaskInterruptedError(RuntimeUserError):
+    """A task's run was interrupted (preempted) and not resumed."""
+
+
+class RetriesExhaustedError(RuntimeUserError):
+    """A task failed on every one of its attempts (`retries=` + 1)."""
+
+
+class TaskTimeoutError(RuntimeUserError):
+    """A task ran longer than its `timeout=`."""
+
+    def __init__(self, message: str):
+        super().__init__("TaskTimeoutError", message, "user")
+
+
+class NonRecoverableError(RuntimeUserError):
+    """Raise it in a task to fail at once, without its remaining retries."""
+
+    def __init__(self, message: str, code: str = "NonRecoverableError"):
+        super().__init__(code, message)
+
+
+class CustomError(RuntimeUserError):
+    """A user error with a code of the user's choosing."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code, message, "user")
+
+
+class NotInTaskContextError(RuntimeUserError):
+    """Something that only a running task can do was asked for outside one."""
+
+
+class TraceDoesNotAllowNestedTasksError(RuntimeUserError):
+    """A task was called inside a @trace function; call its function with `task.forward(...)` there."""
+
+    def __init__(self, message: str):
+        super().__init__("TraceDoesNotAllowNestedTasksError", message)
+
+
+class RuntimeDataValidationError(RuntimeUserError):
+    """A task's input or output does not match its annotation."""
+
+    def __init__(self, var: str, e: Exception | str, task_name: str = ""):
+        super().__init__("DataValidationError",
+                         f"In task {task_name} variable {var}, failed to serialize/deserialize because of {e}", "user")

@@ -39,8 +39,17 @@ def load_file(path: str | Path, module_name: str | None = None) -> ModuleType:
     return module
 
 
-def load_workflow(ref: str) -> tuple[Any, ModuleType]:
-    """`FILE.py:NAME` -> (the workflow object, its module)."""
+def runs_in_process(entity: Any) -> bool:
+    """True for what `hpcflow run` runs in its own process rather than as a plan of jobs: a Flyte 2 task
+    (whose children are known only as its code runs; an @eager workflow runs as jobs, in waves)."""
+    from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate
+
+    return isinstance(entity, AsyncFunctionTaskTemplate)
+
+
+def load_workflow(ref: str, in_process: bool = False) -> tuple[Any, ModuleType]:
+    """`FILE.py:NAME` -> (the workflow object, its module); an @eager workflow too (it runs in waves), and
+    with `in_process` (hpcflow run) a Flyte 2 task."""
     from hpcflow.sdk.workflow import Workflow
 
     file, sep, name = ref.rpartition(":")
@@ -50,6 +59,11 @@ def load_workflow(ref: str) -> tuple[Any, ModuleType]:
     found = getattr(module, name, None)
     if getattr(found, "kind", None) == "eager":  # its body runs in a job, its children in waves (sdk/waves.py)
         return found, module
+    if runs_in_process(found):
+        if in_process:
+            return found, module
+        raise LoadError(f"{file}: '{name}' is a Flyte 2 task, which hpcflow submit does not take yet; run it on "
+                        f"this machine with hpcflow run {file}:{name}")
     if not isinstance(found, Workflow):
         names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
         what = "has no workflow" if found is None else "defines something that is not a @workflow as"

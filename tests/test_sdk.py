@@ -407,3 +407,33 @@ def test_array_node_map_task_and_run_all_sub_nodes():
     with pytest.raises(ValueError, match="one"):
         map_task(picky, run_all_sub_nodes=True)(a=[1, 2, 3])
     assert ran == [1, 2, 3]  # every element ran before the map failed
+
+
+def test_one_reuse_policy_serves_environment_and_flyte2_ranges():
+    import datetime
+
+    from hpcflow import ReusePolicy
+
+    fixed = ReusePolicy(replicas=3, concurrency=2)
+    assert (fixed.min_replicas, fixed.max_replicas, fixed.scaledown_ttl_s) == (3, 3, 60.0)
+    scaling = ReusePolicy(replicas=(2, 10), concurrency=5, scaledown_ttl=datetime.timedelta(minutes=10),
+                          idle_ttl=datetime.timedelta(hours=1))
+    assert (scaling.min_replicas, scaling.max_replicas, scaling.scaledown_ttl_s, scaling.idle_ttl_s) == (2, 10, 600.0, 3600.0)
+    with pytest.raises(WorkflowDefinitionError, match="replicas"):
+        ReusePolicy(replicas=(5, 2))
+
+
+def test_resources_take_flyte2_names():
+    from hpcflow import Resources
+    from hpcflow.errors import InvalidValueError
+
+    r = Resources(cpu=2, memory="1Gi", gpu="A100:2", disk="10Gi")
+    assert (r.mem, r.ephemeral_storage, r.gpu, r.gpu_type) == ("1Gi", "10Gi", 2, "A100")
+    assert r.parsed.mem_bytes == 2**30 and r.parsed.gpus == 2
+    assert Resources(memory="1Gi") == Resources(mem="1Gi")
+    request, limit = Resources(cpu=(1, 2), memory=("1Gi", "2Gi")).requests_and_limits()
+    assert (request.cpu, limit.mem) == (1, "2Gi")
+    with pytest.raises(InvalidValueError, match="not both"):
+        Resources(mem="1Gi", memory="2Gi")
+    with pytest.raises(WorkflowDefinitionError, match="memory="):
+        Resources(shm="auto")

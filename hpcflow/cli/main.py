@@ -58,11 +58,15 @@ def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_
         runs_dir: Path | None, site_name: str | None, max_parallelism: int | None, show_help: bool) -> None:
     """Run a workflow on this machine with the local backend."""
     from hpcflow.config import default_cache_dir
+    from hpcflow.loader import runs_in_process
     from hpcflow.runtime.runs import compile_for, create_run, refresh
     from hpcflow.runtime.backend import backend_named
 
     site = _site_or_none(site_name)
-    wf, module, bound = _load(target, inputs, flags, show_help)
+    wf, module, bound = _load(target, inputs, flags, show_help, in_process=True)
+    if runs_in_process(wf):
+        _run_in_process(wf, bound, as_json)
+        return
     _note_schedule(wf, target, flags, "run")
     plan = compile_for(wf, bound, max_parallelism)
     rd = create_run(wf, module, plan, runs_dir or (site.runs_dir if site else default_runs_dir()),
@@ -439,8 +443,29 @@ def _cache_store(site_name: str | None) -> Any:
     return CacheStore(site.cache_dir if site else default_cache_dir())
 
 
+def _run_in_process(entity: Any, inputs: dict[str, Any], as_json: bool) -> None:
+    """`hpcflow run` of an @eager workflow or a Flyte 2 task: in this process, as a local run of it
+    (a Flyte 2 task's children run concurrently; nothing goes to a run directory)."""
+    import asyncio
+
+    from hpcflow.sdk.flyte2.runs import run_local
+
+    run_id = f"{entity.name}-local"
+    try:
+        if getattr(entity, "kind", None) == "eager":
+            value = asyncio.run(entity(**inputs))
+        else:
+            run = run_local(entity, (), inputs)
+            run_id, value = run.name, run.value
+        outputs = entity.interface.split(value, f"{entity.kind} '{entity.name}'")
+    except Exception as exc:
+        _report(run_id, "FAILED", None, f"{type(exc).__name__}: {exc}", as_json)
+        return
+    _report(run_id, "SUCCEEDED", outputs, "", as_json)
+
+
 def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (),
-          show_help: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+          show_help: bool = False, in_process: bool = False) -> tuple[Any, Any, dict[str, Any]]:
     """The workflow, its module and its bound inputs, from -i items and pyflyte-style flags;
     with show_help, print the command's help (and the workflow's inputs) and stop."""
     from hpcflow.cli.inputs import inputs_help, parse_input_options, parse_workflow_flags, split_target
@@ -454,7 +479,7 @@ def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (
             ctx.exit(0)
         raise InputError(f"missing FILE.py:WORKFLOW (or FILE.py WORKFLOW); see hpcflow {ctx.info_name} --help")
     target, words = split_target(target, flags)
-    wf, module = load_workflow(target)
+    wf, module = load_workflow(target, in_process)
     if show_help:
         click.echo(ctx.get_help() + "\n\n" + inputs_help(wf.name, wf.interface.inputs))
         ctx.exit(0)

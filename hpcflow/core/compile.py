@@ -136,8 +136,10 @@ def _environment(env: Any) -> dict[str, Any]:
     if hasattr(env, "env_vars"):
         fields: dict[str, Any] = {"environment": tuple(sorted(env.env_vars.items()))}
         if env.reuse is not None:
-            fields.update(pool=env.name, pool_replicas=env.reuse.replicas, pool_concurrency=env.reuse.concurrency,
-                          pool_idle_ttl_s=env.reuse.idle_ttl_s)
+            reuse = env.reuse
+            fields.update(pool=env.name, pool_replicas=reuse.max_replicas, pool_concurrency=reuse.concurrency,
+                          pool_idle_ttl_s=reuse.idle_ttl_s, pool_min_replicas=reuse.min_replicas,
+                          pool_scaledown_s=reuse.scaledown_ttl_s)
         return fields
     return {"environment": tuple(sorted(env.items())) if isinstance(env, Mapping) else ()}
 

@@ -58,6 +58,8 @@ class JobPlan:
     pool_replicas: int = 0
     pool_concurrency: int = 1
     pool_idle_ttl_s: float = 0.0
+    pool_min_replicas: int = 0  # worker jobs kept while the pool lives (Flyte 2's replicas=(min, max))
+    pool_scaledown_s: float = 0.0  # a worker idle this long leaves (down to pool_min_replicas)
     nodes: int = 1  # a multi-node task: one job over `nodes` nodes, `tasks_per_node` ranks on each
     tasks_per_node: int = 1
     launcher: str = ""  # "torch" or "mpi" (sdk/distributed.py); "" for one process

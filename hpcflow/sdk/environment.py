@@ -14,24 +14,60 @@ from hpcflow.sdk.task_defaults import TaskDefaults, check_task_options, inherit
 
 @dataclass(frozen=True)
 class ReusePolicy:
-    """Keep `replicas` worker jobs of `concurrency` slots each alive while there is work, and
-    let each go after `idle_ttl` without any."""
+    """Keep up to `replicas` worker jobs of `concurrency` slots each alive while there is work, and
+    let the pool go after `idle_ttl` without any (hpcflow's Environment(reuse=...) and Flyte 2's
+    TaskEnvironment(reuse_policy=... or reusable=...) take the same class).
 
-    replicas: int = 1
+    Flyte 2's `replicas=(min, max)` is an autoscaling range: the pool keeps `min` worker jobs
+    while it lives and grows to `max` under load; a worker without work for `scaledown_ttl` is
+    let go (down to `min`). An int is both. Time-to-lives are seconds or timedeltas."""
+
+    replicas: int | tuple[int, int] = 1
     concurrency: int = 1
     idle_ttl: float | datetime.timedelta = 60.0
+    scaledown_ttl: float | datetime.timedelta | None = None  # None: idle_ttl
+    scope: str = "global"  # Flyte 2's; hpcflow's pools live within one run either way
 
     def __post_init__(self) -> None:
-        if self.replicas < 1 or self.concurrency < 1:
-            raise WorkflowDefinitionError("ReusePolicy needs replicas >= 1 and concurrency >= 1")
-        if self.idle_ttl_s <= 0:
-            raise WorkflowDefinitionError("ReusePolicy idle_ttl must be positive")
+        replicas = self.replicas
+        if isinstance(replicas, list):
+            replicas = tuple(replicas)
+            object.__setattr__(self, "replicas", replicas)
+        pair = replicas if isinstance(replicas, tuple) else (replicas, replicas)
+        if len(pair) != 2 or not all(isinstance(n, int) for n in pair):
+            raise WorkflowDefinitionError(f"ReusePolicy replicas={replicas!r} takes a whole number or a (min, max) "
+                                          "pair, e.g. replicas=(1, 4)")
+        if pair[0] < 0 or pair[1] < max(1, pair[0]) or self.concurrency < 1:
+            raise WorkflowDefinitionError(f"ReusePolicy replicas={replicas!r}, concurrency={self.concurrency}: needs "
+                                          "replicas >= 1 (or a (min, max) pair with 0 <= min <= max) and concurrency >= 1")
+        if self.idle_ttl_s <= 0 or self.scaledown_ttl_s <= 0:
+            raise WorkflowDefinitionError("ReusePolicy idle_ttl and scaledown_ttl must be positive")
+        if self.scope not in ("global", "run"):
+            raise WorkflowDefinitionError(f"ReusePolicy scope={self.scope!r} must be 'global' or 'run'")
+
+    @property
+    def min_replicas(self) -> int:
+        """Worker jobs the pool keeps while it lives."""
+        return self.replicas[0] if isinstance(self.replicas, tuple) else self.replicas
+
+    @property
+    def max_replicas(self) -> int:
+        """Worker jobs the pool may grow to."""
+        return self.replicas[1] if isinstance(self.replicas, tuple) else self.replicas
 
     @property
     def idle_ttl_s(self) -> float:
         """idle_ttl in seconds."""
-        ttl = self.idle_ttl
-        return ttl.total_seconds() if isinstance(ttl, datetime.timedelta) else float(ttl)
+        return _seconds(self.idle_ttl)
+
+    @property
+    def scaledown_ttl_s(self) -> float:
+        """scaledown_ttl in seconds (idle_ttl when not given)."""
+        return self.idle_ttl_s if self.scaledown_ttl is None else _seconds(self.scaledown_ttl)
+
+
+def _seconds(ttl: float | datetime.timedelta) -> float:
+    return ttl.total_seconds() if isinstance(ttl, datetime.timedelta) else float(ttl)
 
 
 # where the module command's shell set-up lives (Environment Modules, Lmod), for batch shells without it

@@ -4,14 +4,19 @@ Each value is one quantity, or (as flytekit 1.16 takes for `@task(resources=...)
 (request, limit) pair: `Resources(cpu=("1", "2"), mem=("1Gi", "2Gi"))`. A pair belongs in
 `resources=`; `requests=` and `limits=` take one value per resource (flytekit refuses a pair
 there when it serializes the task, hpcflow where it is declared).
+
+Flyte 2 spells two of them differently, and both spellings work: `memory=` is `mem=` and
+`disk=` is `ephemeral_storage=`; its `gpu="A100:2"` (or `GPU("A100", 2)`) asks for 2 GPUs of
+type A100 (`gpu_type`, which a site's partitions list as `gpu_types`).
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Union
 
-from hpcflow.errors import InvalidValueError
+from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.exceptions.user import FlyteValidationException
 from hpcflow.quantities import ParsedResources, Quantity, parse_resources
 
@@ -24,16 +29,43 @@ _EXAMPLES = {"cpu": ("2", "4"), "mem": ("16Gi", "32Gi"), "gpu": ("1", "1"), "eph
 
 
 @dataclass(frozen=True)
+class Device:
+    """Flyte 2's accelerator: `quantity` devices of type `device` (GPU("A100", 2))."""
+
+    device: str
+    quantity: int = 1
+    partition: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.partition is not None:
+            raise WorkflowDefinitionError(f"GPU(partition={self.partition!r}): Slurm gives whole GPUs; leave "
+                                          "partition out (a MIG slice is a gres type your site must define)")
+
+
+def GPU(device: str, quantity: int = 1, partition: str | None = None) -> Device:  # noqa: N802 - Flyte 2's name
+    """Flyte 2's GPU(device, quantity): that many GPUs of one type."""
+    return Device(device, quantity, partition)
+
+
+_GPU_TYPED = re.compile(r"^\s*([A-Za-z][\w .-]*?)\s*:\s*(\d+)\s*$")  # Flyte 2's "A100:2"
+
+
+@dataclass(frozen=True)
 class Resources:
-    """Requested or limiting resources of a task: cpu, mem, gpu, ephemeral_storage."""
+    """Requested or limiting resources of a task: cpu, mem (memory), gpu, ephemeral_storage (disk)."""
 
     cpu: Value = None
     mem: Value = None
     gpu: Value = None
     ephemeral_storage: Value = None
+    memory: Value = field(default=None, repr=False)  # Flyte 2's name for mem
+    disk: Value = field(default=None, repr=False)  # Flyte 2's name for ephemeral_storage
+    shm: Any = field(default=None, repr=False)
+    gpu_type: str | None = field(default=None, compare=False)  # from Flyte 2's gpu="A100:2"
     parsed: ParsedResources = field(init=False, repr=False, compare=False)  # what the compiler reads (the requests)
 
     def __post_init__(self) -> None:
+        self._merge_flyte2_names()
         for name, types in _TYPES.items():
             _check(name, getattr(self, name), types)
         # Parse now so that a typo fails where the task is declared, not on the cluster.
@@ -41,6 +73,27 @@ class Resources:
         if limit != request:  # (request, limit) pairs: the limits must parse too
             parse_resources(**limit)
         object.__setattr__(self, "parsed", parse_resources(**request))
+
+    def _merge_flyte2_names(self) -> None:
+        """memory= into mem=, disk= into ephemeral_storage=, "A100:2" into gpu=2 and gpu_type="A100"."""
+        for alias, name in (("memory", "mem"), ("disk", "ephemeral_storage")):
+            value = getattr(self, alias)
+            if value is None:
+                continue
+            if getattr(self, name) is not None:
+                raise InvalidValueError(f"Resources: give {name}= or {alias}= (the same thing), not both")
+            object.__setattr__(self, name, value)
+            object.__setattr__(self, alias, None)
+        if self.shm is not None:
+            raise WorkflowDefinitionError(f"Resources(shm={self.shm!r}): on Slurm /dev/shm counts against the job's "
+                                          "memory; ask for more memory= instead and leave shm out")
+        gpu = self.gpu
+        if isinstance(gpu, Device):
+            object.__setattr__(self, "gpu", gpu.quantity)
+            object.__setattr__(self, "gpu_type", gpu.device)
+        elif isinstance(gpu, str) and (typed := _GPU_TYPED.match(gpu)):
+            object.__setattr__(self, "gpu", int(typed.group(2)))
+            object.__setattr__(self, "gpu_type", typed.group(1))
 
     @property
     def pairs(self) -> tuple[str, ...]:
@@ -64,7 +117,7 @@ class Resources:
         """flytekit's split of `resources=`: a pair gives its request and its limit, a single
         value is a request only."""
         request, limit = self._halves(single_is_limit=False)
-        return Resources(**request), Resources(**limit)
+        return Resources(**request, gpu_type=self.gpu_type), Resources(**limit, gpu_type=self.gpu_type)
 
     def _halves(self, single_is_limit: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
         request: dict[str, Any] = {}

@@ -54,7 +54,7 @@ REFUSALS = {
     "resources_gpu_float": "Resources(gpu=1.0)",
     "resources_cpu_dict": "Resources(cpu={'a': 1})",
     "resources_none_in_pair": "Resources(cpu=('1', None))",
-    "resources_unknown_field": "Resources(disk='1')",
+    "resources_unknown_field": "Resources(storage='1')",  # disk= is Flyte 2's name, which hpcflow takes
     "resources_with_requests": "task(resources=Resources(cpu=('1', '2')), requests=Resources(cpu='1'))(m_meta.plain_function)",
     "override_resources_with_requests":
         "workflow(m_meta.resources_override_with_requests)(x=1)",

@@ -78,7 +78,11 @@ def serve(rd: RunDir, env: str) -> int:
         job_extra_directives=list(site.extra_directives), scheduler_options={"dashboard_address": None},
     )
     ttl = job.pool_idle_ttl_s
-    cluster.adapt(minimum_jobs=0, maximum_jobs=job.pool_replicas, interval="1s", wait_count=max(1, math.ceil(ttl)))
+    # Flyte 2's replicas=(min, max) and scaledown_ttl: adapt keeps `min` workers and lets one go after
+    # `scaledown` seconds without work (wait_count checks, one a second); the pool itself ends after idle_ttl
+    scaledown = job.pool_scaledown_s or ttl
+    cluster.adapt(minimum_jobs=job.pool_min_replicas, maximum_jobs=job.pool_replicas, interval="1s",
+                  wait_count=max(1, math.ceil(scaledown)))
     client = Client(cluster)
     workers_dir(rd, env).mkdir(parents=True, exist_ok=True)
     client.register_plugin(RecordWorker(str(workers_dir(rd, env))))

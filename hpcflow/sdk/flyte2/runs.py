@@ -1,0 +1,210 @@
+"""flyte.init, flyte.init_from_config, flyte.run, flyte.with_runcontext and the Run they give.
+
+hpcflow has no Flyte cluster to connect to: `init` and `init_from_config` record the settings,
+and a run is local (in this process), as the flyte SDK's is when no endpoint is configured.
+`runner_for(mode)` is where a run's ChildRunner is chosen; a Slurm mode plugs in there.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from hpcflow.errors import InitializationError, WorkflowDefinitionError
+from hpcflow.sdk.flyte2.children import ChildCall
+from hpcflow.sdk.flyte2.local import LocalRunner, new_run_name
+
+_SETTINGS: dict[str, Any] = {}  # what flyte.init(...) was given: only project, domain and root_dir mean anything
+
+
+def init(org: Optional[str] = None, project: Optional[str] = None, domain: Optional[str] = None,
+         root_dir: Optional[Path] = None, endpoint: Optional[str] = None, api_key: Optional[str] = None,
+         **settings: Any) -> None:
+    """Flyte 2's init: hpcflow has no Flyte endpoint, so runs are local (with a note when one is given)."""
+    if endpoint or api_key:
+        print(f"hpcflow: runs are local; the Flyte endpoint {endpoint or '(api key)'} is not used "
+              "(submit to Slurm with hpcflow submit)", file=sys.stderr)
+    _SETTINGS.update(org=org, project=project, domain=domain, root_dir=root_dir, **settings)
+
+
+def init_from_config(path_or_config: Any = None, root_dir: Optional[Path] = None, **settings: Any) -> None:
+    """Flyte 2's init_from_config: a config file given must exist; its endpoint is not used (runs are local)."""
+    if isinstance(path_or_config, (str, Path)):
+        path = (Path(root_dir).expanduser() / path_or_config) if root_dir else Path(path_or_config).expanduser()
+        if not path.exists():
+            raise InitializationError("ConfigFileNotFoundError", "user",
+                                      f"Configuration file '{path}' does not exist; give an existing path, or none")
+        print(f"hpcflow: runs are local; the Flyte endpoint in {path} is not used (submit to Slurm with "
+              "hpcflow submit)", file=sys.stderr)
+    init(root_dir=root_dir, **settings)
+
+
+class Outputs(tuple):
+    """A run's outputs as Flyte 2 gives them: a tuple, with each value also as .o0, .o1, ..."""
+
+    def __new__(cls, values: tuple) -> "Outputs":
+        made = super().__new__(cls, values)
+        for i, value in enumerate(values):
+            setattr(made, f"o{i}", value)
+        return made
+
+    def __repr__(self) -> str:
+        return f"ActionOutputs({', '.join(f'o{i}={v!r}' for i, v in enumerate(self))})"
+
+    @property
+    def named_outputs(self) -> dict[str, Any]:
+        """The values by name: {"o0": ..., "o1": ...}."""
+        return {f"o{i}": v for i, v in enumerate(self)}
+
+
+@dataclass
+class Run:
+    """A finished local run: its name, outputs() and wait(), as Flyte 2's Run."""
+
+    name: str
+    value: Any
+    calls: int = 0  # task calls the run made, its root's included
+    mode: str = "local"
+
+    @property
+    def url(self) -> str:
+        """Where the run can be seen: local runs have no console, so a local:// name."""
+        return f"local://{self.name}"
+
+    @property
+    def phase(self) -> str:
+        """A local run returns once it has ended: SUCCEEDED (a failed one raised)."""
+        return "SUCCEEDED"
+
+    def outputs(self) -> Outputs:
+        """The root task's value(s): a tuple, `outputs()[0]` or `outputs().o0` for a single value."""
+        return Outputs(self.value if isinstance(self.value, tuple) else (self.value,))
+
+    def wait(self, quiet: bool = False, wait_for: str = "terminal") -> None:
+        """A local run has finished when flyte.run returns: nothing to wait for."""
+
+    def done(self) -> bool:
+        """True: a local run has finished when flyte.run returns."""
+        return True
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """with_runcontext's settings that a local run honours."""
+
+    mode: str = "local"
+    name: Optional[str] = None
+    env_vars: tuple[tuple[str, str], ...] = ()
+    overwrite_cache: bool = False
+    disable_run_cache: bool = False
+    custom_context: tuple[tuple[str, str], ...] = ()
+
+
+def runner_for(settings: RunSettings, loop: asyncio.AbstractEventLoop) -> LocalRunner:
+    """The ChildRunner a run's calls go through (children.py): a run in this process, for now."""
+    check_mode(settings.mode)
+    return LocalRunner(loop, settings.name or new_run_name(), dict(settings.custom_context),
+                       settings.disable_run_cache, settings.overwrite_cache)
+
+
+def check_mode(mode: str) -> None:
+    """Refuse a run mode hpcflow does not have yet."""
+    if mode != "local":
+        raise WorkflowDefinitionError(f"with_runcontext(mode={mode!r}): hpcflow runs Flyte 2 tasks locally for now; "
+                                      "use mode='local' (submitting them to Slurm is not built yet)")
+
+
+async def run_async(settings: RunSettings, task: Any, args: tuple, kwargs: dict[str, Any]) -> Run:
+    """Run `task` as a run's root, with its children, on the running event loop."""
+    if not hasattr(task, "options") or not hasattr(task, "bind"):
+        raise WorkflowDefinitionError(f"flyte.run takes a task of a flyte.TaskEnvironment (@env.task), not {task!r}")
+    runner = runner_for(settings, asyncio.get_running_loop())
+    with _environment(dict(settings.env_vars)):
+        value = await runner.run(ChildCall(task, task.bind(args, kwargs), None, 0))
+    return Run(runner.run_name, value, runner.calls, settings.mode)
+
+
+def run_local(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunSettings = RunSettings()) -> Run:
+    """Run `task` to its end from sync code (no event loop may be running in this thread)."""
+    try:
+        asyncio.get_running_loop()
+        in_async_code = True
+    except RuntimeError:
+        in_async_code = False
+    if not in_async_code:  # outside the except block, so that a run's error does not chain to this probe's
+        return asyncio.run(run_async(settings, task, args, kwargs))
+    raise WorkflowDefinitionError(f"flyte.run({getattr(task, 'name', task)}) is called inside async code, which it "
+                                  "would block; write `await flyte.run.aio(...)` there")
+
+
+@contextlib.contextmanager
+def _environment(env_vars: dict[str, str]) -> Iterator[None]:
+    """with_runcontext(env_vars=...): set for the run's length (its tasks run in this process)."""
+    saved = {k: os.environ.get(k) for k in env_vars}
+    os.environ.update(env_vars)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class _RunEntry:
+    """flyte.run(task, **inputs) -> Run, and `await flyte.run.aio(task, **inputs)` in async code."""
+
+    def __init__(self, settings: RunSettings):
+        self.settings = settings
+
+    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        return run_local(task, args, kwargs, self.settings)
+
+    async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """The run, awaited on the running event loop."""
+        return await run_async(self.settings, task, args, kwargs)
+
+
+run = _RunEntry(RunSettings())
+
+
+@dataclass
+class Runner:
+    """What with_runcontext(...) gives: `.run(task, **inputs)` with those settings."""
+
+    settings: RunSettings
+    run: _RunEntry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.run = _RunEntry(self.settings)
+
+
+_ACCEPTED = ("copy_style", "dry_run", "copy_bundle_to", "interactive_mode", "raw_data_path", "run_base_dir",
+             "log_level", "log_format", "user_log_level", "reset_root_logger", "project", "domain", "labels",
+             "annotations", "version", "run_start_time", "preserve_original_types", "debug", "cache_lookup_scope")
+_REFUSED = {"service_account": "there are no service accounts on Slurm; leave it out",
+            "queue": "hpcflow picks the Slurm partition from resources=; leave queue out",
+            "notifications": "hpcflow sends no notifications; use Slurm's --mail-type in your site config",
+            "max_action_concurrency": "use flyte.map(..., concurrency=N) or an asyncio.Semaphore in the parent",
+            "interruptible": "set interruptible= on the TaskEnvironment or the task",
+            "tracked": "runs are not tracked in a Flyte console here; leave it out"}
+
+
+def with_runcontext(mode: Optional[str] = None, *, name: Optional[str] = None, env_vars: Optional[dict] = None,
+                    overwrite_cache: bool = False, disable_run_cache: bool = False,
+                    custom_context: Optional[dict] = None, **options: Any) -> Runner:
+    """Flyte 2's run settings: `flyte.with_runcontext(mode="local", name=..., env_vars=...).run(task, ...)`."""
+    for key, value in options.items():
+        if key in _REFUSED and value not in (None, False, (), {}):
+            raise WorkflowDefinitionError(f"with_runcontext({key}=...): {_REFUSED[key]}")
+        if key not in _ACCEPTED and key not in _REFUSED:
+            raise WorkflowDefinitionError(f"with_runcontext: unknown option {key}=")
+    settings = RunSettings(mode or "local", name, tuple(sorted((env_vars or {}).items())), overwrite_cache,
+                           disable_run_cache, tuple(sorted((custom_context or {}).items())))
+    check_mode(settings.mode)  # refused now, with its reason, rather than at .run()
+    return Runner(settings)
