@@ -59,11 +59,11 @@ def load_workflow(ref: str, in_process: bool = False) -> tuple[Any, ModuleType]:
     found = getattr(module, name, None)
     if getattr(found, "kind", None) == "eager":  # its body runs in a job, its children in waves (sdk/waves.py)
         return found, module
-    if runs_in_process(found):
-        if in_process:
+    if runs_in_process(found):  # hpcflow run: in this process; hpcflow submit: its body in a job, children in waves
+        if in_process or found.is_async:
             return found, module
-        raise LoadError(f"{file}: '{name}' is a Flyte 2 task, which hpcflow submit does not take yet; run it on "
-                        f"this machine with hpcflow run {file}:{name}")
+        raise LoadError(f"{file}: '{name}' is a sync Flyte 2 task, which hpcflow submit does not take as a run's root; "
+                        f"make it `async def`, or run it on this machine with hpcflow run {file}:{name}")
     if not isinstance(found, Workflow):
         names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
         what = "has no workflow" if found is None else "defines something that is not a @workflow as"

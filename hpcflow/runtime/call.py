@@ -18,4 +18,6 @@ def call_function(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, i
         from hpcflow.runtime.container import run_in_container
 
         return run_in_container(task, inputs, rd, job, index, where)
-    return task.interface.split(task.fn(**task.interface.adapt(inputs)), where)
+    in_job = getattr(task, "call_in_job", None)  # a Flyte 2 task: a local run of its own, for its children
+    result = in_job(task.interface.adapt(inputs)) if in_job else task.fn(**task.interface.adapt(inputs))
+    return task.interface.split(result, where)

@@ -57,6 +57,7 @@ class Recorder:
     """Answers a replay's child calls from earlier waves' results, and records the others."""
 
     known: Mapping[str, Any]
+    failure: Callable[[Any, str], Exception] | None = None  # what a failed child raises at its await
     pending: list[ChildCall] = field(default_factory=list)
     seen: Counter = field(default_factory=Counter)
     answered: int = 0
@@ -78,7 +79,9 @@ class Recorder:
             self.answered += 1
             self.used.add(key)
             answer = self.known[key]
-            if isinstance(answer, dict) and set(answer) == {FAILED}:  # as in-process: it arrives as EagerException
+            if isinstance(answer, dict) and set(answer) == {FAILED}:  # as in-process: it arrives at the await
+                if self.failure is not None:
+                    raise self.failure(entity, answer[FAILED])
                 raise EagerException(f"{entity.kind} '{entity.name}' failed inside an @eager workflow: {answer[FAILED]}")
             return answer
         if not any(c.key == key for c in self.pending):
@@ -104,9 +107,10 @@ class NondeterministicBody(WorkflowDefinitionError):
     """A parent's replay did not make the calls it made in an earlier wave."""
 
 
-def replay(body: Any, inputs: dict[str, Any], known: Mapping[str, Any], where: str = "the parent") -> Outcome:
+def replay(body: Any, inputs: dict[str, Any], known: Mapping[str, Any], where: str = "the parent",
+           failure: Callable[[Any, str], Exception] | None = None) -> Outcome:
     """Run `body(**inputs)` (a coroutine function) with child calls answered from `known`."""
-    recorder = Recorder(known)
+    recorder = Recorder(known, failure)
 
     async def drive() -> Outcome:
         main = asyncio.ensure_future(body(**inputs))
@@ -167,7 +171,7 @@ class Continuation:
 
         builder = ACTIVE_BUILDER.get()
         if builder is None:
-            raise WorkflowDefinitionError(f"the continuation of @eager '{self.name}' runs only as a node of a wave")
+            raise WorkflowDefinitionError(f"the continuation of '{self.name}' runs only as a node of a wave")
         return builder.add_call(self.kind, self, args, kwargs, self.interface)
 
     def trace(self, inputs: Mapping[str, Any]) -> Graph:
@@ -203,8 +207,8 @@ def _columns(groups: list, results: list) -> list[list[list[Any]]]:
 def wave_graph(parent: Any, continuation: Continuation, inputs: dict[str, Any], known: dict[str, Any]) -> Graph:
     """Replay `parent` and give the Graph to run next: the children it waits on, one map per task,
     then its continuation; or, when it finished, a Graph with only its outputs."""
-    where = f"@eager '{parent.name}'"
-    outcome = replay(parent.run_body, inputs, known, where)
+    where = f"{'@eager' if parent.kind == 'eager' else 'task'} '{parent.name}'"
+    outcome = replay(parent.run_body, inputs, known, where, getattr(parent, "child_failed", None))
     if outcome.done:
         return traced(Builder(where), parent.name, lambda **_: outcome.result, parent.interface, inputs)
     from hpcflow.sdk.map_task import map_task  # the sdk's own: a wave's children are a map per task

@@ -168,10 +168,13 @@ def _pool_address(rd: RunDir, job: JobPlan, site: SiteConfig) -> str:
 
 
 def _pooled_job(rd: RunDir, env: str) -> JobPlan:
-    """A job of the run that uses `env` (its reuse policy and resources size the workers)."""
-    for job in rd.plan.jobs:
-        if job.pool == env:
-            return job
+    """A job of the run that uses `env` (its reuse policy and resources size the workers): in its plan,
+    or in a sub-run's (a @dynamic's, a wave's: the proxy that started the pool is in one of them)."""
+    runs = [rd, *(RunDir(p.parent) for p in sorted(rd.root_path.glob("jobs/**/sub/plan.json")))]
+    for run in runs:
+        for job in run.plan.jobs:
+            if job.pool == env:
+                return job
     raise SystemExit(f"no job of run {rd.meta.run_id} uses environment '{env}'")
 
 

@@ -105,6 +105,46 @@ class AsyncFunctionTaskTemplate(Task):
 
         return run_local(self, args, kwargs).value
 
+    def call_in_job(self, inputs: dict[str, Any]) -> Any:
+        """Its call as a job's element: a local run of its own, so that its own children run inside
+        the job (runtime/call.py; the job's entry point has looked the cache up already)."""
+        from hpcflow.sdk.flyte2.runs import RunSettings, run_local
+
+        return run_local(self, (), inputs, RunSettings(disable_run_cache=True)).value
+
+    # A root submitted to a scheduler runs in waves (sdk/waves.py), as an @eager workflow does.
+    async def run_body(self, **inputs: Any) -> Any:
+        """The body on `inputs`, its child calls answered from earlier waves (sdk/flyte2/waves.py)."""
+        from hpcflow.sdk.flyte2.waves import run_root_body
+
+        return await run_root_body(self, inputs)
+
+    def child_failed(self, entity: Any, error: str) -> Exception:
+        """What this body gets at the await of a child that failed in an earlier wave."""
+        from hpcflow.sdk.flyte2.waves import child_failed
+
+        return child_failed(entity, error)
+
+    @property
+    def continuation(self) -> Any:
+        """The dynamic node that runs (and after each wave of children, replays) this task's body in a job."""
+        from hpcflow.sdk.waves import Continuation
+
+        if getattr(self, "_continuation", None) is None:
+            self._continuation = Continuation(self)
+        return self._continuation
+
+    @property
+    def graph(self) -> Any:
+        """What `hpcflow submit` runs: this task's body as a dynamic node, its children in waves."""
+        from hpcflow.core.trace import Builder
+        from hpcflow.sdk.body import traced
+
+        return traced(Builder(f"task '{self.name}'"), self.func.__name__, lambda **kw: self.continuation(**kw),
+                      self.interface)
+
+    pickle_untyped, failure_handler, failure_policy = False, None, "FAIL_IMMEDIATELY"  # as a workflow, for submit
+
     def __repr__(self) -> str:
         return f"<flyte2 task {self.name}>"
 
