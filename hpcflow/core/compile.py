@@ -182,5 +182,6 @@ def _resources(spec: Any) -> ResourceRequest:
         return next((getattr(p, attr) for p in given if getattr(p, attr) is not None), None)
 
     cpu = pick("cpus")
+    gpu_type = next((r.gpu_type for r in (spec.requests, spec.limits) if getattr(r, "gpu_type", None)), "")
     return ResourceRequest(cpus=max(1, math.ceil(cpu)) if cpu else 1, mem_bytes=pick("mem_bytes"),
-                           gpus=pick("gpus") or 0)
+                           gpus=pick("gpus") or 0, gpu_type=gpu_type if pick("gpus") else "")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hpcflow.core.plan import JobPlan, ResourceRequest
 from hpcflow.core.retry import attempt_timeouts
 from hpcflow.site.config import SiteConfig
-from hpcflow.core.partition import named_partition, pick_partition
+from hpcflow.core.partition import gpu_type_of, named_partition, pick_partition
 from hpcflow.core.sbatch_options import OwnOptions, read_options
 
 
@@ -101,7 +101,7 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
     own = OwnOptions(resources.cpus, resources.mem_bytes, resources.gpus, None)
     if job.sbatch and not small:  # the task's own sbatch options win where they say something
         own = read_options(job.sbatch, resources.cpus, resources.mem_bytes, resources.gpus, what)
-        resources = ResourceRequest(own.cpus, own.mem_bytes, own.gpus)
+        resources = ResourceRequest(own.cpus, own.mem_bytes, own.gpus, resources.gpu_type if own.gpus else "")
         limit = own.time_s if own.time_s is not None else limit
     if own.partition:
         partition = named_partition(site, own.partition, resources, limit, what)
@@ -117,8 +117,10 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         if own.gpu_directive:
             lines.append(own.gpu_directive)
         elif resources.gpus:
-            per_node = f"--gpus-per-node={resources.gpus}" if job.launcher else f"--gpus={resources.gpus}"
-            lines.append(f"--gres=gpu:{resources.gpus}" if site.gpu_request == "gres" else per_node)
+            typed = f"{gpu_type_of(partition, resources.gpu_type)}:" if resources.gpu_type else ""
+            count = f"{typed}{resources.gpus}"  # gpu:a100:2, or a100:2 (Slurm's type:count)
+            per_node = f"--gpus-per-node={count}" if job.launcher else f"--gpus={count}"
+            lines.append(f"--gres=gpu:{count}" if site.gpu_request == "gres" else per_node)
         if limit is not None:
             lines.append(f"--time={format_time(limit)}")
         if chunk is not None:

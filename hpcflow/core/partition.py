@@ -23,9 +23,17 @@ def misfit(p: Partition, req: ResourceRequest, time_s: float | None) -> str:
         return f"{p.mem_bytes / 2**30:.1f} GiB per node < {(req.mem_bytes or 0) / 2**30:.1f} GiB"
     if req.gpus > p.gpus:
         return f"{p.gpus} gpus per node < {req.gpus}"
+    if req.gpus and req.gpu_type and gpu_type_of(p, req.gpu_type) is None:
+        return f"GPU types {', '.join(p.gpu_types)}, not {req.gpu_type}" if p.gpu_types else \
+            f"no GPU types listed (gpu_types), not {req.gpu_type}"
     if time_s is not None and p.max_time_s is not None and time_s > p.max_time_s:
         return f"MaxTime {_hours(p.max_time_s)}"
     return ""
+
+
+def gpu_type_of(p: Partition, wanted: str) -> str | None:
+    """The partition's own spelling of GPU type `wanted` (A100 is the site's a100), or None if it has none."""
+    return next((t for t in p.gpu_types if t.lower() == wanted.lower()), None)
 
 
 def _hours(seconds: float) -> str:
@@ -41,7 +49,7 @@ def pick_partition(site: SiteConfig, req: ResourceRequest, time_s: float | None,
         candidates = sorted(candidates, key=lambda p: (not p.default, p.gpus))
     if not candidates:
         asked = [f"{req.cpus} cpus", *([f"{req.mem_bytes / 2**30:.1f} GiB"] if req.mem_bytes else []),
-                 *([f"{req.gpus} gpus"] if req.gpus else [])]
+                 *([f"{req.gpus} {req.gpu_type + ' ' if req.gpu_type else ''}gpus"] if req.gpus else [])]
         why = "; ".join(f"{p.name}: {misfit(p, req, time_s)}" for p in site.partitions)
         raise NoPartitionFits(f"{what} asks for {', '.join(asked)}"
                               f"{'' if time_s is None else f' for {_hours(time_s)} (every attempt and the margin)'}; no partition of site "

@@ -25,6 +25,7 @@ class ResourceRequest:
     cpus: int = 1
     mem_bytes: int | None = None
     gpus: int = 0
+    gpu_type: str = ""  # Flyte 2's gpu="A100:2": only partitions that list the type fit (site gpu_types)
 
 
 @dataclass(frozen=True)
