@@ -159,14 +159,7 @@ def print_summary(results: list[Any], tag: str) -> None:
     print(f"\n{len(passed)}/{len(considered)} flyte-sdk {tag} examples give flyte's answers under hpcflow "
           f"({sum(c.ok for c in runs)}/{len(runs)} runs; {skipped} runs skipped, flyte itself raising; "
           f"{len(results) - len(considered)} files excluded)")
-    groups: dict[str, list[str]] = defaultdict(list)
-    for ex in considered:
-        if not ex.ok:
-            groups[compat.group_reason(ex.reason)].append(ex.name)
-    if groups:
-        print("\nfailures, by reason:")
-        for reason, names in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-            print(f"  {len(names)} file(s): {reason}\n      {', '.join(names)}")
+    compat.print_failures(considered)
     excluded: dict[str, list[str]] = defaultdict(list)
     for ex in results:
         if ex.excluded:

@@ -375,14 +375,8 @@ def group_reason(reason: str) -> str:
     return import_gap(reason) or re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", trim(reason.removeprefix("error: ")))
 
 
-def print_summary(results: list[Example]) -> None:
-    considered = [ex for ex in results if not ex.excluded]
-    passed = [ex for ex in considered if ex.ok]
-    calls = [c for ex in considered for c in ex.cases if c.counted]
-    skipped = sum(c.verdict.startswith("skipped") for ex in considered for c in ex.cases)
-    print(f"\n{len(passed)}/{len(considered)} examples give flytekit's answers "
-          f"({sum(c.ok for c in calls)}/{len(calls)} workflow calls; {skipped} calls skipped, flytekit itself raising; "
-          f"{len(results) - len(considered)} files excluded)")
+def print_failures(considered: list[Any]) -> None:
+    """The examples that did not give the peer's answers, grouped by reason, most common first."""
     groups: dict[str, list[str]] = defaultdict(list)
     for ex in considered:
         if not ex.ok:
@@ -391,6 +385,17 @@ def print_summary(results: list[Example]) -> None:
         print("\nfailures, by reason:")
         for reason, names in sorted(groups.items(), key=lambda kv: -len(kv[1])):
             print(f"  {len(names)} file(s): {reason}\n      {', '.join(names)}")
+
+
+def print_summary(results: list[Example]) -> None:
+    considered = [ex for ex in results if not ex.excluded]
+    passed = [ex for ex in considered if ex.ok]
+    calls = [c for ex in considered for c in ex.cases if c.counted]
+    skipped = sum(c.verdict.startswith("skipped") for ex in considered for c in ex.cases)
+    print(f"\n{len(passed)}/{len(considered)} examples give flytekit's answers "
+          f"({sum(c.ok for c in calls)}/{len(calls)} workflow calls; {skipped} calls skipped, flytekit itself raising; "
+          f"{len(results) - len(considered)} files excluded)")
+    print_failures(considered)
     excluded: dict[str, list[str]] = defaultdict(list)
     for ex in results:
         if ex.excluded:
