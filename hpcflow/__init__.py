@@ -55,6 +55,19 @@ Workflow = ImperativeWorkflow
 __version__ = "0.1.0"
 
 
+def _submit_flyte2(task, inputs, site, settings=None):  # noqa: ANN001, ANN202 - see below
+    # flyte.run in mode "remote" submits through the runtime, which the sdk sits below: handed in from here,
+    # the package's root, and imported only when a remote run is made
+    from hpcflow.runtime.flyte2_submit import submit_flyte2
+
+    return submit_flyte2(task, inputs, site, settings)
+
+
+from hpcflow.sdk.flyte2.runs import use_remote as _use_remote  # noqa: E402
+
+_use_remote(_submit_flyte2)
+
+
 def __getattr__(name: str):  # noqa: ANN202 - submit/Run load the runtime only when asked for
     if name in ("submit", "Run"):
         from hpcflow.runtime import handle

@@ -47,9 +47,9 @@ def runs_in_process(entity: Any) -> bool:
     return isinstance(entity, AsyncFunctionTaskTemplate)
 
 
-def load_workflow(ref: str, in_process: bool = False) -> tuple[Any, ModuleType]:
-    """`FILE.py:NAME` -> (the workflow object, its module); an @eager workflow too (it runs in waves), and
-    with `in_process` (hpcflow run) a Flyte 2 task."""
+def load_workflow(ref: str) -> tuple[Any, ModuleType]:
+    """`FILE.py:NAME` -> (the workflow object, its module); an @eager workflow or a Flyte 2 task too (submitted,
+    they run in waves; hpcflow run runs a Flyte 2 task in its own process)."""
     from hpcflow.sdk.workflow import Workflow
 
     file, sep, name = ref.rpartition(":")
@@ -60,10 +60,7 @@ def load_workflow(ref: str, in_process: bool = False) -> tuple[Any, ModuleType]:
     if getattr(found, "kind", None) == "eager":  # its body runs in a job, its children in waves (sdk/waves.py)
         return found, module
     if runs_in_process(found):  # hpcflow run: in this process; hpcflow submit: its body in a job, children in waves
-        if in_process or found.is_async:
-            return found, module
-        raise LoadError(f"{file}: '{name}' is a sync Flyte 2 task, which hpcflow submit does not take as a run's root; "
-                        f"make it `async def`, or run it on this machine with hpcflow run {file}:{name}")
+        return found, module
     if not isinstance(found, Workflow):
         names = sorted(k for k, v in vars(module).items() if isinstance(v, Workflow))
         what = "has no workflow" if found is None else "defines something that is not a @workflow as"

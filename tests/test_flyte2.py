@@ -203,13 +203,41 @@ def test_run_context_and_init():
         flyte.init_from_config("/nonexistent/config.yaml")
     run = flyte.with_runcontext(mode="local", name="my-run", env_vars={"HF_T": "1"}).run(grouped)
     assert run.name == "my-run"
-    with pytest.raises(WorkflowDefinitionError, match="mode='local'"):
-        flyte.with_runcontext(mode="remote")
+    with pytest.raises(WorkflowDefinitionError, match="no other mode"):
+        flyte.with_runcontext(mode="hybrid")
 
     async def inside() -> object:
         return await flyte.run.aio(square_async, x=3)
 
     assert asyncio.run(inside()).outputs()[0] == 9
+
+
+def test_a_config_naming_a_site_makes_runs_remote_unless_the_run_says_local(tmp_path, monkeypatch):
+    """Which runs go to Slurm (tests/slurm/test_flyte2_slurm.py submits them): a site named by init_from_config,
+    as a site config or in a Flyte config's `hpcflow:` section; with_runcontext(mode=...) decides per run."""
+    from hpcflow.sdk.flyte2.runs import RunSettings, current_site, mode_of
+    from hpcflow.site.config import SiteConfigError, resolve_site_path
+
+    monkeypatch.delenv("HPCFLOW_SITE", raising=False)
+    site = resolve_site_path("dev-cluster")
+    flyte_config = tmp_path / "config.yaml"
+    flyte_config.write_text(f"admin:\n  endpoint: dns:///example.com\nhpcflow:\n  insecure: true\n  site: '{site}'\n")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("scheduler = 'pbs'\n")
+    try:
+        flyte.init_from_config(str(site))
+        assert current_site() == str(site.resolve()) and mode_of(RunSettings()) == "remote"
+        assert flyte.with_runcontext(mode="local").run(square_async, x=4).outputs()[0] == 16
+        flyte.init_from_config(flyte_config)
+        assert current_site() == str(site) and mode_of(RunSettings()) == "remote"
+        with pytest.raises(SiteConfigError, match="scheduler"):
+            flyte.init_from_config(broken)
+        flyte.init()  # a later init replaces the config: runs are local again
+        assert mode_of(RunSettings()) == "local" and flyte.run(square_async, x=5).outputs()[0] == 25
+        with pytest.raises(WorkflowDefinitionError, match="needs a site to submit to"):
+            flyte.with_runcontext(mode="remote").run(square_async, x=5)
+    finally:
+        flyte.init()
 
 
 def test_options_are_honoured_or_refused():
@@ -269,7 +297,7 @@ def test_a_sync_parent_waits_in_its_own_thread():
 GUIDE = Path(__file__).parent / "workflows" / "flyte2_guide.py"
 
 
-def test_hpcflow_run_takes_a_flyte2_task_and_submit_says_what_to_do(hpcflow):
+def test_hpcflow_run_takes_a_flyte2_task_and_submit_plans_its_body_as_a_job(hpcflow):
     import json
 
     res = hpcflow("run", f"{GUIDE}:sum_of_squares", "-i", "n=4", "--json")
@@ -277,5 +305,6 @@ def test_hpcflow_run_takes_a_flyte2_task_and_submit_says_what_to_do(hpcflow):
     assert json.loads(res.stdout)["outputs"] == {"o0": 14}
     res = hpcflow("run", str(GUIDE), "process_batch", "--items", '[{"id": 3}]', "--json")
     assert json.loads(res.stdout)["outputs"] == {"o0": [{"processed": 3}]}
-    res = hpcflow("submit", f"{GUIDE}:square", "--site", "dev-cluster", "-i", "x=2", "--dry-run")
-    assert res.code != 0 and "hpcflow run" in res.stderr.strip().splitlines()[-1]
+    res = hpcflow("submit", f"{GUIDE}:sum_of_squares", "--site", "dev-cluster", "-i", "n=2", "--dry-run", "--json")
+    assert res.code == 0, res.stderr  # a sync root too: its body in a job, its children in waves
+    assert len(res.json["calls"]) == 1 and "sum_of_squares" in res.stdout

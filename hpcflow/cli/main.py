@@ -63,7 +63,7 @@ def run(target: str | None, flags: tuple[str, ...], inputs: tuple[str, ...], as_
     from hpcflow.runtime.backend import backend_named
 
     site = _site_or_none(site_name)
-    wf, module, bound = _load(target, inputs, flags, show_help, in_process=True)
+    wf, module, bound = _load(target, inputs, flags, show_help)
     if runs_in_process(wf):
         _run_in_process(wf, bound, as_json)
         return
@@ -465,7 +465,7 @@ def _run_in_process(entity: Any, inputs: dict[str, Any], as_json: bool) -> None:
 
 
 def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (),
-          show_help: bool = False, in_process: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+          show_help: bool = False) -> tuple[Any, Any, dict[str, Any]]:
     """The workflow, its module and its bound inputs, from -i items and pyflyte-style flags;
     with show_help, print the command's help (and the workflow's inputs) and stop."""
     from hpcflow.cli.inputs import inputs_help, parse_input_options, parse_workflow_flags, split_target
@@ -479,7 +479,7 @@ def _load(target: str | None, items: tuple[str, ...], flags: tuple[str, ...] = (
             ctx.exit(0)
         raise InputError(f"missing FILE.py:WORKFLOW (or FILE.py WORKFLOW); see hpcflow {ctx.info_name} --help")
     target, words = split_target(target, flags)
-    wf, module = load_workflow(target, in_process)
+    wf, module = load_workflow(target)
     if show_help:
         click.echo(ctx.get_help() + "\n\n" + inputs_help(wf.name, wf.interface.inputs))
         ctx.exit(0)

@@ -5,7 +5,9 @@ dependencies are met, the proxy makes sure the environment's *pool* is up (a Slu
 runs the Dask scheduler and, through dask-jobqueue's SLURMCluster, up to `replicas` worker
 jobs of `concurrency` slots), sends every element to it, and exits 0 once they succeeded.
 Workers stay warm between tasks (modules imported, files cached) and are released after
-`idle_ttl` without work; the pool job ends once no proxy has used it for `idle_ttl`. No
+`idle_ttl` without work; the pool job ends once no proxy has used it for `idle_ttl`, or sooner,
+once idle with no other job of its run left in the queue (a pool serves one run: when the run has
+ended, nothing can send it work, so an idle_ttl of an hour must not hold its CPUs for an hour). No
 process runs on the login node: scheduler, workers and proxies are all Slurm jobs.
 
     python -m hpcflow.backends.slurm.pool serve RUN_DIR ENV
@@ -14,12 +16,13 @@ process runs on the login node: scheduler, workers and proxies are all Slurm job
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from hpcflow.backends.slurm.shell import SlurmShell
+from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import job_name
 from hpcflow.core.layout import pool_call
 from hpcflow.core.partition import pick_partition
@@ -30,6 +33,8 @@ from hpcflow.store import atomic
 from hpcflow.store.lease import Lease
 
 START_TIMEOUT_S = 600.0
+RUN_CHECK_S = 10.0  # how often an idle pool asks squeue whether its run has jobs left
+WORKER_COMMENT = "hpcflow-pool-worker"  # the --comment of the pool's worker jobs, told apart from the run's own
 
 
 def pool_file(rd: RunDir, env: str) -> Path:
@@ -75,7 +80,8 @@ def serve(rd: RunDir, env: str) -> int:
         queue=partition.name, account=site.account or None, walltime=None, job_name=job_name(rd.meta.run_id),
         python=site.python or sys.executable, log_directory=str(pool_file(rd, env).parent / env),
         job_script_prologue=[line for line in site.preamble.splitlines() if line.strip()],
-        job_extra_directives=list(site.extra_directives), scheduler_options={"dashboard_address": None},
+        job_extra_directives=[*site.extra_directives, f"--comment={WORKER_COMMENT}"],
+        scheduler_options={"dashboard_address": None},
     )
     ttl = job.pool_idle_ttl_s
     # Flyte 2's replicas=(min, max) and scaledown_ttl: adapt keeps `min` workers and lets one go after
@@ -88,13 +94,19 @@ def serve(rd: RunDir, env: str) -> int:
     client.register_plugin(RecordWorker(str(workers_dir(rd, env))))
     with Lease(pool_file(rd, env).with_suffix(".lock")):
         _publish(rd, env, state="up", address=cluster.scheduler_address)
-    idle_since = time.time()
+    idle_since = checked = time.time()
+    shell = SlurmShell(retry_s=0.0)  # asked again in RUN_CHECK_S anyway
     while True:
         time.sleep(1.0)
         busy = client.run_on_scheduler(_busy)
         if busy:
             idle_since = time.time()
-        elif time.time() - idle_since > ttl:
+            continue
+        run_over = False
+        if time.time() - checked > RUN_CHECK_S:
+            checked = time.time()
+            run_over = not _run_has_other_jobs(rd, shell)
+        if run_over or time.time() - idle_since > ttl:
             with Lease(pool_file(rd, env).with_suffix(".lock")):
                 if not client.run_on_scheduler(_busy):
                     _publish(rd, env, state="closed")
@@ -111,6 +123,21 @@ def _publish(rd: RunDir, env: str, **state: Any) -> None:
     if "job" in state and state["job"] not in jobs:
         jobs.append(state["job"])
     atomic.write_json(path, {**state, "jobs": jobs})
+
+
+def _run_has_other_jobs(rd: RunDir, shell: SlurmShell) -> bool:
+    """Whether any job of the run other than this pool job and its workers is queued or running: a job
+    that may yet send the pool work (a proxy, or what will submit one). True when squeue cannot say."""
+    try:
+        out = shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-o", "%A|%k"])
+    except SlurmError:  # an unreachable controller proves nothing: keep the pool
+        return True
+    own = os.environ.get("SLURM_JOB_ID", "")
+    for line in out.splitlines():
+        job, _, comment = line.partition("|")
+        if job.strip() != own and comment.strip() != WORKER_COMMENT:
+            return True
+    return False
 
 
 def _busy(dask_scheduler: Any) -> bool:

@@ -16,6 +16,7 @@ the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Protocol
 
@@ -80,7 +81,16 @@ def wait_on_loop(runner: ChildRunner, coro: Any, what: str, instead: str) -> Any
         raise WorkflowDefinitionError(
             f"{what} is called without await inside an async task, which would block its event loop; "
             f"write `await {instead}` there")
-    return asyncio.run_coroutine_threadsafe(coro, runner.loop).result()
+    try:
+        return asyncio.run_coroutine_threadsafe(coro, runner.loop).result()
+    except concurrent.futures.CancelledError:
+        raise CallAbandoned(what) from None
+
+
+class CallAbandoned(BaseException):
+    """Raised in a sync task's thread when the run stops before the child call it waits on has ended
+    (a replay that ends its wave there: sdk/flyte2/waves.py). A BaseException, so that the task's own
+    `except Exception` does not catch it and go on making calls."""
 
 
 def _running_loop() -> Optional[asyncio.AbstractEventLoop]:

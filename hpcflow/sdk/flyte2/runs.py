@@ -1,18 +1,23 @@
 """flyte.init, flyte.init_from_config, flyte.run, flyte.with_runcontext and the Run they give.
 
-hpcflow has no Flyte cluster to connect to: `init` and `init_from_config` record the settings,
-and a run is local (in this process), as the flyte SDK's is when no endpoint is configured.
-`runner_for(mode)` is where a run's ChildRunner is chosen; a Slurm mode plugs in there.
+A run is local (in this process), as the flyte SDK's is when no endpoint is configured, or, in mode
+"remote", submitted to a site's Slurm as `hpcflow submit` submits it: its root's body runs in a job
+and its children in waves. Where flyte's config names a Flyte endpoint, hpcflow's names a site:
+`flyte.init_from_config("site.toml")` (an hpcflow site config), or a Flyte YAML config with an
+`hpcflow:` section that says `site: NAME_OR_PATH`; then runs are remote unless
+`with_runcontext(mode="local")` says otherwise. The sdk does not import the runtime: the runtime's
+submit is handed in through `use_remote` (hpcflow/__init__.py does it).
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from hpcflow.errors import InitializationError, WorkflowDefinitionError
 from hpcflow.sdk.flyte2.children import ChildCall
@@ -28,19 +33,47 @@ def init(org: Optional[str] = None, project: Optional[str] = None, domain: Optio
     if endpoint or api_key:
         print(f"hpcflow: runs are local; the Flyte endpoint {endpoint or '(api key)'} is not used "
               "(submit to Slurm with hpcflow submit)", file=sys.stderr)
+    _SETTINGS.clear()  # as flyte's: a later init replaces what an earlier one set (a site included)
     _SETTINGS.update(org=org, project=project, domain=domain, root_dir=root_dir, **settings)
 
 
 def init_from_config(path_or_config: Any = None, root_dir: Optional[Path] = None, **settings: Any) -> None:
-    """Flyte 2's init_from_config: a config file given must exist; its endpoint is not used (runs are local)."""
+    """Flyte 2's init_from_config: a config file given must exist. An hpcflow site config (TOML), or a Flyte
+    config whose `hpcflow:` section names a site, makes runs remote on that site; a Flyte endpoint is not used."""
+    site = None
     if isinstance(path_or_config, (str, Path)):
         path = (Path(root_dir).expanduser() / path_or_config) if root_dir else Path(path_or_config).expanduser()
         if not path.exists():
             raise InitializationError("ConfigFileNotFoundError", "user",
                                       f"Configuration file '{path}' does not exist; give an existing path, or none")
-        print(f"hpcflow: runs are local; the Flyte endpoint in {path} is not used (submit to Slurm with "
-              "hpcflow submit)", file=sys.stderr)
+        site = site_in_config(path)
+        if site is None:
+            print(f"hpcflow: runs are local; the Flyte endpoint in {path} is not used (name an hpcflow site in it, "
+                  "`hpcflow:` then `  site: NAME`, to submit runs to Slurm)", file=sys.stderr)
     init(root_dir=root_dir, **settings)
+    _SETTINGS["site"] = site
+
+
+def site_in_config(path: Path) -> Optional[str]:
+    """The hpcflow site a config file names: the file itself when it is a site config (TOML, checked
+    now so that a broken one fails here), else `site:` in its `hpcflow:` section (YAML), else None."""
+    from hpcflow.site.config import load_site
+
+    if path.suffix == ".toml":
+        load_site(str(path))
+        return str(path.resolve())
+    found = re.search(r"^hpcflow:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+site:[ \t]*[\"']?([^\"'\s#]+)",
+                      path.read_text(errors="replace") + "\n", re.MULTILINE)
+    if found is None:
+        return None
+    site = found.group(1)
+    relative = path.parent / site
+    return str(relative.resolve()) if site.endswith(".toml") and relative.exists() else site
+
+
+def current_site() -> Optional[str]:
+    """The site flyte.init_from_config named, if any."""
+    return _SETTINGS.get("site")
 
 
 class Outputs(tuple):
@@ -94,9 +127,9 @@ class Run:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """with_runcontext's settings that a local run honours."""
+    """with_runcontext's settings that a run honours (a remote run: mode, name aside, and env_vars)."""
 
-    mode: str = "local"
+    mode: Optional[str] = None  # None: remote when init_from_config named a site, else local
     name: Optional[str] = None
     env_vars: tuple[tuple[str, str], ...] = ()
     overwrite_cache: bool = False
@@ -105,17 +138,46 @@ class RunSettings:
 
 
 def runner_for(settings: RunSettings, loop: asyncio.AbstractEventLoop) -> LocalRunner:
-    """The ChildRunner a run's calls go through (children.py): a run in this process, for now."""
-    check_mode(settings.mode)
+    """The ChildRunner a run in this process goes through (children.py). A remote run's children run
+    in waves on Slurm, through the WaveRunner of its root's jobs (waves.py)."""
     return LocalRunner(loop, settings.name or new_run_name(), dict(settings.custom_context),
                        settings.disable_run_cache, settings.overwrite_cache)
 
 
-def check_mode(mode: str) -> None:
-    """Refuse a run mode hpcflow does not have yet."""
-    if mode != "local":
-        raise WorkflowDefinitionError(f"with_runcontext(mode={mode!r}): hpcflow runs Flyte 2 tasks locally for now; "
-                                      "use mode='local' (submitting them to Slurm is not built yet)")
+def check_mode(mode: Optional[str]) -> None:
+    """Refuse a run mode hpcflow does not have."""
+    if mode not in (None, "local", "remote"):
+        raise WorkflowDefinitionError(f"with_runcontext(mode={mode!r}): hpcflow runs a task here (mode='local') or "
+                                      "submits it to Slurm (mode='remote'); there is no other mode")
+
+
+def mode_of(settings: RunSettings) -> str:
+    """The run's mode: as given, else remote when init_from_config named a site."""
+    return settings.mode or ("remote" if current_site() else "local")
+
+
+# What submits a remote run: the runtime's submit of a Flyte 2 root, handed in by hpcflow/__init__.py
+# (the sdk sits below the runtime and does not import it).
+_REMOTE: list[Callable[..., Any]] = []
+
+
+def use_remote(submit: Callable[..., Any]) -> None:
+    """Set how a remote run is submitted: submit(task, inputs, site, settings) -> a run handle."""
+    _REMOTE[:] = [submit]
+
+
+def submit_remote(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunSettings) -> Any:
+    """flyte.run in mode "remote": the root task submitted to the site's Slurm; its run, at once."""
+    if not hasattr(task, "options") or not hasattr(task, "bind"):
+        raise WorkflowDefinitionError(f"flyte.run takes a task of a flyte.TaskEnvironment (@env.task), not {task!r}")
+    site = current_site() or os.environ.get("HPCFLOW_SITE")
+    if not site:
+        raise WorkflowDefinitionError("flyte.run in mode 'remote' needs a site to submit to: call "
+                                      "flyte.init_from_config('SITE.toml') first, or set HPCFLOW_SITE")
+    if not _REMOTE:
+        raise WorkflowDefinitionError("flyte.run in mode 'remote' needs hpcflow's runtime; import hpcflow first")
+    with _environment(dict(settings.env_vars)):  # the jobs inherit the submitting environment (sbatch --export=ALL)
+        return _REMOTE[0](task, task.bind(args, kwargs), site, settings)
 
 
 async def run_async(settings: RunSettings, task: Any, args: tuple, kwargs: dict[str, Any]) -> Run:
@@ -125,7 +187,7 @@ async def run_async(settings: RunSettings, task: Any, args: tuple, kwargs: dict[
     runner = runner_for(settings, asyncio.get_running_loop())
     with _environment(dict(settings.env_vars)):
         value = await runner.run(ChildCall(task, task.bind(args, kwargs), None, 0))
-    return Run(runner.run_name, value, runner.calls, settings.mode)
+    return Run(runner.run_name, value, runner.calls, "local")
 
 
 def run_local(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunSettings = RunSettings()) -> Run:
@@ -162,11 +224,15 @@ class _RunEntry:
     def __init__(self, settings: RunSettings):
         self.settings = settings
 
-    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+    def __call__(self, task: Any, *args: Any, **kwargs: Any) -> Any:
+        if mode_of(self.settings) == "remote":
+            return submit_remote(task, args, kwargs, self.settings)
         return run_local(task, args, kwargs, self.settings)
 
-    async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Run:
-        """The run, awaited on the running event loop."""
+    async def aio(self, task: Any, *args: Any, **kwargs: Any) -> Any:
+        """The run, awaited on the running event loop (a remote one returns once it is submitted)."""
+        if mode_of(self.settings) == "remote":
+            return submit_remote(task, args, kwargs, self.settings)
         return await run_async(self.settings, task, args, kwargs)
 
 
@@ -204,7 +270,7 @@ def with_runcontext(mode: Optional[str] = None, *, name: Optional[str] = None, e
             raise WorkflowDefinitionError(f"with_runcontext({key}=...): {_REFUSED[key]}")
         if key not in _ACCEPTED and key not in _REFUSED:
             raise WorkflowDefinitionError(f"with_runcontext: unknown option {key}=")
-    settings = RunSettings(mode or "local", name, tuple(sorted((env_vars or {}).items())), overwrite_cache,
+    settings = RunSettings(mode, name, tuple(sorted((env_vars or {}).items())), overwrite_cache,
                            disable_run_cache, tuple(sorted((custom_context or {}).items())))
     check_mode(settings.mode)  # refused now, with its reason, rather than at .run()
     return Runner(settings)

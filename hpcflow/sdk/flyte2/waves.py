@@ -37,14 +37,23 @@ class WaveRunner:
 
 
 async def run_root_body(task: Any, inputs: dict[str, Any]) -> Any:
-    """The root task's function on `inputs`, its child calls going to a WaveRunner."""
+    """The root task's function on `inputs`, its child calls going to a WaveRunner. A sync root runs in
+    a thread, as in a local run: each child call blocks it until a wave has answered the call."""
     runner = WaveRunner(asyncio.get_running_loop())
     token = CURRENT_ACTION.set(TaskContext(ActionID("a0"), task_name=task.name, runner=runner))
     try:
+        if not task.is_async:
+            return await _in_thread(task.func, inputs)
         value = task.func(**inputs)
         return await value if inspect.isawaitable(value) else value
     finally:
         CURRENT_ACTION.reset(token)
+
+
+async def _in_thread(func: Any, inputs: dict[str, Any]) -> Any:
+    """`func(**inputs)` in a thread. When the replay stops, it cancels the child call the thread is
+    blocked on, and the thread ends with CallAbandoned (children.py): nothing outlives the replay."""
+    return await asyncio.to_thread(func, **inputs)
 
 
 def child_failed(entity: Any, error: str) -> Exception:
