@@ -95,6 +95,10 @@ class LocalBackend:
         """The run directory is the whole truth of a local run."""
         return None
 
+    def usage(self, rd: RunDir, job_ids: list[int]) -> None:
+        """Local processes are not accounted."""
+        return None
+
     def cancel(self, rd: RunDir) -> None:
         """A local run lives in its terminal's process."""
         raise HpcflowError(f"run {rd.meta.run_id} runs locally; stop it with Ctrl-C in its terminal")

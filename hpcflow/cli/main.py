@@ -132,16 +132,29 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
 @click.argument("run_id")
 @JSON
 @RUNS_DIR
-def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
+@click.option("--efficiency", "with_efficiency", is_flag=True,
+              help="Add each node's CPU efficiency and peak memory against its request (from sacct).")
+def status(run_id: str, as_json: bool, runs_dir: Path | None, with_efficiency: bool) -> None:
     """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
     from hpcflow.runtime.runs import find_run, refresh
+    from hpcflow.runtime.usage import efficiency
 
-    view = refresh(find_run(run_id, runs_dir))
+    rd = find_run(run_id, runs_dir)
+    view = refresh(rd)
+    usage = efficiency(rd) if with_efficiency else None
+    if with_efficiency and usage is None:
+        click.echo(f"run {run_id} ran on this machine: there is no scheduler accounting to take efficiency from",
+                   err=True)
     if as_json:
-        click.echo(json.dumps({"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
+        report: dict[str, Any] = {"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
             {"node": j.label, "name": j.name, "kind": j.kind, "size": j.size, "slurm_ids": list(j.slurm_ids),
              "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note,
-             "other_environment": list(j.other_environment)} for j in view.jobs]}))
+             "other_environment": list(j.other_environment)} for j in view.jobs]}
+        if usage is not None:
+            report["efficiency"] = [{"node": e.label, "tasks": e.tasks, "cpus": e.cpus, "cpu_s": e.cpu_s,
+                                     "cpu_alloc_s": e.cpu_alloc_s, "cpu_efficiency": e.cpu_efficiency,
+                                     "peak_rss": e.peak_rss, "req_mem": e.req_mem, "hint": e.hint()} for e in usage]
+        click.echo(json.dumps(report))
         _warn_environment(view.jobs)
         return
     click.echo(f"run {view.run_id}: {view.state.value}" + (f" ({view.error})" if view.error else ""))
@@ -152,7 +165,21 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
         ids = ",".join(map(str, j.slurm_ids)) or "-"
         click.echo(f"{j.label:<20} {j.name:<20} {j.kind:<8} {size:>5}  {ids:<14} {counts}"
                    + (f"  ({j.note})" if j.note else ""))
+    if usage:
+        _print_efficiency(usage)
     _warn_environment(view.jobs)
+
+
+def _print_efficiency(usage: list[Any]) -> None:
+    from hpcflow.core.efficiency import human_bytes
+
+    click.echo(f"\n{'NODE':<20} {'TASKS':>5}  {'CPU EFF':>7}  {'PEAK MEM / ASKED':<22} HINT")
+    for e in usage:
+        cpu = "-" if e.cpu_efficiency is None else f"{e.cpu_efficiency:.0%}"
+        mem = "-" if e.peak_rss is None else human_bytes(e.peak_rss)
+        if e.req_mem:
+            mem += f" / {human_bytes(e.req_mem)}" + (f" ({e.memory_efficiency:.0%})" if e.peak_rss is not None else "")
+        click.echo(f"{e.label:<20} {e.tasks:>5}  {cpu:>7}  {mem:<22} {e.hint()}")
 
 
 def _warn_environment(jobs: list[Any]) -> None:

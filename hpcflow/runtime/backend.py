@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Optional, Protocol
 
+from hpcflow.core.efficiency import TaskUsage
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
@@ -40,6 +41,9 @@ class Backend(Protocol):
 
     def cancel(self, rd: RunDir) -> None:
         """Stop every queued or running job of the run."""
+
+    def usage(self, rd: RunDir, job_ids: list[int]) -> dict[int, list[TaskUsage]] | None:
+        """What the scheduler accounted for these jobs' tasks (None: it keeps no accounts)."""
 
     def cancel_pending(self, rd: RunDir) -> None:
         """Stop the run's jobs that have not started (a failed run stops its queued work)."""

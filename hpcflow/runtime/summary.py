@@ -32,6 +32,7 @@ class JobSummary:
     slurm_ids: tuple[int, ...] = field(default=())
     other_environment: tuple[int, ...] = field(default=())  # elements that ran under another Python/hpcflow/packages
     handles_failure: bool = False  # a failure watch (sdk/failure.py), or a job of the handler it ran
+    element_ids: tuple[int, ...] = field(default=())  # of slurm_ids, those whose tasks run elements (not sentinels)
 
     @property
     def failed(self) -> bool:
@@ -61,7 +62,8 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
         counts: Counter[State] = Counter()
         bad: list[int] = []
         other: list[int] = []
-        ids = tuple(r.id for r in rd.submissions(job.id))
+        records = rd.submissions(job.id)
+        ids = tuple(r.id for r in records)
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
         elif size is None:
@@ -85,7 +87,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
         if job.on_failure:
             note = note or "runs the workflow's on_failure handler once its jobs have ended, if one failed"
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
-                         tuple(other), handling or job.on_failure)
+                         tuple(other), handling or job.on_failure, tuple(r.id for r in records if r.role.runs_elements))
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)

@@ -1,0 +1,44 @@
+"""Following runs from the shell, on the test cluster: efficiency from sacct, logs of failed elements."""
+from __future__ import annotations
+
+import subprocess
+
+from slurm_helpers import ROOT, wait_until
+
+MONITORING = ROOT / "tests" / "workflows" / "monitoring.py"
+
+
+def _sacct(job: str) -> dict[str, str]:
+    """sacct's own figures for one finished job: its allocation line and its batch step."""
+    out = subprocess.run(["sacct", "-j", job, "-n", "-P", "-o", "JobID,AllocCPUS,ElapsedRaw,TotalCPU,MaxRSS,ReqMem"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = {line.split("|")[0]: line.split("|") for line in out.splitlines()}
+    return {"alloc": rows[job], "batch": rows[f"{job}.batch"]}
+
+
+def test_efficiency_of_a_task_burning_two_cpus_matches_sacct(hpcflow, slurm_env):
+    res = hpcflow("submit", f"{MONITORING}:burn_wf", "--site", "dev-cluster", "--wait", "--json", timeout=300)
+    assert res.code == 0, res.stderr
+    run_id = res.json["run_id"]
+
+    def accounted() -> dict:  # the accounting of a job that just ended can lag behind its end
+        status = hpcflow("status", run_id, "--efficiency", "--json").json
+        effs = [e for e in status["efficiency"] if e["node"] == "n0"]
+        return status if effs and effs[0]["tasks"] == 1 and effs[0]["peak_rss"] else {}
+
+    status = wait_until(accounted, timeout=60, interval=2)
+    eff = next(e for e in status["efficiency"] if e["node"] == "n0")
+    job = str(next(j for j in status["jobs"] if j["node"] == "n0")["slurm_ids"][0])
+    figures = _sacct(job)
+    _, cpus, elapsed, total, _, req = figures["alloc"]
+    assert eff["cpus"] == int(cpus) == 2
+    assert eff["cpu_alloc_s"] == 2 * int(elapsed)
+    assert eff["req_mem"] == 2 * 2**30 and req in ("2048M", "2G")
+    assert abs(eff["peak_rss"] - int(figures["batch"][4].rstrip("K")) * 1024) < 1024
+    assert eff["peak_rss"] > 200 * 2**20  # the array it held
+    minutes, seconds = total.split(":")  # MM:SS.mmm: under an hour
+    assert abs(eff["cpu_s"] - (int(minutes) * 60 + float(seconds))) < 1e-6 and eff["cpu_s"] > 1
+    # how much CPU the two busy processes got depends on what else the machine runs: only sacct's ratio is promised
+    assert eff["cpu_efficiency"] == eff["cpu_s"] / eff["cpu_alloc_s"]
+    text = hpcflow("status", run_id, "--efficiency").stdout
+    assert "CPU EFF" in text and f"{eff['cpu_efficiency']:.0%}" in text

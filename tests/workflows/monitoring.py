@@ -1,0 +1,45 @@
+"""Workloads for `hpcflow status --efficiency` and the monitoring commands (tests/slurm/test_monitoring.py)."""
+import multiprocessing
+import time
+
+import numpy as np
+
+from hpcflow import Resources, map_task, task, workflow
+
+
+def _spin(seconds: float) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        pass
+
+
+@task(requests=Resources(cpu="2", mem="2Gi"))
+def burn(seconds: float) -> float:
+    """Two CPUs busy for `seconds`, holding a 200 MB array."""
+    block = np.ones(200 * 2**20 // 8)  # 200 MiB of float64, every page touched
+    procs = [multiprocessing.Process(target=_spin, args=(seconds,)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    return float(block.sum())
+
+
+@workflow
+def burn_wf(seconds: float = 20.0) -> float:
+    return burn(seconds=seconds)
+
+
+@task
+def maybe_fail(x: int) -> int:
+    if x % 3 == 0:
+        raise ValueError(f"x={x} is a multiple of three")
+    if x == 4:
+        raise KeyError("four")
+    print(f"working on {x}")
+    return x
+
+
+@workflow
+def some_fail(xs: list[int]) -> list[int]:
+    return map_task(maybe_fail, min_success_ratio=0.1)(x=xs)
