@@ -219,17 +219,55 @@ def outputs(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("run_id")
-@click.argument("node", metavar="NODE[INDEX]")
+@click.argument("node", metavar="NODE[INDEX]", required=False)
+@click.option("-f", "--follow", "follow_", is_flag=True, help="Follow the element's log until the element ends.")
+@click.option("--failed", is_flag=True, help="The end of every failed element's log, grouped by error.")
+@click.option("--lines", "-n", type=click.IntRange(min=0), default=10, show_default=True,
+              help="With --failed: how many lines of each log.")
 @RUNS_DIR
-def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
-    """Print the log (and traceback) of one element, e.g. `n1[3]` or `n2[0]/n1`."""
+def logs(run_id: str, node: str | None, follow_: bool, failed: bool, lines: int, runs_dir: Path | None) -> None:
+    """Print the log (and traceback) of one element, e.g. `n1[3]` or `n2[0]/n1`; or, with --failed, of every
+    element that did not succeed, grouped by error."""
     from hpcflow.runtime.runs import find_run
 
-    sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
+    if failed and (node or follow_):
+        raise InputError("--failed prints every failed element's log: give it without NODE[INDEX] and -f")
+    rd = find_run(run_id, runs_dir)
+    if failed:
+        _print_failed(rd, lines)
+        return
+    if not node:
+        raise InputError(f"missing NODE[INDEX] (e.g. n1[3]; `hpcflow status {run_id}` lists the nodes), "
+                         "or --failed for every failed element")
+    sub, job_id, index = _element(rd, run_id, node)
     log = sub.log_path(job_id, index)
+    if follow_:
+        from hpcflow.runtime.backend import backend_of
+        from hpcflow.runtime.logs import element_ended, follow
+
+        for text in follow(log, element_ended(rd, node, lambda: backend_of(rd).live(rd))):
+            click.echo(text, nl=False)
+        return
     if not log.exists():
         raise InputError(f"{node} of run {run_id} has no log yet (state {sub.status(job_id, index).state.value})")
     click.echo(log.read_text(errors="replace"), nl=False)
+
+
+def _print_failed(rd: Any, lines: int) -> None:
+    from hpcflow.runtime.logs import failed_elements, tail
+    from hpcflow.runtime.runs import refresh
+
+    groups = failed_elements(rd, refresh(rd))
+    if not groups:
+        click.echo(f"run {rd.meta.run_id}: no element has failed")
+        return
+    for group in groups:
+        shown = ", ".join(e.label for e in group.elements[:10]) + (" ..." if len(group.elements) > 10 else "")
+        click.echo(f"== {len(group.elements)} element(s): {group.error}  [{shown}]")
+        for element in group.elements:
+            click.echo(f"-- {element.label} ({element.state.value}): {element.error}")
+            for line in tail(element.log, lines):
+                click.echo(f"   {line}")
 
 
 @cli.command()

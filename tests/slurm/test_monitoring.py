@@ -42,3 +42,28 @@ def test_efficiency_of_a_task_burning_two_cpus_matches_sacct(hpcflow, slurm_env)
     assert eff["cpu_efficiency"] == eff["cpu_s"] / eff["cpu_alloc_s"]
     text = hpcflow("status", run_id, "--efficiency").stdout
     assert "CPU EFF" in text and f"{eff['cpu_efficiency']:.0%}" in text
+
+
+def test_logs_follow_a_running_element_to_its_end_and_failed_ones_grouped_by_error(hpcflow, slurm_env):
+    import os
+    import sys
+
+    sub = hpcflow("submit", f"{MONITORING}:chatty_wf", "--site", "dev-cluster", "-i", "lines=12", "--json")
+    assert sub.code == 0, sub.stderr
+    run_id = sub.json["run_id"]
+    # followed from before the element starts: it waits for the log, prints it as it grows, and stops by itself
+    follow = subprocess.run([sys.executable, "-m", "hpcflow.cli.main", "logs", run_id, "n0", "-f"],
+                            capture_output=True, text=True, timeout=300, env=os.environ)
+    assert follow.returncode == 0, follow.stderr
+    assert [line for line in follow.stdout.splitlines() if line.startswith("step")] == \
+        [f"step {i} of 12" for i in range(12)]
+    assert hpcflow("wait", run_id, "--json").json["outputs"] == {"o0": 12}
+
+    res = hpcflow("submit", f"{MONITORING}:some_fail", "--site", "dev-cluster", "-i", "xs=[1,2,3,4,5,6,7]", "--wait",
+                  "--json", timeout=300)
+    assert res.code == 0 and res.json["outputs"]["o0"] == [1, 2, None, None, 5, None, 7], res.stderr
+    text = hpcflow("logs", res.json["run_id"], "--failed", "-n", "2").stdout
+    groups = [line for line in text.splitlines() if line.startswith("==")]
+    assert groups == ["== 2 element(s): ValueError: x=3 is a multiple of three  [n0[2], n0[5]]",
+                      "== 1 element(s): KeyError: 'four'  [n0[3]]"]
+    assert text.count("   ValueError: x=6 is a multiple of three") == 1  # each element's own log, its last lines

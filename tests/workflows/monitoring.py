@@ -1,6 +1,7 @@
 """Workloads for `hpcflow status --efficiency` and the monitoring commands (tests/slurm/test_monitoring.py)."""
 import multiprocessing
 import time
+from typing import Optional
 
 import numpy as np
 
@@ -41,5 +42,19 @@ def maybe_fail(x: int) -> int:
 
 
 @workflow
-def some_fail(xs: list[int]) -> list[int]:
+def some_fail(xs: list[int]) -> list[Optional[int]]:
     return map_task(maybe_fail, min_success_ratio=0.1)(x=xs)
+
+
+@task
+def chatty(lines: int) -> int:
+    """Writes a line every half second, as a long computation reports its progress."""
+    for i in range(lines):
+        print(f"step {i} of {lines}", flush=True)
+        time.sleep(0.5)
+    return lines
+
+
+@workflow
+def chatty_wf(lines: int = 10) -> int:
+    return chatty(lines=lines)
