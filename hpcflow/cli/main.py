@@ -307,12 +307,35 @@ def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_w
 
 @cli.command()
 @RUNS_DIR
-def runs(runs_dir: Path | None) -> None:
-    """List runs, oldest first."""
+@click.option("--state", "states", multiple=True, metavar="STATE",
+              type=click.Choice(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"], case_sensitive=False),
+              help="Only runs in this state, as last recorded (repeat for several).")
+@click.option("--workflow", "workflow", default=None, metavar="NAME", help="Only runs of this workflow (or task).")
+@click.option("--since", default=None, metavar="AGE", help="Only runs created in the last AGE, e.g. 30m, 12h, 7d.")
+@JSON
+def runs(runs_dir: Path | None, states: tuple[str, ...], workflow: str | None, since: str | None,
+         as_json: bool) -> None:
+    """List runs, oldest first: id, backend, state as last recorded (`hpcflow status` asks the scheduler)."""
+    import time
+
+    from hpcflow.runtime.cache_report import parse_age
     from hpcflow.runtime.runs import list_runs
 
+    after = time.time() - parse_age(since) if since else None
+    wanted = {s.upper() for s in states}
+    shown = []
     for rd in list_runs(runs_dir):
-        click.echo(f"{rd.meta.run_id}  {rd.meta.backend:<6} {rd.state[0].value}")
+        state = rd.state[0].value
+        if (wanted and state not in wanted) or (workflow and rd.meta.workflow != workflow) \
+                or (after is not None and rd.meta.created < after):
+            continue
+        shown.append({"run_id": rd.meta.run_id, "workflow": rd.meta.workflow, "backend": rd.meta.backend,
+                      "state": state, "created": rd.meta.created, "path": str(rd.path)})
+    if as_json:
+        click.echo(json.dumps({"runs": shown}))
+        return
+    for run in shown:
+        click.echo(f"{run['run_id']}  {run['backend']:<6} {run['state']}")
 
 
 @cli.group()
