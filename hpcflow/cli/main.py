@@ -134,12 +134,21 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
 @RUNS_DIR
 @click.option("--efficiency", "with_efficiency", is_flag=True,
               help="Add each node's CPU efficiency and peak memory against its request (from sacct).")
-def status(run_id: str, as_json: bool, runs_dir: Path | None, with_efficiency: bool) -> None:
+@click.option("--watch", "watch_", is_flag=True,
+              help="Update in place until the run ends (plain lines when not on a terminal).")
+def status(run_id: str, as_json: bool, runs_dir: Path | None, with_efficiency: bool, watch_: bool) -> None:
     """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
     from hpcflow.runtime.runs import find_run, refresh
     from hpcflow.runtime.usage import efficiency
 
     rd = find_run(run_id, runs_dir)
+    if watch_:
+        if as_json:
+            raise InputError("--watch draws the run as it goes; for one JSON object, leave --watch out")
+        _watch(rd)
+        if with_efficiency:
+            _print_efficiency(efficiency(rd) or [])
+        return
     view = refresh(rd)
     usage = efficiency(rd) if with_efficiency else None
     if with_efficiency and usage is None:
@@ -168,6 +177,24 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None, with_efficiency: b
     if usage:
         _print_efficiency(usage)
     _warn_environment(view.jobs)
+
+
+def _watch(rd: Any) -> Any:
+    from hpcflow.cli.watch import IDLE_S, watch
+    from hpcflow.runtime.logs import last_line
+    from hpcflow.runtime.runs import views
+    from hpcflow.runtime.summary import find_element
+
+    errors: dict[tuple[str, int], str] = {}
+
+    def first_error(job: Any) -> str:
+        key = (job.label, job.bad_elements[0])
+        if key not in errors:
+            sub, job_id, index = find_element(rd, f"{key[0]}[{key[1]}]")
+            errors[key] = last_line(sub.status(job_id, index).error)
+        return errors[key]
+
+    return watch(views(rd, poll_s=2.0, idle_s=IDLE_S), rd.meta.created, first_error)
 
 
 def _print_efficiency(usage: list[Any]) -> None:

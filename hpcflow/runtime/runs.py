@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
 
 from hpcflow.config import default_runs_dir, hpcflow_home
 from hpcflow.core.compile import compile_plan
@@ -163,30 +163,41 @@ def wait(rd: RunDir, poll_s: float | None = None, timeout_s: float | None = None
     """Poll until the run finishes (each poll: one squeue and one sacct call), at intervals
     from next_poll_interval()."""
     deadline = None if timeout_s is None else time.time() + timeout_s
+    for view in views(rd, backend, poll_s):
+        if view.state in _FINAL:
+            return view
+        if deadline is not None and time.time() > deadline:
+            raise HpcflowError(f"run {view.run_id} still {view.state.value} after {timeout_s:.0f} s")
+    raise AssertionError("views() ends only with a finished run")
+
+
+def views(rd: RunDir, backend: Backend | None = None, poll_s: float | None = None,
+          idle_s: float | None = None) -> Iterator[RunView]:
+    """The run's view at each poll until it has finished (its last view is the final one). Polls back
+    off while nothing changes, up to `idle_s` apart (default 20 polling intervals)."""
     backend = backend or backend_of(rd)
     poll_s = poll_s or backend.poll_interval_s
     interval, last = poll_s, None
     while True:
         view = refresh(rd, backend)
+        yield view
         if view.state in _FINAL:
-            return view
-        if deadline is not None and time.time() > deadline:
-            raise HpcflowError(f"run {view.run_id} still {view.state.value} after {timeout_s:.0f} s")
-        interval = next_poll_interval(interval, poll_s, last, view.jobs)
+            return
+        interval = next_poll_interval(interval, poll_s, last, view.jobs, idle_s)
         last = view.jobs
         time.sleep(interval)
 
 
 def next_poll_interval(interval: float, poll_s: float, before: list[JobSummary] | None,
-                       now: list[JobSummary]) -> float:
+                       now: list[JobSummary], idle_s: float | None = None) -> float:
     """The wait before the next poll: back to `poll_s` when a job has entered a new phase (it
     started, it ended, or an element of it failed), else half as
     long again as the last, up to 4 times `poll_s` while elements move (so the end of a steadily
-    progressing run is seen soon after it) and up to 20 times while nothing changes at all."""
+    progressing run is seen soon after it) and up to `idle_s` (20 times `poll_s`) while nothing changes."""
     if before is None or _phases(before) != _phases(now):
         return poll_s
     moving = _counts(before) != _counts(now)
-    return min(interval * 1.5, poll_s * (4 if moving else 20))
+    return min(interval * 1.5, poll_s * 4 if moving else (idle_s or poll_s * 20))
 
 
 def _phases(jobs: list[JobSummary]) -> list[tuple[str, bool, bool, bool]]:

@@ -67,3 +67,43 @@ def test_logs_follow_a_running_element_to_its_end_and_failed_ones_grouped_by_err
     assert groups == ["== 2 element(s): ValueError: x=3 is a multiple of three  [n0[2], n0[5]]",
                       "== 1 element(s): KeyError: 'four'  [n0[3]]"]
     assert text.count("   ValueError: x=6 is a multiple of three") == 1  # each element's own log, its last lines
+
+
+def test_status_watch_in_a_terminal_shows_progress_and_ends_by_itself_and_piped_prints_plain_lines(
+        hpcflow, slurm_env, tmp_path):
+    import os
+    import shlex
+    import sys
+
+    xs = list(range(8))
+    sub = hpcflow("submit", f"{MONITORING}:three_stages", "--site", "dev-cluster", "-i", f"xs={xs}", "--json")
+    assert sub.code == 0, sub.stderr
+    run_id = sub.json["run_id"]
+    session = f"hf-watch-{os.getpid()}"
+    watch = f"{shlex.quote(sys.executable)} -m hpcflow.cli.main status {run_id} --watch"
+    piped = tmp_path / "watch.txt"
+    env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in ("HPCFLOW_HOME", "PATH", "PYTHONSAFEPATH")
+                   if k in os.environ)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40",
+                    f"env {env} {watch}; echo WATCH-EXITED $?; sleep 600"], check=True)
+    subprocess.Popen(f"env {env} {watch} > {shlex.quote(str(piped))} 2>&1", shell=True)
+    screens: list[str] = []
+    try:
+        def ended() -> bool:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True,
+                                    check=True).stdout
+            if not screens or screen != screens[-1]:
+                screens.append(screen)
+            return "WATCH-EXITED" in screen
+        wait_until(ended, timeout=300, interval=0.5)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    final = screens[-1]
+    assert "WATCH-EXITED 0" in final and f"run {run_id}: SUCCEEDED" in final
+    done = [int(s.split("done=")[1].split()[0]) if "done=" in s else 0 for s in screens]
+    assert len(set(done)) >= 2, screens  # the progress moved while it was watched
+    assert "\x1b" not in "".join(screens)  # capture-pane gives the text; rich drew it
+    wait_until(lambda: "SUCCEEDED" in piped.read_text(), timeout=60)
+    text = piped.read_text()
+    assert "\x1b" not in text and text.splitlines()[-4].startswith(f"run {run_id}: SUCCEEDED")
+    assert all(line.startswith(("run ", "  n")) for line in text.splitlines() if line.strip())

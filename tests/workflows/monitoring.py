@@ -58,3 +58,19 @@ def chatty(lines: int) -> int:
 @workflow
 def chatty_wf(lines: int = 10) -> int:
     return chatty(lines=lines)
+
+
+@task
+def slow_square(x: int) -> int:
+    time.sleep(3)
+    return x * x
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@workflow
+def three_stages(xs: list[int]) -> int:
+    return total(xs=map_task(slow_square)(x=map_task(slow_square)(x=xs)))
