@@ -34,11 +34,12 @@ if [[ $(id -u) -eq 0 ]]; then
   # the container images of the container_image= tests (cached; hpcflow in them refreshed when it changed)
   scripts/test-image.sh >/dev/null
   # sudo: the colleague user; Open MPI: the MPI tasks' ranks (mpi4py, in the test extras, loads it);
-  # environment-modules: the `module load` of a task's Environment; tmux: a terminal for `status --watch`
+  # environment-modules: the `module load` of a task's Environment; tmux: a terminal for `status --watch`;
+  # chromium: a browser to render `hpcflow report`'s HTML in
   if ! command -v sudo >/dev/null || ! command -v mpiexec >/dev/null || [[ ! -f /etc/profile.d/modules.sh ]] || \
-     ! command -v tmux >/dev/null; then
+     ! command -v tmux >/dev/null || ! command -v chromium >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sudo openmpi-bin libopenmpi3 \
-      environment-modules tmux >/dev/null
+      environment-modules tmux chromium >/dev/null
   fi
   printf '%s ALL=(%s) NOPASSWD: ALL\n' "$TEST_USER" "$OTHER_USER" > /etc/sudoers.d/hpcflow-ci
   chmod 0440 /etc/sudoers.d/hpcflow-ci

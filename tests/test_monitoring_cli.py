@@ -36,3 +36,16 @@ def test_runs_filter_by_state_workflow_and_age_and_failed_logs_group_by_error(hp
 
     eff = hpcflow("status", chatty.json["run_id"], "--efficiency")
     assert eff.code == 0 and "no scheduler accounting" in eff.stderr
+
+
+def test_report_of_a_local_run_is_one_self_contained_page(hpcflow, tmp_path):
+    res = hpcflow("run", f"{MONITORING}:some_fail", "-i", "xs=[1,2,3,4,5,6,7]", "--json")
+    out = tmp_path / "report.html"
+    made = hpcflow("report", res.json["run_id"], "-o", str(out))
+    assert made.code == 0 and made.stdout.strip() == f"wrote {out}", made.stderr
+    page = out.read_text()
+    assert f"Run {res.json['run_id']}" in page and "SUCCEEDED" in page
+    assert page.count("class='span'") == 7  # each element's run on the timeline, from its own record
+    assert page.count("data-state='FAILED'") == 3 and "n0.x = <code>[1, 2, 3, 4, 5, 6, 7]</code>" in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "<script" not in page
+    assert hpcflow("report", res.json["run_id"]).code != 0  # -o is required

@@ -99,6 +99,10 @@ class LocalBackend:
         """Local processes are not accounted."""
         return None
 
+    def history(self, rd: RunDir, job_ids: list[int]) -> None:
+        """The elements' own records are all there is."""
+        return None
+
     def cancel(self, rd: RunDir) -> None:
         """A local run lives in its terminal's process."""
         raise HpcflowError(f"run {rd.meta.run_id} runs locally; stop it with Ctrl-C in its terminal")

@@ -299,6 +299,22 @@ def _print_failed(rd: Any, lines: int) -> None:
 
 @cli.command()
 @click.argument("run_id")
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The HTML file to write (self-contained: open it anywhere).")
+@RUNS_DIR
+def report(run_id: str, output: str, runs_dir: Path | None) -> None:
+    """Write a run's report: its graph, a timeline of every array task, efficiency, cache hits, inputs, outputs."""
+    from hpcflow.cli.report_html import render
+    from hpcflow.runtime.report import gather
+    from hpcflow.runtime.runs import find_run
+    from hpcflow.store.atomic import write_bytes
+
+    write_bytes(Path(output), render(gather(find_run(run_id, runs_dir))).encode())
+    click.echo(f"wrote {output}")
+
+
+@cli.command()
+@click.argument("run_id")
 @RUNS_DIR
 def cancel(run_id: str, runs_dir: Path | None) -> None:
     """Cancel every queued and running job of a run."""

@@ -26,6 +26,19 @@ class TaskUsage:
 
 
 @dataclass(frozen=True)
+class TaskRecord:
+    """One run of an array task (or job) as the scheduler recorded it: a task requeued after a preemption
+    has one record per run. Times are epoch seconds, None where it has none (not started, still running)."""
+
+    job_id: int
+    task: str  # the scheduler's id of the task, e.g. "1234_5"
+    state: str  # the scheduler's word: COMPLETED, FAILED, PREEMPTED, REQUEUED, RUNNING, ...
+    submit: float | None
+    start: float | None
+    end: float | None
+
+
+@dataclass(frozen=True)
 class Efficiency:
     """One job's tasks taken together."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Optional, Protocol
 
-from hpcflow.core.efficiency import TaskUsage
+from hpcflow.core.efficiency import TaskRecord, TaskUsage
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
@@ -44,6 +44,10 @@ class Backend(Protocol):
 
     def usage(self, rd: RunDir, job_ids: list[int]) -> dict[int, list[TaskUsage]] | None:
         """What the scheduler accounted for these jobs' tasks (None: it keeps no accounts)."""
+
+    def history(self, rd: RunDir, job_ids: list[int]) -> list[TaskRecord] | None:
+        """Every record the scheduler kept of these jobs' tasks, a requeued task's earlier runs included
+        (None: it keeps none; the elements' own records are all there is)."""
 
     def cancel_pending(self, rd: RunDir) -> None:
         """Stop the run's jobs that have not started (a failed run stops its queued work)."""

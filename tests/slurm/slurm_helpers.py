@@ -74,3 +74,18 @@ def whole_cluster() -> list[str]:
     cpus = {int(line.split("|")[1]) for line in nodes}
     assert len(cpus) == 1, f"the test cluster's nodes differ: {nodes}"
     return ["-N", str(len(set(nodes))), "--ntasks-per-node=1", "-c", str(cpus.pop())]
+
+
+def rendered_report(hpcflow, run_id: str, out: Path) -> str:
+    """`hpcflow report` of a run, opened in headless Chromium (Debian's, which scripts/test.sh installs): the
+    DOM it rendered, and a screenshot left in `out` (the test's own folder) for a person to look at."""
+    html = out / "report.html"
+    res = hpcflow("report", run_id, "-o", str(html))
+    assert res.code == 0, res.stderr
+    browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={out / 'chromium'}"]
+    shot = subprocess.run([*browser, f"--screenshot={out / 'report.png'}", "--window-size=1400,1200",
+                           html.as_uri()], capture_output=True, text=True, timeout=120)
+    assert shot.returncode == 0 and (out / "report.png").stat().st_size > 10_000, shot.stderr[-2000:]
+    dom = subprocess.run([*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0 and "id=\"timeline\"" in dom.stdout, dom.stderr[-2000:]
+    return dom.stdout

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until, whole_cluster
+from slurm_helpers import ROOT, RUNS, rendered_report, sacct_states, slurm_calls, wait_until, whole_cluster
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
@@ -94,6 +94,8 @@ def test_an_element_killed_under_slurm_runs_again_at_once_in_its_own_array_task(
     status = json.loads((job_dir / "1" / "status.json").read_text())
     assert status["state"] == "SUCCEEDED" and status["attempts"] == 2
     assert "ended by signal 9; running them again here" in (job_dir / "logs" / "1.log").read_text()
+    dom = rendered_report(hpcflow, res.json["run_id"], tmp_path)  # the retry in the report
+    assert "n0[1]: 2 attempts" in dom and dom.count("class=\"span\"") >= 3
 
 
 @pytest.mark.slow  # Slurm holds a requeued job for about two minutes (BeginTime)
@@ -123,6 +125,9 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
     assert done.json["outputs"] == {"o0": 4 * 15 + 6}
     statuses = [json.loads((RUNS / run_id / "jobs" / "n0" / str(i) / "status.json").read_text()) for i in range(4)]
     assert all(s["restarts"] >= 1 for s in statuses)
+    dom = rendered_report(hpcflow, run_id, tmp_path)  # the preemption on the report's timeline, as sacct saw it
+    assert "data-state=\"PREEMPTED\"" in dom or "data-state=\"REQUEUED\"" in dom
+    assert "n0[0]: requeued" in dom
     assert all(s["trace_replayed"] >= 2 for s in statuses)  # steps finished before the preemption came back
     for x in range(4):  # finished steps ran once; only the step that was cut off ran again
         runs = [len((tmp_path / f"x{x}-step{s}").read_text()) for s in range(6)]

@@ -10,9 +10,9 @@ from hpcflow.backends.slurm.monitor import live_states, overlay
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.windows import submit_next_window
 from hpcflow.backends.slurm.submit import laid_out, submit
-from hpcflow.backends.slurm.usage import usage_by_job
+from hpcflow.backends.slurm.usage import history, usage_by_job
 from hpcflow.core.directives import job_name
-from hpcflow.core.efficiency import TaskUsage
+from hpcflow.core.efficiency import TaskRecord, TaskUsage
 from hpcflow.core.states import State
 from hpcflow.core.layout import RunPlace, sized_by_producers, window_of
 from hpcflow.core.plan import JobPlan, Plan
@@ -61,6 +61,10 @@ class SlurmBackend:
     def usage(self, rd: RunDir, job_ids: list[int]) -> dict[int, list[TaskUsage]]:
         """sacct's CPU time, elapsed time and memory of the jobs' tasks."""
         return usage_by_job(self.shell, job_ids)
+
+    def history(self, rd: RunDir, job_ids: list[int]) -> list[TaskRecord]:
+        """sacct's records of the jobs' tasks, each requeued run apart."""
+        return history(self.shell, job_ids)
 
     def cancel(self, rd: RunDir) -> None:
         """scancel every job of the run, by its name."""
