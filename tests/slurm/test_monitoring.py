@@ -107,3 +107,33 @@ def test_status_watch_in_a_terminal_shows_progress_and_ends_by_itself_and_piped_
     text = piped.read_text()
     assert "\x1b" not in text and text.splitlines()[-4].startswith(f"run {run_id}: SUCCEEDED")
     assert all(line.startswith(("run ", "  n")) for line in text.splitlines() if line.strip())
+
+
+def test_watching_a_run_where_nothing_moves_costs_one_squeue_per_refresh_backing_off_to_30_s(
+        hpcflow, slurm_env, tmp_path):
+    import json
+    import os
+    import sys
+
+    site = tmp_path / "held.toml"  # every job held: nothing changes while it is watched
+    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+        "time_margin = 60", 'time_margin = 60\nextra_directives = ["--hold"]'))
+    sub = hpcflow("submit", f"{MONITORING}:three_stages", "--site", str(site), "-i", "xs=[1,2,3]", "--json")
+    assert sub.code == 0, sub.stderr
+    log = tmp_path / "watch-calls.jsonl"
+    try:
+        try:
+            subprocess.run([sys.executable, "-m", "hpcflow.cli.main", "status", sub.json["run_id"], "--watch"],
+                           capture_output=True, text=True, timeout=75,
+                           env={**os.environ, "HPCFLOW_SLURM_CALL_LOG": str(log)})
+            raise AssertionError("the watch of a held run ended")
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        hpcflow("cancel", sub.json["run_id"])
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    squeue = [c["at"] for c in calls if c["argv"][0] == "squeue"]
+    assert [c["argv"][0] for c in calls] == ["sacct", "squeue"] * len(squeue)  # one of each per refresh, no more
+    gaps = [b - a for a, b in zip(squeue, squeue[1:])]
+    assert 5 <= len(squeue) <= 10, gaps
+    assert all(g <= 32 for g in gaps) and gaps[-1] >= 20, gaps  # backing off towards one refresh per 30 s

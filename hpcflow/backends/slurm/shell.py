@@ -1,6 +1,6 @@
 """The one place where hpcflow runs Slurm commands, so tests can count and fail them.
 
-Set HPCFLOW_SLURM_CALL_LOG=FILE to append one JSON line per call (command, seconds, exit).
+Set HPCFLOW_SLURM_CALL_LOG=FILE to append one JSON line per call (command, start time, seconds, exit).
 
 A controller that does not answer (restarting, overloaded, a network blip) is waited out: a
 call that failed without reaching it is tried again with backoff for up to `retry_s` seconds
@@ -190,6 +190,7 @@ class SlurmShell:
         if path:
             try:
                 with open(path, "a") as fh:
-                    fh.write(json.dumps({"argv": argv, "seconds": round(time.time() - start, 4), "exit": code}) + "\n")
+                    fh.write(json.dumps({"argv": argv, "at": round(start, 3), "seconds": round(time.time() - start, 4),
+                                         "exit": code}) + "\n")
             except OSError:
                 pass  # a diagnostics log must never break a submission
