@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from hpcflow.store.hashing import array_digest, digest
 from hpcflow.store.atomic import write_bytes
 
 PICKLE_SUFFIX = ".pkl"  # a pickle's key carries its suffix; an array's key is its bare hash (.npy on disk)
+KEY = re.compile(r"[0-9a-f]{64}(?:\.pkl)?\Z")  # a SHA-256 digest: a stored key is data and may be hostile
 
 
 class DamagedBlobError(ValueError):
@@ -35,6 +37,9 @@ class BlobStore:
 
     def file(self, key: str) -> str:
         """The same, as a plain string (cheaper on hot paths)."""
+        if not isinstance(key, str) or not KEY.match(key):  # never a path: ../ would leave the store
+            raise DamagedBlobError(f"{str(key)[:80]!r} is not a blob key (a SHA-256 digest); the record that "
+                                   "holds it is damaged: rerun the task that wrote it")
         if key.endswith(PICKLE_SUFFIX):
             return f"{self._root}/{key[:2]}/{key}"
         return f"{self._root}/{key[:2]}/{key}.npy"
