@@ -244,10 +244,16 @@ def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_w
 @RUNS_DIR
 def runs(runs_dir: Path | None) -> None:
     """List runs, oldest first."""
-    from hpcflow.runtime.runs import list_runs
+    from hpcflow.runtime.runs import damaged_runs, list_runs
 
     for rd in list_runs(runs_dir):
-        click.echo(f"{rd.meta.run_id}  {rd.meta.backend:<6} {rd.state[0].value}")
+        try:
+            state = rd.state[0].value
+        except HpcflowError as exc:  # a damaged run is listed as such and hides none of the others
+            state = f"DAMAGED: {exc}"
+        click.echo(f"{rd.meta.run_id}  {rd.meta.backend:<6} {state}")
+    for path, reason in damaged_runs(runs_dir):
+        click.echo(f"{path.name}  ?      DAMAGED: {reason}")
 
 
 @cli.group()
@@ -555,6 +561,21 @@ def main() -> None:
         click.echo(f"error: {exc.filename}: permission denied (it belongs to {_owner(exc.filename)}); "
                    "ask its owner, or use a path of your own", err=True)
         sys.exit(1)
+    except OSError as exc:  # a folder that is not there or cannot be written (a runs_dir, HPCFLOW_HOME)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}; check that the path exists and is yours to write", err=True)
+        sys.exit(1)
+    except (RecursionError, MemoryError) as exc:  # an input too large or too deep for a reader
+        click.echo(f"error: the input is too large or too deeply nested ({type(exc).__name__}); "
+                   "pass a smaller value, or a File", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("HPCFLOW_DEBUG"):
+            raise
+        message = " ".join(str(exc).split())[:300]
+        click.echo(f"error: internal error, {type(exc).__name__}: {message}; rerun with HPCFLOW_DEBUG=1 for "
+                   "the traceback and report it", err=True)
+        sys.exit(70)
 
 
 def _owner(path: Any) -> str:
