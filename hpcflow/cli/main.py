@@ -13,7 +13,9 @@ import click
 from hpcflow.config import default_runs_dir
 from hpcflow.errors import HpcflowError, InputError, RunDirError
 
-RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), envvar="HPCFLOW_RUNS_DIR",
+# resolved: the run's paths are recorded absolute, so that it is found from any folder afterwards
+RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path, resolve_path=True),
+                        envvar="HPCFLOW_RUNS_DIR",
                         default=None, help="Where run directories live [default: ~/.hpcflow/runs].")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 INPUTS = click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VALUE",
@@ -367,10 +369,10 @@ def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None
     if older_than is None and max_size is None:
         raise InputError("say what to remove: --older-than 7d and/or --max-size 50Gi")
     try:
-        limit = parse_mem(max_size) if max_size else None
+        limit = parse_mem(max_size) if max_size is not None else None
     except HpcflowError:
         raise InputError(f"--max-size '{max_size}' is not a size; use e.g. 500Mi or 50Gi") from None
-    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None, limit)
+    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than is not None else None, limit)
     click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, freed {freed / 2**20:.1f} MiB")
 
 
@@ -431,6 +433,8 @@ def _element(rd: Any, run_id: str, node: str) -> tuple[Any, str, int]:
 
     try:
         return find_element(rd, node)
+    except IndexError as exc:
+        raise InputError(f"run {run_id} has no element '{node}': {exc}") from None
     except (KeyError, ValueError, RunDirError):
         raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}` for node names") from None
 
@@ -446,7 +450,10 @@ def _cache_store(site_name: str | None) -> Any:
     from hpcflow.config import default_cache_dir
 
     site = _site_or_none(site_name)
-    return CacheStore(site.cache_dir if site else default_cache_dir())
+    root = site.cache_dir if site else default_cache_dir()
+    if root.exists() and not root.is_dir():
+        raise InputError(f"the cache {root} is a file, not a folder; move it, or set another cache_dir")
+    return CacheStore(root)
 
 
 def _run_in_process(entity: Any, inputs: dict[str, Any], as_json: bool) -> None:
