@@ -22,7 +22,7 @@ from typing import Any, Literal
 from hpcflow.errors import HpcflowError
 from hpcflow.site.container import ContainerConfig, ContainerError, RUNTIMES, container_config
 from hpcflow.quantities import parse_mem
-from hpcflow.text import blank_or_control_char, control_char, describe_char
+from hpcflow.text import blank_or_control_char, control_char, describe_char, one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -221,7 +221,7 @@ def _partition(r: "_Reader", name: str, raw: Any) -> Partition:
     key = f"partitions.{name}"
     bad = blank_or_control_char(name) if name else " "
     if bad is not None:  # a partition's name is one word of --partition=
-        r.fail(key, f"a partition name without spaces or control characters, got {name!r} with {describe_char(bad)}")
+        r.fail(f"partitions.{one_line(name)}", f"a partition name without spaces or control characters, got {name!r} with {describe_char(bad)}")
     if not isinstance(raw, dict):
         r.fail(key, "a table")
     r.no_unknown(raw, {"cpus", "mem", "max_time", "gpus", "gpu_types", "default"}, key + ".")

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hpcflow.errors import HpcflowError
 from hpcflow.store.hashing import array_digest, digest
 from hpcflow.store.atomic import write_bytes
 
@@ -14,7 +15,7 @@ PICKLE_SUFFIX = ".pkl"  # a pickle's key carries its suffix; an array's key is i
 KEY = re.compile(r"[0-9a-f]{64}(?:\.pkl)?\Z")  # a SHA-256 digest: a stored key is data and may be hostile
 
 
-class DamagedBlobError(ValueError):
+class DamagedBlobError(HpcflowError, ValueError):
     """A blob's bytes do not match the hash it is stored under: damaged, or planted by someone else."""
 
 
