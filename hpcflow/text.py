@@ -7,6 +7,7 @@ declaration (a name built at run time inside a @dynamic) can start a shell comma
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")  # what `export NAME=` takes as one variable
@@ -25,7 +26,7 @@ def describe_char(ch: str) -> str:
 def control_char(text: str) -> str | None:
     """The first character that ends or breaks a line (a control character, a line or paragraph separator)."""
     for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs"):  # Cs: a lone surrogate cannot be written
             return ch
     return None
 
@@ -33,7 +34,7 @@ def control_char(text: str) -> str | None:
 def blank_or_control_char(text: str) -> str | None:
     """The first control character or whitespace: a value Slurm reads as one word (an account, a QoS) has neither."""
     for ch in text:
-        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs"):
             return ch
     return None
 
@@ -71,6 +72,23 @@ def one_line(text: str) -> str:
 def variable_problem(name: object, value: object) -> str | None:
     """Why `name=value` cannot be one `export NAME=value` line of a jobscript, or None."""
     problem = env_name_problem(name)
-    if problem is None and (not isinstance(value, str) or "\0" in value):
-        problem = f"the value of {name} must be a string without NUL characters, not {value!r}"
+    if problem is None and (not isinstance(value, str) or "\0" in value
+                            or any(unicodedata.category(ch) == "Cs" for ch in value)):
+        problem = f"the value of {name} must be text without NUL characters, not {value!r}"
     return problem
+
+
+def bash_quote(value: str) -> str:
+    """`value` as one bash word on one line: shlex's quoting, or $'...' with escapes when it holds
+    line-breaking characters (a line-based step must not split or drop a part of it)."""
+    if control_char(value) is None:
+        return shlex.quote(value)
+    out = []
+    for ch in value:
+        if ch in "\\'":
+            out.append("\\" + ch)
+        elif control_char(ch) is not None:
+            out.append("".join(f"\\x{b:02x}" for b in ch.encode()))  # bytes: \\u would depend on the locale
+        else:
+            out.append(ch)
+    return "$'" + "".join(out) + "'"

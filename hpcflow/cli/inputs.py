@@ -17,7 +17,7 @@ def parse_input_options(items: Sequence[str]) -> tuple[dict[str, Any], dict[str,
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise InputError(f"-i expects NAME=VALUE, got '{item}'")
+            raise InputError(f"-i expects NAME=VALUE, got {item!r}")
         if name in values:
             raise InputError(f"-i {name} is given twice; give each input once")
         try:

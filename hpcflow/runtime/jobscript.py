@@ -14,7 +14,7 @@ from typing import Iterable
 
 from hpcflow.core.plan import JobPlan, SbatchCall
 from hpcflow.errors import WorkflowDefinitionError
-from hpcflow.text import control_char, describe_char, one_line, variable_problem
+from hpcflow.text import bash_quote, control_char, describe_char, one_line, variable_problem
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
 RECOVER_ENTRY = "hpcflow.backends.slurm.recover"
@@ -40,7 +40,7 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     """The bash script of one sbatch call. Its --dependency is not in it: the Slurm ids it waits
     on exist only at submit time, so it goes on sbatch's command line (shell.sbatch_options)."""
     _check_reaches_shell(call, job)
-    env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
+    env = "\n".join(f"export {k}={bash_quote(v)}" for k, v in job.environment)
     run_dir = str(run_dir)
     refuse = (f'{shlex.quote(python)} -m {call.entry} --refuse "$1" {shlex.quote(run_dir)} {call.target} '
               f'"{call.arg}"')
@@ -73,7 +73,8 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
         environment=env,
         run=_recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}",
     )
-    return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"
+    # split at \n only, as bash does: splitlines() would also cut a quoted value at \x1e or U+2028
+    return "\n".join(line for line in text.split("\n") if line.strip()) + "\n"
 
 
 def _check_reaches_shell(call: SbatchCall, job: JobPlan) -> None:

@@ -61,7 +61,10 @@ class BlobStore:
         """Load the array stored under `key`."""
         import numpy as np
 
-        return np.load(self.file(key), allow_pickle=False)
+        try:
+            return np.load(self.file(key), allow_pickle=False)
+        except FileNotFoundError:
+            raise DamagedBlobError(f"array {key[:12]} is missing from {self.root}; rerun the task that wrote it") from None
 
     def put_pickle(self, value: Any) -> str:
         """Pickle a value into the store (if not already there) and return its key, `<hash>.pkl`."""
@@ -77,8 +80,11 @@ class BlobStore:
         return self._read_pickle(key) is not None
 
     def _read_pickle(self, key: str) -> bytes | None:
-        with open(self.file(key), "rb") as fh:
-            data = fh.read()
+        try:
+            with open(self.file(key), "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise DamagedBlobError(f"pickle {key[:12]} is missing from {self.root}; rerun the task that wrote it") from None
         return data if digest(data) + PICKLE_SUFFIX == key else None
 
     def get_pickle(self, key: str) -> Any:
