@@ -23,7 +23,7 @@ import sys
 from typing import Any, Iterator
 
 from hpcflow.errors import HpcflowError
-from hpcflow.store.blobs import BlobStore, DamagedBlobError
+from hpcflow.store.blobs import BlobStore, PickleRefusedError
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
 from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
@@ -83,7 +83,7 @@ def decode(obj: Any, blobs: BlobStore) -> Any:
     """The value that `encode` gave `obj` for; DamagedValueError for a form it never writes."""
     try:
         return _decode(obj, blobs)
-    except (DamagedBlobError, UntrustedValueError, DamagedValueError):
+    except (HpcflowError, PickleRefusedError, UntrustedValueError):  # already say what is wrong
         raise
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # stored data is data, and a
         raise DamagedValueError(f"a stored value is damaged ({type(exc).__name__}: "  # wrong shape is one error
