@@ -41,6 +41,10 @@ class RunDirError(HpcflowError):
     """A run directory is missing or unreadable."""
 
 
+class DamagedFileError(RunDirError, ValueError):
+    """A record (run.json, state.json, a status or outputs file) that is not the JSON hpcflow wrote."""
+
+
 class TaskFailedError(HpcflowError):
     """A task raised while a workflow ran in-process or through a backend."""
 

@@ -36,6 +36,10 @@ def load_file(path: str | Path, module_name: str | None = None) -> ModuleType:
     except Exception as exc:
         del sys.modules[name]
         raise LoadError(f"cannot import {path}: {type(exc).__name__}: {exc}") from None
+    except SystemExit as exc:  # script code run on import; without this hpcflow would exit with no word
+        del sys.modules[name]
+        raise LoadError(f"cannot import {path}: it called sys.exit({exc.code!r}) while being imported; put its "
+                        "script code under `if __name__ == \"__main__\":`") from None
     return module
 
 

@@ -289,8 +289,10 @@ class CacheStore:
         blobs = [*(self.root / "blobs").glob("*/*.npy"), *(self.root / "blobs").glob("*/*.pkl")]
         for blob in blobs:
             key = blob.name if blob.suffix == ".pkl" else blob.stem  # a pickle's key keeps its suffix (store/blobs.py)
-            if key not in live and time.time() - blob.stat().st_mtime > 60:  # not one being published
-                freed += blob.stat().st_size
+            st = blob.stat()
+            if key not in live and time.time() - st.st_mtime > 60:  # not one being published
+                # a blob hard-linked into a run keeps its space until that run goes: count only what comes back
+                freed += st.st_size if st.st_nlink == 1 else 0
                 blob.unlink(missing_ok=True)
         for tmp in (self.root).glob("*/*/.*.tmp"):
             if time.time() - tmp.stat().st_mtime > 3600:  # left by a writer that was killed

@@ -6,6 +6,8 @@ from typing import Any, Sequence
 
 from hpcflow.errors import InputError
 
+MAX_DEPTH = 100  # lists in dicts in lists...: deeper than any real input, shallow enough for every recursive reader
+
 
 def parse_input_options(items: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Values by name, and for text that looked like JSON but did not parse, the JSON error."""
@@ -15,7 +17,7 @@ def parse_input_options(items: Sequence[str]) -> tuple[dict[str, Any], dict[str,
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise InputError(f"-i expects NAME=VALUE, got '{item}'")
+            raise InputError(f"-i expects NAME=VALUE, got {item!r}")
         if name in values:
             raise InputError(f"-i {name} is given twice; give each input once")
         try:
@@ -24,7 +26,26 @@ def parse_input_options(items: Sequence[str]) -> tuple[dict[str, Any], dict[str,
             values[name] = text
             if text.lstrip()[:1] in ("[", "{", '"'):
                 json_errors[name] = f"{exc.msg} at column {exc.colno}"
+        except RecursionError:
+            raise InputError(f"-i {name}: the value is nested more than {MAX_DEPTH} levels deep; "
+                             "pass a flatter value, or a File") from None
+        except ValueError as exc:  # an integer past Python's digit limit
+            raise InputError(f"-i {name}: {str(exc).split(';')[0]}; pass it as a string (\"...\") or a float") from None
+        if _depth(values[name]) > MAX_DEPTH:
+            raise InputError(f"-i {name}: the value is nested more than {MAX_DEPTH} levels deep; "
+                             "pass a flatter value, or a File")
     return values, json_errors
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and dicts nest in `value` (iteratively: the value may be too deep to recurse into)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def split_target(target: str, words: Sequence[str]) -> tuple[str, list[str]]:

@@ -13,7 +13,9 @@ import click
 from hpcflow.config import default_runs_dir
 from hpcflow.errors import HpcflowError, InputError, RunDirError
 
-RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), envvar="HPCFLOW_RUNS_DIR",
+# resolved: the run's paths are recorded absolute, so that it is found from any folder afterwards
+RUNS_DIR = click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path, resolve_path=True),
+                        envvar="HPCFLOW_RUNS_DIR",
                         default=None, help="Where run directories live [default: ~/.hpcflow/runs].")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 INPUTS = click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=VALUE",
@@ -358,27 +360,34 @@ def resume(run_id: str, wait_: bool, as_json: bool, runs_dir: Path | None, max_w
 @JSON
 def runs(runs_dir: Path | None, states: tuple[str, ...], workflow: str | None, since: str | None,
          as_json: bool) -> None:
-    """List runs, oldest first: id, backend, state as last recorded (`hpcflow status` asks the scheduler)."""
+    """List runs, oldest first: id, backend, state as last recorded (`hpcflow status` asks the scheduler);
+    a damaged run is listed as DAMAGED and hides none of the others."""
     import time
 
     from hpcflow.runtime.cache_report import parse_age
-    from hpcflow.runtime.runs import list_runs
+    from hpcflow.runtime.runs import damaged_runs, list_runs
 
     after = time.time() - parse_age(since) if since else None
     wanted = {s.upper() for s in states}
     shown = []
     for rd in list_runs(runs_dir):
-        state = rd.state[0].value
+        try:
+            state = rd.state[0].value
+        except HpcflowError as exc:
+            state = f"DAMAGED: {exc}"
         if (wanted and state not in wanted) or (workflow and rd.meta.workflow != workflow) \
                 or (after is not None and rd.meta.created < after):
             continue
         shown.append({"run_id": rd.meta.run_id, "workflow": rd.meta.workflow, "backend": rd.meta.backend,
                       "state": state, "created": rd.meta.created, "path": str(rd.path)})
+    damaged = [] if wanted or workflow or since else damaged_runs(runs_dir)  # filters name what a damaged run cannot say
     if as_json:
-        click.echo(json.dumps({"runs": shown}))
+        click.echo(json.dumps({"runs": shown, "damaged": [{"path": str(p), "error": why} for p, why in damaged]}))
         return
     for run in shown:
         click.echo(f"{run['run_id']}  {run['backend']:<6} {run['state']}")
+    for path, reason in damaged:
+        click.echo(f"{path.name}  ?      DAMAGED: {reason}")
 
 
 @cli.group()
@@ -492,10 +501,10 @@ def cache_gc(site_name: str | None, older_than: str | None, max_size: str | None
     if older_than is None and max_size is None:
         raise InputError("say what to remove: --older-than 7d and/or --max-size 50Gi")
     try:
-        limit = parse_mem(max_size) if max_size else None
+        limit = parse_mem(max_size) if max_size is not None else None
     except HpcflowError:
         raise InputError(f"--max-size '{max_size}' is not a size; use e.g. 500Mi or 50Gi") from None
-    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than else None, limit)
+    removed, freed = _cache_store(site_name).gc(parse_age(older_than) if older_than is not None else None, limit)
     click.echo(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, freed {freed / 2**20:.1f} MiB")
 
 
@@ -556,6 +565,8 @@ def _element(rd: Any, run_id: str, node: str) -> tuple[Any, str, int]:
 
     try:
         return find_element(rd, node)
+    except IndexError as exc:
+        raise InputError(f"run {run_id} has no element '{node}': {exc}") from None
     except (KeyError, ValueError, RunDirError):
         raise InputError(f"run {run_id} has no element '{node}'; see `hpcflow status {run_id}` for node names") from None
 
@@ -571,7 +582,10 @@ def _cache_store(site_name: str | None) -> Any:
     from hpcflow.config import default_cache_dir
 
     site = _site_or_none(site_name)
-    return CacheStore(site.cache_dir if site else default_cache_dir())
+    root = site.cache_dir if site else default_cache_dir()
+    if root.exists() and not root.is_dir():
+        raise InputError(f"the cache {root} is a file, not a folder; move it, or set another cache_dir")
+    return CacheStore(root)
 
 
 def _run_in_process(entity: Any, inputs: dict[str, Any], as_json: bool) -> None:
@@ -686,6 +700,21 @@ def main() -> None:
         click.echo(f"error: {exc.filename}: permission denied (it belongs to {_owner(exc.filename)}); "
                    "ask its owner, or use a path of your own", err=True)
         sys.exit(1)
+    except OSError as exc:  # a folder that is not there or cannot be written (a runs_dir, HPCFLOW_HOME)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}; check that the path exists and is yours to write", err=True)
+        sys.exit(1)
+    except (RecursionError, MemoryError) as exc:  # an input too large or too deep for a reader
+        click.echo(f"error: the input is too large or too deeply nested ({type(exc).__name__}); "
+                   "pass a smaller value, or a File", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("HPCFLOW_DEBUG"):
+            raise
+        message = " ".join(str(exc).split())[:300]
+        click.echo(f"error: internal error, {type(exc).__name__}: {message}; rerun with HPCFLOW_DEBUG=1 for "
+                   "the traceback and report it", err=True)
+        sys.exit(70)
 
 
 def _owner(path: Any) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass
 
 from hpcflow.core.plan import JobPlan, ResourceRequest
@@ -59,6 +60,12 @@ def job_name(run_id: str) -> str:
     return f"hf-{run_id}"
 
 
+def output(log_dir: str, name: str) -> str:
+    """--output in a folder; quoted as sbatch reads #SBATCH lines (it honours quotes and ends a
+    line at an unquoted #), so that a space or # in runs_dir does not cut the path."""
+    return f"--output={shlex.quote(f'{log_dir}/{name}')}"
+
+
 def chunks(size: int, max_array_size: int, todo: list[int] | None = None) -> list[Chunk]:
     """Split `size` elements (or only those in `todo`) into arrays whose indices stay below MaxArraySize."""
     if todo is None:
@@ -109,7 +116,7 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         partition = pick_partition(site, ResourceRequest() if small else resources, None if small else limit, what)
     lines = [f"--job-name={job_name(run_id)}", f"--partition={partition.name}"]
     if small:
-        lines += ["--cpus-per-task=1", "--mem=1G", f"--output={log_dir}/slurm-%j.out"]
+        lines += ["--cpus-per-task=1", "--mem=1G", output(log_dir, "slurm-%j.out")]
     else:
         lines += _shape(job, resources.cpus)
         if resources.mem_bytes:
@@ -126,9 +133,9 @@ def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: s
         if chunk is not None:
             throttle = f"%{job.concurrency}" if job.concurrency and job.concurrency < chunk.tasks else ""
             lines.append(f"--array={chunk.array_spec()}{throttle}")
-            lines.append(f"--output={log_dir}/slurm-%A_%a.out")
+            lines.append(output(log_dir, "slurm-%A_%a.out"))
         else:
-            lines.append(f"--output={log_dir}/slurm-%j.out")
+            lines.append(output(log_dir, "slurm-%j.out"))
         if qos:
             lines.append(f"--qos={qos}")
         elif job.interruptible and site.preemptible_qos:

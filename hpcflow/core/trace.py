@@ -17,6 +17,8 @@ from hpcflow.types.check import (
 )
 from hpcflow.core.conditions import Comparison
 from hpcflow.types.interface import Interface
+from hpcflow.text import name_problem
+from hpcflow.core.map_options import check_map_options
 
 # The builder of the workflow being traced in this context, if any. Public so that a task's
 # __call__ reads it with ACTIVE_BUILDER.get(), the one check every call of a task makes.
@@ -243,6 +245,13 @@ class Builder:
             raise DefinitionAssertionError(f"{self.where}: with_overrides({promised[0]}=...) got a promise; options "
                                            "take values known when the workflow is compiled, not workflow inputs "
                                            "or task outputs")
+        for key in ("name", "node_name"):  # written into jobscripts and logs: one printable line
+            problem = name_problem(overrides[key]) if key in overrides else None
+            if problem:
+                raise WorkflowDefinitionError(f"{self.where}: with_overrides({key}=...) of node '{node_id}' "
+                                              f"({self.node(node_id).entity.name}): {problem}")
+        if getattr(self.node(node_id).entity, "kind", "") == "map":
+            check_map_options(f"{self.where}: with_overrides of node '{node_id}'", dict(overrides))
         if "aliases" in overrides:
             outputs = self.node(node_id).entity.interface.output_names
             aliases = overrides["aliases"]

@@ -62,6 +62,10 @@ class Run:
         if node not in {job.id for job in self.rd.plan.jobs}:
             raise InputError(f"run {self.run_id} has no job '{node}'; its jobs are: "
                              f"{', '.join(job.id for job in self.rd.plan.jobs)}")
+        try:
+            check_index(self.rd, node, index)
+        except IndexError as exc:
+            raise InputError(f"run {self.run_id} has no element {node}[{index}]: {exc}") from None
         log = self.rd.log_path(node, index)
         if not log.exists():
             raise InputError(f"{node}[{index}] of run {self.run_id} has no log yet "

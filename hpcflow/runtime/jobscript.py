@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Iterable
 
 from hpcflow.core.plan import JobPlan, SbatchCall
+from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.text import bash_quote, control_char, describe_char, one_line, variable_problem
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "jobscripts"  # shipped with the package
 RECOVER_ENTRY = "hpcflow.backends.slurm.recover"
@@ -37,7 +39,8 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
                 preamble: str = "") -> str:
     """The bash script of one sbatch call. Its --dependency is not in it: the Slurm ids it waits
     on exist only at submit time, so it goes on sbatch's command line (shell.sbatch_options)."""
-    env = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in job.environment)
+    _check_reaches_shell(call, job)
+    env = "\n".join(f"export {k}={bash_quote(v)}" for k, v in job.environment)
     run_dir = str(run_dir)
     refuse = (f'{shlex.quote(python)} -m {call.entry} --refuse "$1" {shlex.quote(run_dir)} {call.target} '
               f'"{call.arg}"')
@@ -52,15 +55,16 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
     runner = python
     if job.own_python and call.role.runs_elements:  # its environment's conda or venv: that `python` runs it
         runner = "python"
-        reason = (f"the python of task {job.name}'s environment ($(command -v python || echo none)) cannot import "
-                  "hpcflow; pip install hpcflow-slurm into that environment")
-        env = f"{env}\npython -c 'import hpcflow' 2>/dev/null || hpcflow_refuse \"{reason}\""
+        reason = (shlex.quote(f"the python of task {one_line(job.name)}'s environment (")
+                  + '"$(command -v python || echo none)"'
+                  + shlex.quote(") cannot import hpcflow; pip install hpcflow-slurm into that environment"))
+        env = f"{env}\npython -c 'import hpcflow' 2>/dev/null || hpcflow_refuse {reason}"
     command = f'{shlex.quote(runner)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
     text = load_template("element.sh").substitute(
         directives="\n".join(call.directives),
-        run_id=run_id,
+        run_id=one_line(run_id),
         job_id=call.target,
-        job_name=job.name,
+        job_name=one_line(job.name),
         first=call.offset,
         last=call.offset + call.count - 1,
         offset=call.offset,
@@ -69,7 +73,22 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
         environment=env,
         run=_recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}",
     )
-    return "\n".join(line for line in text.splitlines() if line.strip()) + "\n"
+    # split at \n only, as bash does: splitlines() would also cut a quoted value at \x1e or U+2028
+    return "\n".join(line for line in text.split("\n") if line.strip()) + "\n"
+
+
+def _check_reaches_shell(call: SbatchCall, job: JobPlan) -> None:
+    """Refuse what would end a directive or an export line early and start a command: names and
+    values are checked where they are declared, and this catches what was built at run time."""
+    for key, value in job.environment:
+        problem = variable_problem(key, value)
+        if problem:
+            raise WorkflowDefinitionError(f"task {one_line(job.name)}: environment variable {problem}")
+    for line in call.directives:
+        bad = control_char(line)
+        if bad is not None:
+            raise WorkflowDefinitionError(f"task {one_line(job.name)}: the directive {one_line(line)!r} has "
+                                          f"{describe_char(bad)}; fix the site config or the task's sbatch options")
 
 
 def _recovering(command: str, python: str, run_dir: str, call: SbatchCall, log_file: str) -> str:

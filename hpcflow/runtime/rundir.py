@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
-from hpcflow.errors import RunDirError
+from hpcflow.errors import DamagedFileError, RunDirError
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
 from hpcflow.store.codec import decode_all, display, encode, encode_all
@@ -48,8 +48,11 @@ class ElementStatus:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":
-        """Read back a status.json object."""
-        return cls(**{**obj, "state": State(obj["state"])})
+        """Read back a status.json object (DamagedFileError when it is not one)."""
+        try:
+            return cls(**{**obj, "state": State(obj["state"])})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DamagedFileError(f"an element status is damaged ({exc!r}); rerun the element") from None
 
 
 @dataclass
@@ -109,10 +112,13 @@ class RunDir:
     @cached_property
     def meta(self) -> RunMeta:
         """The contents of run.json."""
-        obj = atomic.read_json(self.path / "run.json")
+        obj = atomic.read_object(self.path / "run.json")
         if obj is None:
             raise RunDirError(f"{self.path} is not an hpcflow run directory (no run.json)")
-        return RunMeta(**obj)
+        try:
+            return RunMeta(**obj)
+        except TypeError as exc:
+            raise atomic.damaged(self.path / "run.json", str(exc)) from None
 
     @cached_property
     def root_path(self) -> Path:
@@ -220,7 +226,7 @@ class RunDir:
 
     def raw_outputs(self, job_id: str, index: int) -> dict[str, Any]:
         """The encoded outputs.json of an element."""
-        obj = atomic.read_json(self.element_dir(job_id, index) / "outputs.json")
+        obj = atomic.read_object(self.element_dir(job_id, index) / "outputs.json")
         if obj is None:
             raise RunDirError(f"{self.path.name}: {job_id}[{index}] has no outputs")
         return obj
@@ -228,13 +234,17 @@ class RunDir:
     @property
     def state(self) -> tuple[State, str]:
         """The run's state and error message."""
-        obj = atomic.read_json(self.path / "state.json") or {"state": "PENDING"}
-        return State(obj["state"]), obj.get("error", "")
+        path = self.path / "state.json"
+        obj = atomic.read_object(path) or {"state": "PENDING"}
+        try:
+            return State(obj["state"]), str(obj.get("error", ""))
+        except (KeyError, ValueError) as exc:
+            raise atomic.damaged(path, f"no run state: {exc!r}") from None
 
     def final_outputs(self) -> dict[str, Any]:
         """The workflow outputs of a finished run, as plain JSON values (codec.display: records as
         objects, arrays as lists), read without importing any of the workflow's code."""
-        obj = atomic.read_json(self.path / "outputs.json")
+        obj = atomic.read_object(self.path / "outputs.json")
         if obj is None:
             raise RunDirError(f"run {self.meta.run_id} has no outputs (state {self.state[0].value})")
         return {k: display(v, self.blobs) for k, v in obj.items()}

@@ -243,7 +243,30 @@ def list_runs(runs_dir: Path | None = None) -> list[RunDir]:
     """Runs known to this user, oldest first."""
     paths = {p.parent.resolve() for d in (runs_dir, default_runs_dir()) if d and d.exists() for p in d.glob("*/run.json")}
     for entry in (hpcflow_home() / "index").glob("*.json"):
-        path = Path((atomic.read_json(entry) or {}).get("path", ""))
+        try:
+            path = Path((atomic.read_object(entry) or {}).get("path", ""))
+        except HpcflowError:  # a damaged index entry hides only its own run
+            continue
         if (path / "run.json").exists():
             paths.add(path.resolve())
-    return sorted((RunDir(p) for p in paths), key=lambda rd: rd.meta.created)
+    return sorted((rd for rd in map(RunDir, paths) if _readable(rd)), key=lambda rd: rd.meta.created)
+
+
+def damaged_runs(runs_dir: Path | None = None) -> list[tuple[Path, str]]:
+    """The run folders list_runs leaves out, each with why: one damaged run must not hide the others."""
+    paths = {p.parent.resolve() for d in (runs_dir, default_runs_dir()) if d and d.exists() for p in d.glob("*/run.json")}
+    found = []
+    for path in sorted(paths):
+        try:
+            RunDir(path).meta
+        except HpcflowError as exc:
+            found.append((path, str(exc)))
+    return found
+
+
+def _readable(rd: RunDir) -> bool:
+    try:
+        rd.meta
+    except HpcflowError:
+        return False
+    return True

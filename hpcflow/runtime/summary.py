@@ -163,10 +163,20 @@ def find_element(rd: RunDir, label: str) -> tuple[RunDir, str, int]:
     parts = label.split("/")
     for part in parts[:-1]:
         job_id, index = _split_index(part)
+        check_index(rd, job_id, index)
         rd = RunDir(rd.sub_path(job_id, index))
     job_id, index = _split_index(parts[-1])
     rd.plan.job(job_id)  # KeyError when there is no such job
+    check_index(rd, job_id, index)
     return rd, job_id, index
+
+
+def check_index(rd: RunDir, job_id: str, index: int) -> None:
+    """IndexError when `index` is not one of the job's elements (while its size is unknown, any index >= 0 may be)."""
+    size = rd.size(job_id)
+    if index < 0 or (size is not None and index >= size):
+        span = f"elements 0..{size - 1}" if size else "no elements"
+        raise IndexError(f"{job_id} has {span}" if size is not None else f"{job_id}'s indices start at 0")
 
 
 def _split_index(part: str) -> tuple[str, int]:

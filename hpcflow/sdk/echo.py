@@ -6,7 +6,7 @@ import sys
 from typing import Any, Mapping
 
 from hpcflow.errors import WorkflowDefinitionError
-from hpcflow.sdk.spec import make_spec
+from hpcflow.sdk.spec import check_declared, make_spec
 from hpcflow.sdk.task import Task, bound_name
 from hpcflow.types.check import unsupported_reason
 from hpcflow.types.interface import Interface, Param
@@ -26,6 +26,7 @@ class Echo(Task):
             if reason:
                 raise WorkflowDefinitionError(f"{where}: input '{key}': {reason}")
         self.name, self.fn, self.spec = name, self._echo, make_spec()
+        check_declared("Echo", name, self.spec)
         self.module = sys._getframe(1).f_globals.get("__name__", "__main__")  # its maker's module
         self._names = tuple(inputs)
         self._interface = Interface(tuple(Param(n, tp) for n, tp in inputs.items()), tuple(inputs.items()),

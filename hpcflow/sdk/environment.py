@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.task_defaults import TaskDefaults, check_task_options, inherit
+from hpcflow.text import variable_problem
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ class Environment(TaskDefaults):
         if isinstance(self.modules, str):
             raise WorkflowDefinitionError(f"Environment '{self.name}': modules= takes a list, e.g. ['gcc/12', 'openmpi']")
         object.__setattr__(self, "modules", tuple(self.modules))
+        for key, value in self.env_vars.items():  # each becomes an `export NAME=value` line of a jobscript
+            problem = variable_problem(key, value)
+            if problem:
+                raise WorkflowDefinitionError(f"Environment '{self.name}': env_vars: {problem}")
         if self.conda and self.venv:
             raise WorkflowDefinitionError(f"Environment '{self.name}': give conda= or venv=, not both")
         if self.name and "environment" in self.task_options:

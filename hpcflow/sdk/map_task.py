@@ -9,6 +9,7 @@ from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.spec import make_spec
 from hpcflow.sdk.task import Dynamic, Task
 from hpcflow.sdk.task_metadata import TaskMetadata
+from hpcflow.core.map_options import check_map_options
 from hpcflow.types.check import conforms, type_name
 from hpcflow.types.interface import Interface, Param
 
@@ -34,12 +35,8 @@ class MapTask:
         if metadata is not None and not isinstance(metadata, TaskMetadata):
             raise WorkflowDefinitionError(f"map_task: metadata= takes TaskMetadata(retries=..., cache=..., ...), "
                                           f"not {metadata!r}")
-        if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
-            raise WorkflowDefinitionError(f"map_task: concurrency={concurrency!r} must be a whole number >= 1")
-        if not 0.0 <= float(min_success_ratio) <= 1.0:
-            raise WorkflowDefinitionError(f"map_task: min_success_ratio={min_success_ratio!r} must be within [0, 1]")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            raise WorkflowDefinitionError(f"map_task: batch_size={batch_size!r} must be a whole number >= 1")
+        check_map_options("map_task", dict(concurrency=concurrency, min_success_ratio=min_success_ratio,
+                                           batch_size=batch_size))
         unknown = [k for k in bound if target.interface.param(k) is None]
         if unknown:
             raise WorkflowDefinitionError(f"map_task: task '{target.name}' has no input '{unknown[0]}' to bind")

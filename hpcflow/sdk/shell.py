@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 
 from hpcflow.errors import RecoverableError, WorkflowDefinitionError
 from hpcflow.sdk.shell_template import interpolate
-from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
+from hpcflow.sdk.spec import TaskSpec, check_declared, config_options, make_spec
 from hpcflow.sdk.task import Task, bound_name
 from hpcflow.sdk.trace import current_trace
 from hpcflow.types.check import type_name, unsupported_reason
@@ -87,6 +87,7 @@ class ShellTask(Task):
             raise WorkflowDefinitionError(f"{where}: unknown option {unknown[0]}=; a ShellTask takes the options of "
                                           f"@task: {', '.join(sorted(TASK_OPTIONS))}")
         self.spec = make_spec(**options, **config_options(task_config, where))
+        check_declared("ShellTask", name, self.spec)
         self._interface = _interface(inputs or {}, self.output_locs, self.spec.cache_ignore_input_vars, where)
 
     @property

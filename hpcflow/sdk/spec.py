@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.resources import Resources
+from hpcflow.text import name_problem, variable_problem
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         raise WorkflowDefinitionError("cache_serialize=True needs cache=True")
     return TaskSpec(**{**spec.__dict__, "timeout": None if timeout is None else float(timeout),
                        "cache_ignore_input_vars": ignore, "cache_version": str(spec.cache_version)})
+
+
+def check_declared(kind: str, name: object, spec: TaskSpec) -> None:
+    """Refuse a task whose name or environment variable names would break the jobscript its
+    elements run in, naming the task and the character, where the task is declared."""
+    problem = name_problem(name)
+    if problem:
+        raise WorkflowDefinitionError(f"{kind} name: {problem}")
+    variables = spec.environment if isinstance(spec.environment, Mapping) else {}
+    for key, value in variables.items():
+        problem = variable_problem(key, value)
+        if problem:
+            raise WorkflowDefinitionError(f"{kind} '{name}': environment variable {problem}")
 
 
 def config_options(task_config: Any, where: str) -> dict[str, Any]:

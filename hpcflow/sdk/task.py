@@ -13,7 +13,7 @@ from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.resources import Resources, ResourceSpec
-from hpcflow.sdk.spec import TaskSpec, config_options, make_spec
+from hpcflow.sdk.spec import TaskSpec, check_declared, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 
@@ -35,6 +35,7 @@ class Task:
         self.module: str = fn.__module__
         self.qualname: str = fn.__qualname__
         self._interface: Interface | None = None
+        check_declared(self.kind, self.name, spec)
         require_annotations(fn, f"{self.kind} '{self.name}'", spec.pickle_untyped)
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 

@@ -11,6 +11,7 @@ was expected.
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import re
 import sys
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from hpcflow.errors import HpcflowError
 from hpcflow.site.container import ContainerConfig, ContainerError, RUNTIMES, container_config
 from hpcflow.quantities import parse_mem
+from hpcflow.text import blank_or_control_char, control_char, describe_char, one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -139,9 +141,13 @@ def load_site(site: str | None) -> SiteConfig:
     """Read and validate a site config."""
     path = resolve_site_path(site)
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise SiteConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise SiteConfigError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
+    except UnicodeDecodeError as exc:
+        raise SiteConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise SiteConfigError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
     return parse_site(raw, path)
 
 
@@ -165,13 +171,13 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         name=r.string("name", path.stem),
         path=path,
         scheduler=scheduler,  # type: ignore[arg-type]
-        runs_dir=expand_path(r.string("runs_dir", "~/.hpcflow/runs"), "runs_dir", path),
-        cache_dir=expand_path(r.string("cache_dir", "~/.hpcflow/cache"), "cache_dir", path),
+        runs_dir=expand_path(r.line("runs_dir", "~/.hpcflow/runs"), "runs_dir", path),
+        cache_dir=expand_path(r.line("cache_dir", "~/.hpcflow/cache"), "cache_dir", path),
         partitions=partitions,
-        account=r.string("account", ""),
+        account=r.word("account", ""),
         gpu_request=r.choice("gpu_request", ("gres", "gpus"), "gres"),  # type: ignore[arg-type]
-        preemptible_qos=r.string("preemptible", "", qos, "qos."),
-        normal_qos=r.string("normal", "", qos, "qos."),
+        preemptible_qos=r.word("preemptible", "", qos, "qos."),
+        normal_qos=r.word("normal", "", qos, "qos."),
         max_preemptions=r.integer("max_preemptions", 1, qos, "qos.", minimum=0),
         max_array_size=r.integer("max_array_size", 1001, minimum=1),
         max_fanout=r.integer("max_fanout", 10_000, minimum=1),
@@ -179,9 +185,9 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         poll_interval_s=r.number("poll_interval", 5.0, minimum=0.05),
         time_margin_s=r.number("time_margin", 120.0, minimum=0),
         preamble=r.string("preamble", ""),
-        python=r.string("python", ""),
-        mpi=r.string("mpi", "pmix"),
-        extra_directives=tuple(r.string_list("extra_directives")),
+        python=r.line("python", ""),
+        mpi=r.word("mpi", "pmix"),
+        extra_directives=tuple(r.directive_list("extra_directives")),
         container=_container(r, raw["container"]) if "container" in raw else None,
     )
 
@@ -213,6 +219,9 @@ def _container(r: "_Reader", raw: Any) -> ContainerConfig:
 
 def _partition(r: "_Reader", name: str, raw: Any) -> Partition:
     key = f"partitions.{name}"
+    bad = blank_or_control_char(name) if name else " "
+    if bad is not None:  # a partition's name is one word of --partition=
+        r.fail(f"partitions.{one_line(name)}", f"a partition name without spaces or control characters, got {name!r} with {describe_char(bad)}")
     if not isinstance(raw, dict):
         r.fail(key, "a table")
     r.no_unknown(raw, {"cpus", "mem", "max_time", "gpus", "gpu_types", "default"}, key + ".")
@@ -232,7 +241,7 @@ def _partition(r: "_Reader", name: str, raw: Any) -> Partition:
         mem_bytes=mem or 0,
         max_time_s=max_time_s,
         gpus=r.integer("gpus", 0, raw, key + ".", minimum=0),
-        gpu_types=tuple(r.string_list("gpu_types", raw, key + ".")),
+        gpu_types=tuple(r.word_list("gpu_types", raw, key + ".")),
         default=r.boolean("default", False, raw, key + "."),
     )
 
@@ -294,9 +303,44 @@ class _Reader:
 
     def number(self, key: str, default: Any, table: dict | None = None, prefix: str = "", minimum: float = 0) -> float:
         value = self._get(key, default, table, prefix, "a number")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            self.fail(prefix + key, f"a number >= {minimum}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or value < minimum:
+            self.fail(prefix + key, f"a finite number >= {minimum}, got {value!r}")
         return float(value)
+
+    def word(self, key: str, default: Any, table: dict | None = None, prefix: str = "") -> str:
+        """A string Slurm reads as one word (an account, a QoS): no whitespace or control characters."""
+        value = self.string(key, default, table, prefix)
+        bad = blank_or_control_char(value)
+        if bad is not None:
+            self.fail(prefix + key, f"one word without spaces or control characters, got {value!r} "
+                                    f"with {describe_char(bad)}")
+        return value
+
+    def line(self, key: str, default: Any, table: dict | None = None, prefix: str = "") -> str:
+        """A string written on one line of a jobscript (a path, a command): no control characters."""
+        value = self.string(key, default, table, prefix)
+        bad = control_char(value)
+        if bad is not None:
+            self.fail(prefix + key, f"one line without control characters, got {value!r} with {describe_char(bad)}")
+        return value
+
+    def word_list(self, key: str, table: dict | None = None, prefix: str = "") -> list[str]:
+        """A list of words (see `word`)."""
+        values = self.string_list(key, table, prefix)
+        for i, value in enumerate(values):
+            self.word(f"{key}[{i}]", None, {f"{key}[{i}]": value}, prefix)
+        return values
+
+    def directive_list(self, key: str) -> list[str]:
+        """#SBATCH options, one per line: each an option such as --exclusive, on one line."""
+        values = self.string_list(key)
+        for i, value in enumerate(values):
+            bad = control_char(value)
+            if bad is not None or not value.strip().startswith("-"):
+                what = f"with {describe_char(bad)}" if bad is not None else "which is not an option"
+                self.fail(f"{key}[{i}]", f"an sbatch option on one line, such as \"--exclusive\", got {value!r} {what}")
+        return values
 
     def boolean(self, key: str, default: Any, table: dict | None = None, prefix: str = "") -> bool:
         value = self._get(key, default, table, prefix, "true or false")

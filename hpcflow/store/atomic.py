@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from hpcflow.errors import DamagedFileError
+
 
 def _umask() -> int:
     mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
@@ -53,6 +55,23 @@ def read_json(path: Path, default: Any = None) -> Any:
         return json.loads(path.read_bytes())
     except FileNotFoundError:
         return default
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested past the parser's depth
+        raise damaged(path, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    except IsADirectoryError:
+        raise damaged(path, "a folder where a file was expected") from None
+
+
+def damaged(path: Path, reason: str) -> DamagedFileError:
+    """The one-line error for a record that is not what hpcflow wrote."""
+    return DamagedFileError(f"{path} is damaged ({reason[:120]}); restore it, or remove the run that holds it")
+
+
+def read_object(path: Path, default: Any = None) -> Any:
+    """read_json of a file that must hold a JSON object (a record); DamagedFileError when it does not."""
+    obj = read_json(path, default)
+    if obj is not default and not isinstance(obj, dict):
+        raise damaged(path, f"a JSON {type(obj).__name__} where an object was expected")
+    return obj
 
 
 def read_jsons(paths: Iterable[Path], default: Any = None) -> list[Any]:

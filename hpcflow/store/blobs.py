@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
+from hpcflow.errors import HpcflowError
 from hpcflow.store.hashing import array_digest, digest
 from hpcflow.store.atomic import write_bytes
 
 PICKLE_SUFFIX = ".pkl"  # a pickle's key carries its suffix; an array's key is its bare hash (.npy on disk)
+KEY = re.compile(r"[0-9a-f]{64}(?:\.pkl)?\Z")  # a SHA-256 digest: a stored key is data and may be hostile
 
 
-class DamagedBlobError(ValueError):
+class DamagedBlobError(HpcflowError, ValueError):
     """A blob's bytes do not match the hash it is stored under: damaged, or planted by someone else."""
 
 
@@ -35,6 +38,9 @@ class BlobStore:
 
     def file(self, key: str) -> str:
         """The same, as a plain string (cheaper on hot paths)."""
+        if not isinstance(key, str) or not KEY.match(key):  # never a path: ../ would leave the store
+            raise DamagedBlobError(f"{str(key)[:80]!r} is not a blob key (a SHA-256 digest); the record that "
+                                   "holds it is damaged: rerun the task that wrote it")
         if key.endswith(PICKLE_SUFFIX):
             return f"{self._root}/{key[:2]}/{key}"
         return f"{self._root}/{key[:2]}/{key}.npy"
@@ -55,7 +61,10 @@ class BlobStore:
         """Load the array stored under `key`."""
         import numpy as np
 
-        return np.load(self.file(key), allow_pickle=False)
+        try:
+            return np.load(self.file(key), allow_pickle=False)
+        except FileNotFoundError:
+            raise DamagedBlobError(f"array {key[:12]} is missing from {self.root}; rerun the task that wrote it") from None
 
     def put_pickle(self, value: Any) -> str:
         """Pickle a value into the store (if not already there) and return its key, `<hash>.pkl`."""
@@ -71,8 +80,11 @@ class BlobStore:
         return self._read_pickle(key) is not None
 
     def _read_pickle(self, key: str) -> bytes | None:
-        with open(self.file(key), "rb") as fh:
-            data = fh.read()
+        try:
+            with open(self.file(key), "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise DamagedBlobError(f"pickle {key[:12]} is missing from {self.root}; rerun the task that wrote it") from None
         return data if digest(data) + PICKLE_SUFFIX == key else None
 
     def get_pickle(self, key: str) -> Any:

@@ -22,7 +22,8 @@ import enum
 import sys
 from typing import Any, Iterator
 
-from hpcflow.store.blobs import BlobStore
+from hpcflow.errors import HpcflowError
+from hpcflow.store.blobs import BlobStore, PickleRefusedError
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
 from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
@@ -74,32 +75,48 @@ def _pickle(value: Any, blobs: BlobStore) -> dict[str, str]:
     return {"$pickle": key, "type": _class_ref(type(value))}
 
 
+class DamagedValueError(HpcflowError, ValueError):
+    """A stored value that is not a form `encode` writes (a damaged or hand-edited record)."""
+
+
 def decode(obj: Any, blobs: BlobStore) -> Any:
-    """The value that `encode` gave `obj` for."""
+    """The value that `encode` gave `obj` for; DamagedValueError for a form it never writes."""
+    try:
+        return _decode(obj, blobs)
+    except (HpcflowError, PickleRefusedError, UntrustedValueError):  # already say what is wrong
+        raise
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # stored data is data, and a
+        raise DamagedValueError(f"a stored value is damaged ({type(exc).__name__}: "  # wrong shape is one error
+                                f"{str(exc)[:100]}); rerun the task that wrote it") from None
+    except RecursionError:
+        raise DamagedValueError("a stored value is nested too deeply to read; rerun the task that wrote it") from None
+
+
+def _decode(obj: Any, blobs: BlobStore) -> Any:
     if isinstance(obj, list):
-        return [decode(v, blobs) for v in obj]
+        return [_decode(v, blobs) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "$ndarray" in obj:
         return blobs.get_array(obj["$ndarray"])
     if "$enum" in obj:
-        return trusted_class(obj["$enum"], "$enum")(decode(obj["value"], blobs))
+        return trusted_class(obj["$enum"], "$enum")(_decode(obj["value"], blobs))
     if "$pickle" in obj:
         return blobs.get_pickle(obj["$pickle"])  # only the user's own data gets here (the module's docstring)
     if "$items" in obj:
-        return {decode(k, blobs): decode(v, blobs) for k, v in obj["$items"]}
+        return {_decode(k, blobs): _decode(v, blobs) for k, v in obj["$items"]}
     if "$tuple" in obj:
-        return tuple(decode(v, blobs) for v in obj["$tuple"])
+        return tuple(_decode(v, blobs) for v in obj["$tuple"])
     if "$custom" in obj:
         cls = trusted_class(obj["$custom"], "$custom")
         return custom_type(cls).from_json(obj["value"])  # type: ignore[union-attr]
     if "$dict" in obj:
-        return {k: decode(v, blobs) for k, v in obj["$dict"].items()}
+        return {k: _decode(v, blobs) for k, v in obj["$dict"].items()}
     if "$namedtuple" in obj or "$dataclass" in obj:
         kind = "$namedtuple" if "$namedtuple" in obj else "$dataclass"
         cls = trusted_class(obj[kind], kind)
-        return cls(**{k: decode(v, blobs) for k, v in obj["fields"].items()})
-    return {k: decode(v, blobs) for k, v in obj.items()}
+        return cls(**{k: _decode(v, blobs) for k, v in obj["fields"].items()})
+    return {k: _decode(v, blobs) for k, v in obj.items()}
 
 
 def encode_all(values: list[Any], blobs: BlobStore) -> list[Any]:

@@ -8,8 +8,10 @@ import hashlib
 import json
 import os
 import pickle
+import stat
 from typing import Any, Mapping
 
+from hpcflow.errors import InputError
 from hpcflow.types.check import is_namedtuple
 from hpcflow.types.custom import custom_type
 from hpcflow.types.files import Directory, File
@@ -34,9 +36,27 @@ def array_digest(array: Any) -> str:
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """Hash of a file's bytes, read in 1 MiB pieces."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    """Hash of a regular file's bytes, read in 1 MiB pieces.
+
+    Opened without blocking and checked before it is read: a FIFO would wait for a writer and
+    /dev/zero never ends, so anything but a regular file is an InputError naming it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError(f"{os.fspath(path)}: no such file; give the path of an existing file") from None
+    except IsADirectoryError:
+        raise InputError(f"{os.fspath(path)} is a folder, not a file; pass it as a Directory") from None
+    except OSError as exc:
+        raise InputError(f"{os.fspath(path)}: cannot be read ({exc.strerror}); check its permissions") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{os.fspath(path)} is a folder, not a file; pass it as a Directory")
+        raise InputError(f"{os.fspath(path)} is not a regular file (a device, FIFO or socket); "
+                         "inputs are hashed by content, so give a regular file")
+    with open(fd, "rb", closefd=True) as fh:
+        h = hashlib.sha256()
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
