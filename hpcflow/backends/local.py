@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from hpcflow.backends.local_driver import record_driver, settle_if_abandoned, stop_run, stopped_by_signals
 from hpcflow.runtime.prepass import take_cached
 from hpcflow.core.batching import batch_of, batch_size_for
 from hpcflow.core.layout import local_call
 from hpcflow.core.plan import JobPlan
 from hpcflow.core.retry import attempt_timeouts
 from hpcflow.core.states import State
-from hpcflow.errors import HpcflowError
 from hpcflow.runtime.jobscript import render_call
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import mapped_element_count, workflow_outputs
@@ -104,8 +104,12 @@ class LocalBackend:
         return None
 
     def cancel(self, rd: RunDir) -> None:
-        """A local run lives in its terminal's process."""
-        raise HpcflowError(f"run {rd.meta.run_id} runs locally; stop it with Ctrl-C in its terminal")
+        """Stop the run's driver (it stops its elements), or, when it died, the elements it left running."""
+        stop_run(rd)
+
+    def settle_abandoned(self, rd: RunDir) -> str:
+        """A run whose driver died (kill -9): its orphans stopped and the run recorded CANCELLED."""
+        return settle_if_abandoned(rd)
 
     def cancel_pending(self, rd: RunDir) -> None:
         """Nothing is queued: the scheduling loop cancels what waits on a failure itself."""
@@ -122,10 +126,12 @@ class LocalBackend:
     def run(self, rd: RunDir) -> RunResult:
         """Run every job of `rd` to the end and record the outcome in the run directory."""
         top = self._add_run(rd, prefix="")
+        record_driver(rd)
         rd.set_state(State.RUNNING)
         try:
-            while self._step():
-                pass
+            with stopped_by_signals(rd):
+                while self._step():
+                    pass
         except BaseException:
             self._kill_all()
             rd.set_state(State.CANCELLED, "interrupted")

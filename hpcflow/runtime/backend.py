@@ -49,6 +49,10 @@ class Backend(Protocol):
         """Every record the scheduler kept of these jobs' tasks, a requeued task's earlier runs included
         (None: it keeps none; the elements' own records are all there is)."""
 
+    def settle_abandoned(self, rd: RunDir) -> str:
+        """If the process that drives the run died (a local run's driver, killed), stop what it left running
+        and record the run CANCELLED; what was done ('' when nothing was abandoned)."""
+
     def cancel_pending(self, rd: RunDir) -> None:
         """Stop the run's jobs that have not started (a failed run stops its queued work)."""
 

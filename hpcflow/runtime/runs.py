@@ -225,8 +225,9 @@ def resume(rd: RunDir, backend: Backend | None = None) -> list[int]:
 
     The one resume path: the run directory is reset here, the backend submits what is left.
     """
-    check_resumable(rd)
     backend = backend or backend_of(rd)
+    backend.settle_abandoned(rd)  # a run whose driver was killed is resumable once its orphans are stopped
+    check_resumable(rd)
     running = [j.label for j in refresh(rd, backend).jobs if j.counts.get(State.RUNNING)]
     if running:  # resubmitting them would run them twice at once
         raise HpcflowError(f"run {rd.meta.run_id} still has running elements (in {', '.join(running)}); "

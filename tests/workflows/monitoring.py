@@ -1,4 +1,5 @@
 """Workloads for `hpcflow status --efficiency` and the monitoring commands (tests/slurm/test_monitoring.py)."""
+import functools
 import multiprocessing
 import time
 from typing import Optional
@@ -74,3 +75,18 @@ def total(xs: list[int]) -> int:
 @workflow
 def three_stages(xs: list[int]) -> int:
     return total(xs=map_task(slow_square)(x=map_task(slow_square)(x=xs)))
+
+
+@task
+def wait_for(path: str, x: int) -> int:
+    """Runs until the file `path` exists (a test creates it): an element a test can catch mid-run."""
+    import os
+
+    while not os.path.exists(path):
+        time.sleep(0.1)
+    return x
+
+
+@workflow
+def waits_for_a_file(path: str, xs: list[int]) -> list[int]:
+    return map_task(functools.partial(wait_for, path=path))(x=xs)

@@ -66,6 +66,10 @@ class SlurmBackend:
         """sacct's records of the jobs' tasks, each requeued run apart."""
         return history(self.shell, job_ids)
 
+    def settle_abandoned(self, rd: RunDir) -> str:
+        """Nothing drives a Slurm run: Slurm runs it."""
+        return ""
+
     def cancel(self, rd: RunDir) -> None:
         """scancel every job of the run, by its name."""
         self.shell.scancel(name=job_name(rd.meta.run_id))
