@@ -18,7 +18,7 @@ import pytest
 from hpcflow.store.hashing import array_digest, value_digest
 from hpcflow.cache.key import CacheKey, source_fingerprint
 from hpcflow.cache.store import CacheStore, CorruptEntryWarning
-from hpcflow.store.blobs import BlobStore
+from hpcflow.store.blobs import BlobStore, DamagedBlobError
 from hpcflow.store.codec import encode
 from hpcflow.types.files import Directory, File
 from paths import ROOT
@@ -103,11 +103,31 @@ def _publish(store: CacheStore, tmp: Path, value) -> CacheKey:
     return key
 
 
+def test_an_array_changed_in_place_at_the_same_size_is_a_miss_and_no_earlier_run_reads_it(tmp_path: Path):
+    """A colleague rewrites a cached .npy in place, same size: the next hit is a miss (recomputed), and a run
+    that shares the blob by hard link reads an error, never the changed values."""
+    store = CacheStore(tmp_path / "cache")
+    key = _publish(store, tmp_path, np.full(1000, 7.0))
+    run_blobs = BlobStore(tmp_path / "run-blobs")
+    (array_key,) = [p.stem for p in (tmp_path / "run-blobs").rglob("*.npy")]
+    blob = next((tmp_path / "cache" / "blobs").rglob("*.npy"))
+    assert blob.stat().st_ino == run_blobs.path(array_key).stat().st_ino  # one file for both
+    blob.chmod(0o644)
+    changed = blob.read_bytes()[:-8] + np.float64(4000.0).tobytes()
+    blob.write_bytes(changed)
+    with pytest.warns(CorruptEntryWarning, match="does not match its hash"):
+        assert store.get(key.digest) is None
+    with pytest.raises(DamagedBlobError, match="does not match its hash"):
+        run_blobs.get_array(array_key)
+
+
 def test_damaged_entries_are_misses_with_a_warning(tmp_path: Path):
     store = CacheStore(tmp_path / "cache")
     key = _publish(store, tmp_path, np.arange(1000.0))
     assert store.get(key.digest) is not None
     blob = next((tmp_path / "cache" / "blobs").rglob("*.npy"))
+    assert blob.stat().st_mode & 0o222 == 0  # blobs are written read-only: changing one takes a chmod first
+    blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes()[:-100])  # truncated
     with pytest.warns(CorruptEntryWarning, match="wrong size"):
         assert store.get(key.digest) is None
@@ -124,7 +144,7 @@ import sys, numpy as np
 from pathlib import Path
 from hpcflow.cache.key import CacheKey
 from hpcflow.cache.store import CacheStore
-from hpcflow.store.blobs import BlobStore
+from hpcflow.store.blobs import BlobStore, DamagedBlobError
 from hpcflow.store.codec import encode
 root = Path(sys.argv[1]); store = CacheStore(root / "cache"); blobs = BlobStore(root / "run-blobs")
 key = CacheKey("m.big", "1", "", ())

@@ -64,6 +64,7 @@ def test_showing_a_pickle_never_loads_it_and_loading_checks_its_hash(tmp_path: P
     encoded = encode(Boom(marker), blobs)
     assert display(encoded, blobs) == f"<pickled {__name__}.Boom>" and not marker.exists()
     planted = encode(Tally(1), blobs)
+    blobs.path(planted["$pickle"]).chmod(0o644)  # written read-only
     blobs.path(planted["$pickle"]).write_bytes(blobs.path(encoded["$pickle"]).read_bytes())  # swapped under its name
     assert not blobs.intact(planted["$pickle"])
     with pytest.raises(DamagedBlobError, match="does not match its hash"):

@@ -6,7 +6,7 @@
     <cache_dir>/locks/<key>                   leases for cache_serialize
 
 Publishing writes a temp file, fsyncs and renames; readers take no lock. An entry whose
-checksum or blob sizes do not match is a miss: it is removed with a warning and recomputed.
+checksum, blob sizes or blob hashes do not match is a miss: it is removed with a warning and recomputed.
 
 Sharing (trust model). A cache is private unless its root folder is setgid to a group
 (`hpcflow cache share --group G`): then it is shared with the members of that group, its
@@ -182,9 +182,11 @@ class CacheStore:
                               "read only from your own entries (unpickling runs code): computing it",
                               UntrustedEntryWarning, stacklevel=2)
                 return None
-            for blob in _blob_keys(entry["outputs"]):  # every pickle it names, listed in "blobs" or not
+            for blob in _blob_keys(entry["outputs"]):  # every blob it names, listed in "blobs" or not
                 if blob.endswith(PICKLE_SUFFIX) and not self.blobs.intact(blob):
                     raise ValueError(f"pickle {blob[:12]} does not match its hash")
+                if not blob.endswith(PICKLE_SUFFIX) and not self.blobs.array_intact(blob):
+                    raise ValueError(f"array {blob[:12]} does not match its hash")  # changed in place, same size
         except (ValueError, KeyError, TypeError, OSError) as exc:
             warnings.warn(f"cache entry {key[:12]} is damaged ({exc}); recomputing it", CorruptEntryWarning, stacklevel=2)
             if st.st_uid == self.uid:  # someone else's is theirs to remove

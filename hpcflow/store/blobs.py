@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ class BlobStore:
 
             np.save(buf, array, allow_pickle=False)
             write_bytes(target, buf.getvalue(), fsync=True)
+            _read_only(target)
         return key
 
     def get_array(self, key: str) -> Any:
@@ -62,9 +65,26 @@ class BlobStore:
         import numpy as np
 
         try:
-            return np.load(self.file(key), allow_pickle=False)
+            array = np.load(self.file(key), allow_pickle=False)
         except FileNotFoundError:
             raise DamagedBlobError(f"array {key[:12]} is missing from {self.root}; rerun the task that wrote it") from None
+        except ValueError as exc:  # not an .npy any more
+            raise DamagedBlobError(f"array {key[:12]} in {self.root} cannot be read ({exc}); rerun the task that "
+                                   "wrote it") from None
+        # a blob may be shared (hard links between runs and the cache): one changed in place, even at the same
+        # size, must not become another run's answer
+        if array_digest(array) != key:
+            raise DamagedBlobError(f"array {key[:12]} in {self.root} does not match its hash (changed after it was "
+                                   "written); rerun the task that wrote it")
+        return array
+
+    def array_intact(self, key: str) -> bool:
+        """True when the array stored under `key` is there and matches its hash."""
+        try:
+            self.get_array(key)
+        except DamagedBlobError:
+            return False
+        return True
 
     def put_pickle(self, value: Any) -> str:
         """Pickle a value into the store (if not already there) and return its key, `<hash>.pkl`."""
@@ -73,6 +93,7 @@ class BlobStore:
         target = self.path(key)
         if not target.exists():
             write_bytes(target, data, fsync=True)
+            _read_only(target)
         return key
 
     def intact(self, key: str) -> bool:
@@ -97,3 +118,12 @@ class BlobStore:
         if data is None:
             raise DamagedBlobError(f"pickle {key[:12]} does not match its hash (damaged or replaced); it is not loaded")
         return pickle.loads(data)  # noqa: S301 - the caller's own data, checked against its hash
+
+
+def _read_only(path: Path) -> None:
+    """A blob never changes once written (its name is its content's hash, and runs and the cache share it by
+    hard link): no write bits, so an editor or a script cannot change it in place by accident."""
+    try:
+        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) & ~0o222)
+    except OSError:
+        pass  # another user's blob, or a filesystem without modes: reads still check the hash
