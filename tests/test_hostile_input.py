@@ -177,3 +177,11 @@ def test_a_relative_runs_dir_is_recorded_absolute(hpcflow, tmp_path: Path, runs_
     assert Path(meta["file"]).is_absolute()
     index = json.loads(next((tmp_path / "home" / "index").glob("*.json")).read_text())
     assert Path(index["path"]).is_absolute() and Path(index["path"]).exists()
+
+
+@pytest.mark.parametrize("given", ["/dev/zero", "/no/such/file", "{tmp}"])
+def test_a_bad_file_input_leaves_no_run_behind(given: str, hpcflow, tmp_path: Path, runs_dir: Path):
+    res = hpcflow("run", f"{WF}:sized", "-i", f"f={given.replace('{tmp}', str(tmp_path))}")
+    assert res.code != 0 and res.stderr.strip().startswith("error: task 'file_size', input 'f': "), res.stderr
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())
+    assert hpcflow("runs", "--json").json == {"runs": [], "damaged": []}

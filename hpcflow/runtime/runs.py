@@ -23,6 +23,7 @@ from hpcflow.loader import load_file
 from hpcflow.errors import HpcflowError, RunDirError
 from hpcflow.runtime.backend import Backend, backend_of
 from hpcflow.runtime.container import container_for_run
+from hpcflow.runtime.input_paths import check_input_paths
 from hpcflow.runtime.pinning import CODE_DIR, environment_digest, pin_code
 from hpcflow.runtime.resume import check_resumable, reset_unfinished
 from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
@@ -54,6 +55,7 @@ def create_run(wf: Any, module: ModuleType, plan: Plan, runs_dir: Path, *, backe
     import (runtime/pinning.py), and (unless `index` is False) index it by run id. The container
     runtime of `site_config` (else, for a local run that needs one, the first on PATH) is kept in
     it, once every container_image of the plan is found there (runtime/container.py)."""
+    check_input_paths(plan)  # before anything is made: a bad path leaves no run behind
     container = container_for_run(plan, site_config.container if site_config else None,
                                   str(site_config.path) if site_config else "")
     run_id = run_id or new_run_id(wf.name)
