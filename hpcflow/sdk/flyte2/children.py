@@ -32,6 +32,7 @@ class ChildCall:
     parent: Optional[TaskContext]  # None for a run's root task
     seq: int  # this is the parent's seq-th child call (0 for a root)
     group: Optional[str] = None  # the flyte.group(...) the call was made in
+    custom_context: Optional[Mapping[str, str]] = None  # the parent's flyte.custom_context at the call (None: the run's)
 
 
 class ChildRunner(Protocol):
@@ -52,7 +53,8 @@ def child_call(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> tuple[Child
         raise WorkflowDefinitionError(f"task '{task.name}' was submitted outside a running task; call it "
                                       "inside one, or start a run with flyte.run(...)")
     inputs = task.bind(args, kwargs)
-    return ChildCall(task, inputs, parent, parent.next_child(), current_group()), parent.runner
+    return (ChildCall(task, inputs, parent, parent.next_child(), current_group(), dict(parent.custom_context)),
+            parent.runner)
 
 
 async def submit_child(call: ChildCall, runner: ChildRunner) -> Any:

@@ -20,6 +20,7 @@ from hpcflow.errors import (BaseRuntimeError, NonRecoverableError, OOMError,
                             RetriesExhaustedError, RuntimeUserError, TaskInterruptedError, TaskTimeoutError)
 from hpcflow.sdk.flyte2.action import CURRENT_ACTION, ActionID, TaskContext
 from hpcflow.sdk.flyte2.children import ChildCall
+from hpcflow.sdk.flyte2.report import Report, flush_report
 
 
 def new_run_name() -> str:
@@ -54,10 +55,22 @@ class LocalRunner:
     def _context(self, call: ChildCall) -> TaskContext:
         parent = call.parent
         name = "a0" if parent is None else f"{parent.action.name}-{call.seq}"
-        return TaskContext(ActionID(name, self.run_name), custom_context=dict(self.custom_context),
-                           task_name=call.task.name, runner=self)
+        # a child gets the custom context its parent had at the call (flyte.custom_context blocks included)
+        custom = dict(self.custom_context) if call.custom_context is None else dict(call.custom_context)
+        return TaskContext(ActionID(name, self.run_name), custom_context=custom, task_name=call.task.name,
+                           report=Report(name), runner=self)
 
     async def _attempts(self, task: Any, inputs: dict[str, Any], action: TaskContext) -> Any:
+        deadline = task.options.deadline_s
+        if deadline is None:
+            return await self._retried(task, inputs, action)
+        try:  # the deadline ends the call whatever attempt it is in, as flyte's does
+            return await asyncio.wait_for(self._retried(task, inputs, action), deadline)
+        except asyncio.TimeoutError:
+            raise TaskTimeoutError(f"task {task.name} did not finish within its deadline of {deadline:g} s "
+                                   "(every attempt included)") from None
+
+    async def _retried(self, task: Any, inputs: dict[str, Any], action: TaskContext) -> Any:
         strategy = task.options.retries
         attempts = strategy.count + 1
         for attempt in range(1, attempts + 1):
@@ -95,7 +108,10 @@ class LocalRunner:
             raise TaskTimeoutError(f"task {task.name} ran longer than its timeout of {timeout:g} s "
                                    "(give it more with timeout=)")
         value = running.result()
-        return await value if inspect.isawaitable(value) else value
+        value = await value if inspect.isawaitable(value) else value
+        if task.report and action.report.has_content():  # flyte writes a report=True task's report as it returns
+            flush_report(action)
+        return value
 
 
 def flyte_error(exc: BaseException, task_name: str) -> BaseRuntimeError:
