@@ -41,7 +41,8 @@ from hpcflow.sdk.resources import AMD_GPU, GPU, HABANA_GAUDI, TPU, Device, Neuro
 
 import logging as _logging
 
-logger = _logging.getLogger("hpcflow.user")  # Flyte 2's flyte.logger: the user's own log lines
+logger = _logging.getLogger("hpcflow.user")
+TaskTemplate = AsyncFunctionTaskTemplate  # flyte's base class of tasks: here every Flyte 2 task is one  # Flyte 2's flyte.logger: the user's own log lines
 _FLYTE2_ATTRIBUTES = (errors, io, models, notify, report, ctx, group, map, init, run)  # public as attributes, kept out of __all__ (above)
 
 # flytekit's names for the same things, so that flytekit code runs with only its import line changed
@@ -66,6 +67,6 @@ __all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace
            "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "WorkflowMetadata", "WorkflowMetadataDefaults", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "inherit", "Resources", "ResourceSpec", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__",
-           "TaskEnvironment", "AsyncFunctionTaskTemplate", "Cache", "RetryStrategy", "Backoff", "Timeout", "Image",
+           "TaskEnvironment", "AsyncFunctionTaskTemplate", "TaskTemplate", "Cache", "RetryStrategy", "Backoff", "Timeout", "Image",
            "Secret", "PodTemplate", "GPU", "TPU", "Neuron", "AMD_GPU", "HABANA_GAUDI", "Device", "init_from_config", "with_runcontext", "custom_context",
            "get_custom_context"]

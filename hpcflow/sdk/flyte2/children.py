@@ -16,6 +16,8 @@ the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Protocol
 
@@ -36,7 +38,8 @@ class ChildCall:
 
 
 class ChildRunner(Protocol):
-    """Runs the task calls of one run. `loop` is the event loop the run's calls run on."""
+    """Runs the task calls of one run. `loop` is the event loop the run's calls run on. A runner that
+    can also run calls on another loop has `on_loop(loop)`, giving a runner of the same run there."""
 
     loop: asyncio.AbstractEventLoop
 
@@ -69,10 +72,23 @@ async def call_child(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> Any:
 
 
 def call_child_blocking(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> Any:
-    """A child call from a sync task's code (which runs in a thread of its own): block that thread
-    until the child, run on the run's event loop, has finished."""
+    """A child call without await: from a sync task's code (which runs in a thread of its own), block
+    that thread until the child, run on the run's event loop, has finished. From an async task's code
+    (on that loop), flyte blocks the loop until the child has run: here the child runs on a loop of its
+    own in a helper thread, with a runner of the same run, while the parent's loop waits."""
     call, runner = child_call(task, args, kwargs)
+    if _running_loop() is runner.loop and hasattr(runner, "on_loop"):
+        return _run_aside(call, runner)
     return wait_on_loop(runner, submit_child(call, runner), f"task '{task.name}'", f"{task.short_name}.aio(...)")
+
+
+def _run_aside(call: ChildCall, runner: Any) -> Any:
+    async def aside() -> Any:
+        return await submit_child(call, runner.on_loop(asyncio.get_running_loop()))
+
+    context = contextvars.copy_context()  # the caller's context, so the child's sees its group and parent
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hpcflow-blocking-child") as pool:
+        return pool.submit(context.run, asyncio.run, aside()).result()
 
 
 def wait_on_loop(runner: ChildRunner, coro: Any, what: str, instead: str) -> Any:

@@ -11,6 +11,7 @@ parent sees a child's failure as a flyte.errors error whose `code` is the except
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from hpcflow.errors import (BaseRuntimeError, NonRecoverableError, OOMError,
 from hpcflow.sdk.flyte2.action import CURRENT_ACTION, ActionID, TaskContext
 from hpcflow.sdk.flyte2.children import ChildCall
 from hpcflow.sdk.flyte2.report import Report, flush_report
+from hpcflow.sdk.flyte2.values import passed_inputs, passed_output
 
 
 def new_run_name() -> str:
@@ -37,20 +39,31 @@ class LocalRunner:
     custom_context: dict[str, str] = field(default_factory=dict)
     disable_run_cache: bool = False
     overwrite_cache: bool = False
-    calls: int = 0  # how many task calls the run made (its root too)
+    tally: list[int] = field(default_factory=lambda: [0])  # shared by the run's runners on other loops
+
+    @property
+    def calls(self) -> int:
+        """How many task calls the run made (its root too)."""
+        return self.tally[0]
+
+    def on_loop(self, loop: asyncio.AbstractEventLoop) -> "LocalRunner":
+        """This run's runner for calls made on another event loop (a sync child an async task blocks on)."""
+        return dataclasses.replace(self, loop=loop)
 
     async def run(self, call: ChildCall) -> Any:
         """The call's value, through the cache and the task's retries and timeout."""
-        self.calls += 1
+        self.tally[0] += 1
         task = call.task
         action = self._context(call)
+        inputs = passed_inputs(task.func, dict(call.inputs))
         cache = task.options.cache
         if not cache.is_enabled() or self.disable_run_cache:
-            return await self._attempts(task, call.inputs, action)
+            return passed_output(task.func, await self._attempts(task, inputs, action))
         from hpcflow.sdk.flyte2.local_cache import cached  # the cache's modules, only when a task is cached
 
         lookup = cache.behavior == "auto" and not self.overwrite_cache
-        return await cached(task, call.inputs, lookup, lambda: self._attempts(task, call.inputs, action))
+        value = await cached(task, inputs, lookup, lambda: self._attempts(task, inputs, action))
+        return passed_output(task.func, value)
 
     def _context(self, call: ChildCall) -> TaskContext:
         parent = call.parent
