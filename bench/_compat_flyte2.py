@@ -13,6 +13,9 @@ script starts (flyte.run, with_runcontext(...).run) is recorded with its outputs
 the n-th run of a task is compared with its n-th run under the other library (JSON-normalised,
 floats to 1e-9). An example counts when each of its runs gives flyte's answer; a run that
 raises under flyte has no answer and is skipped unless hpcflow answers it differently.
+What differs only because the two runs are two processes at two moments is taken out of the
+records before they are compared (_compat_flyte2_child.py's this_run_only): the temp folder each
+run gets and the random names tempfile makes in it, and readings of the clock taken during the run.
 """
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ FLYTE_URL = "https://github.com/flyteorg/flyte-sdk"
 EXCLUSIONS: list[tuple[str, str]] = [
     (r"\bflyte\.(remote|deploy|serve|with_servecontext|app|build_images|build)\b|\bAppEnvironment\b"
      r"|^\s*(from|import) flyte\.(remote|app)\b", "talks to a Flyte cluster or deploys to one (remote, deploy, serve, apps)"),
-    (r"mode\s*=\s*[\"'](remote|hybrid)[\"']", "runs remotely (mode='remote' or 'hybrid')"),
+    (r"mode\s*=\s*[\"'](remote|hybrid)[\"']|with_runcontext\(\s*[\"'](remote|hybrid)[\"']",
+     "runs remotely (mode='remote' or 'hybrid')"),
     (r"\bSecret\(|\bsecrets\s*=", "needs secrets from a Flyte cluster"),
     (r"\b(s3|gs|abfs)://", "reads or writes cloud object storage"),
     (r"\bflyte\.(sandbox|ai|prefetch|clustered|durable|notify|git|connectors|extras|storage)\b"

@@ -11,9 +11,11 @@ whatever the script's own `import flyte` gives; this file imports it only to wra
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import json
 import os
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -60,6 +62,45 @@ def wrap(lib: Any, calls: list[dict]) -> None:
     lib.with_runcontext = recorded_context
 
 
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
+REPR_TIME = re.compile(r"datetime\.datetime\((\d+), (\d+), (\d+), (\d+), (\d+)(?:, (\d+))?(?:, (\d+))?")
+
+
+def this_run_only(text: str, tmpdir: str, start: datetime.datetime, end: datetime.datetime) -> str:
+    """The recorded runs without what differs only because this is another process at another moment,
+    so that the two libraries' runs compare on behaviour: the run's temp folder (TMPDIR), the random
+    names tempfile gave in it (numbered in order of first appearance) and the clock's readings taken
+    while the script ran (datetime.now() passed as an input, and echoed back). Other times, and time
+    zones, are left as they are."""
+    names: list[str] = []
+    for found in re.finditer(re.escape(tmpdir) + r"/([^/\"'\s]+)", text):
+        if found.group(1) not in names:
+            names.append(found.group(1))
+    text = text.replace(tmpdir, "$TMPDIR")
+    for i, name in enumerate(names):
+        text = text.replace(name, f"<tmp{i}>")
+    utc_offset = datetime.datetime.now() - datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    slack = datetime.timedelta(seconds=2)
+
+    def clock(moment: datetime.datetime) -> bool:  # read from the clock during the run, local or UTC
+        return any(start - slack <= moment - shift <= end + slack for shift in (datetime.timedelta(0), utc_offset))
+
+    def iso(m: re.Match) -> str:
+        try:
+            return "<now>" if clock(datetime.datetime.fromisoformat(m.group(0).replace(" ", "T"))) else m.group(0)
+        except ValueError:
+            return m.group(0)
+
+    def rep(m: re.Match) -> str:
+        try:
+            moment = datetime.datetime(*(int(g) for g in m.groups() if g is not None))
+        except ValueError:
+            return m.group(0)
+        return "datetime.datetime(<now>" if clock(moment) else m.group(0)
+
+    return REPR_TIME.sub(rep, ISO_TIME.sub(iso, text))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--script", required=True)
@@ -70,13 +111,17 @@ def main() -> None:
     sys.path.insert(0, str(script.parent))
     os.chdir(script.parent)
     result: dict[str, Any] = {"calls": []}
+    start = datetime.datetime.now()
     try:
         wrap(importlib.import_module(args.lib), result["calls"])
         runpy.run_path(str(script), run_name="__main__")
     except BaseException as exc:  # an error not raised by a recorded run is a case of its own
         if not any("error" in c for c in result["calls"]):
             result["calls"].append({"entity": "__main__", "inputs": {}, "error": one_line(exc)})
-    Path(args.out).write_text(json.dumps(result, indent=1, default=repr))
+    text = json.dumps(result, indent=1, default=repr)
+    if os.environ.get("TMPDIR"):
+        text = this_run_only(text, os.environ["TMPDIR"].rstrip("/"), start, datetime.datetime.now())
+    Path(args.out).write_text(text)
 
 
 if __name__ == "__main__":
