@@ -19,6 +19,7 @@ run gets and the random names tempfile makes in it, and readings of the clock ta
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -77,9 +78,26 @@ def exclusion(source: str) -> str:
     return why
 
 
-def missing_packages(source: str, python: str) -> list[str]:
-    names = set(re.findall(r"^\s*(?:from|import) ([A-Za-z_]\w*)", code_only(source), re.M))
-    names -= {"flyte"} | set(sys.stdlib_module_names)
+def imported_names(source: str) -> set[str]:
+    """The top-level names the script imports, from its syntax tree (an import-like line inside a string
+    is no import), or from its lines when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(re.findall(r"^\s*(?:from|import) ([A-Za-z_]\w*)", code_only(source), re.M))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def missing_packages(source: str, python: str, folder: Path) -> list[str]:
+    """Third-party imports the interpreter lacks; modules next to the script are the example's own."""
+    names = imported_names(source) - {"flyte"} - set(sys.stdlib_module_names)
+    names = {n for n in names if not (folder / f"{n}.py").exists() and not (folder / n).is_dir()}
     probe = "import importlib.util, sys; print(' '.join(n for n in sys.argv[1:] if importlib.util.find_spec(n) is None))"
     out = subprocess.run([python, "-c", probe, *sorted(names)], capture_output=True, text=True,
                          cwd=tempfile.gettempdir())
@@ -137,7 +155,7 @@ def run_all(sdk: Path, tag: str, flyte_python: str, hpcflow_python: str, envs: d
             if why := exclusion(source):
                 results.append(compat.Example(name, excluded=why))
                 continue
-            if missing := missing_packages(source, flyte_python):
+            if missing := missing_packages(source, flyte_python, path.parent):
                 results.append(compat.Example(name, excluded=f"needs {', '.join(missing)} (not installed for flyte)"))
                 continue
             fl = run_child(flyte_python, "flyte", path, envs["flyte"], timeout)
