@@ -149,9 +149,10 @@ def test_a_childs_failure_reaches_the_parent_as_flytes_error():
 
 def test_retries_follow_flyte_2():
     assert flyte.run(flaky, key="a").outputs()[0] == 3
-    with pytest.raises(flyte.errors.RuntimeUserError, match="do not retry"):
+    with pytest.raises(flyte.errors.RuntimeUserError, match="do not retry") as stopped:
         flyte.run(gives_up)
     assert ATTEMPTS["gives_up"] == 1  # NonRecoverableError: no more attempts
+    assert type(stopped.value) is flyte.errors.RuntimeUserError and stopped.value.code == "NonRecoverableError"
     with pytest.raises(flyte.errors.RetriesExhaustedError) as info:
         flyte.run(always_fails)
     assert info.value.code == "KeyError"

@@ -93,7 +93,8 @@ class LocalRunner:
             except Exception as exc:  # the user's code failed: Flyte 2 retries it, unless told not to
                 error = flyte_error(exc, task.name)
                 if isinstance(exc, NonRecoverableError) or attempt == attempts:
-                    if attempts > 1 and type(error) is RuntimeUserError:
+                    # a NonRecoverableError ends the call on its first attempt: no retries were exhausted
+                    if attempts > 1 and type(error) is RuntimeUserError and not isinstance(exc, NonRecoverableError):
                         error = RetriesExhaustedError(error.code, str(error))
                     raise error from exc
                 if strategy.backoff is not None:
