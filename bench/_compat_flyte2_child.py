@@ -24,9 +24,20 @@ from typing import Any
 from _compat_child import answer_of, one_line, plain  # bench/ is on sys.path: this file's folder
 
 
+TMP_NAMES: list[str] = []  # names in TMPDIR that the runs' inputs held, in order (the files may be gone at the end)
+
+
+def note_tmp_names(values: Any) -> None:
+    tmpdir = os.environ.get("TMPDIR", "").rstrip("/")
+    if tmpdir:
+        TMP_NAMES.extend(n for n in re.findall(re.escape(tmpdir) + r"/([^/\"'\s,)]+)", repr(values))
+                         if n not in TMP_NAMES)
+
+
 def recorder(calls: list[dict], run: Any) -> Any:
     """`run` (flyte.run, or a with_runcontext runner's run) with each call recorded."""
     def record(task: Any, *args: Any, **kwargs: Any) -> Any:
+        note_tmp_names((args, kwargs))
         entry: dict[str, Any] = {"entity": str(getattr(task, "name", task)),
                                  "inputs": plain({**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs})}
         calls.append(entry)
@@ -69,13 +80,12 @@ REPR_TIME = re.compile(r"datetime\.datetime\((\d+), (\d+), (\d+), (\d+), (\d+)(?
 def this_run_only(text: str, tmpdir: str, start: datetime.datetime, end: datetime.datetime) -> str:
     """The recorded runs without what differs only because this is another process at another moment,
     so that the two libraries' runs compare on behaviour: the run's temp folder (TMPDIR), the random
-    names tempfile gave in it (numbered in order of first appearance) and the clock's readings taken
-    while the script ran (datetime.now() passed as an input, and echoed back). Other times, and time
-    zones, are left as they are."""
-    names: list[str] = []
-    for found in re.finditer(re.escape(tmpdir) + r"/([^/\"'\s]+)", text):
-        if found.group(1) not in names:
-            names.append(found.group(1))
+    names tempfile gave the files and folders made in it (numbered in order of first appearance) and
+    the clock's readings taken while the script ran (datetime.now() passed as an input, and echoed
+    back). Other times, and time zones, are left as they are."""
+    made = {p.name for p in Path(tmpdir).iterdir() if not p.name.startswith(".")}  # the script's, not the bench's
+    made |= set(re.findall(re.escape(tmpdir) + r"/([^/\"'\s]+)", text)) | set(TMP_NAMES)  # and those gone by now
+    names = sorted((n for n in made if n in text), key=text.index)
     text = text.replace(tmpdir, "$TMPDIR")
     for i, name in enumerate(names):
         text = text.replace(name, f"<tmp{i}>")
