@@ -142,3 +142,27 @@ def test_accelerators_and_image_clone():
     assert flyte.Neuron("Trn1").device_class == "NEURON" and flyte.HABANA_GAUDI("Gaudi1").quantity == 1
     image = flyte.Image.from_base("ghcr.io/x/y:1").clone(name="mine")
     assert (image.base, image.name) == ("ghcr.io/x/y:1", "mine")
+
+
+def test_triggers_are_kept_on_the_task_and_artifacts_are_their_values(tmp_path, caplog):
+    nightly = flyte.Trigger(name="nightly", automation=flyte.Cron("@daily"), inputs={"when": flyte.TriggerTime})
+    on_model = flyte.Trigger(name="retrain", automation=flyte.OnArtifact(name="model"),
+                             inputs={"model": flyte.TriggeredArtifact})
+
+    with caplog.at_level(logging.INFO, logger="hpcflow.triggers"):
+        @env.task(triggers=(nightly, on_model), produces_artifacts=True)
+        async def publish(text: str) -> flyte.io.File:
+            path = tmp_path / "model.bin"
+            path.write_text(text)
+            return flyte.artifacts.new(flyte.io.File.from_local_sync(path), flyte.artifacts.Metadata(name="model"))
+
+    assert publish.triggers == (nightly, on_model) and nightly.cron_line() == "0 0 * * *"
+    assert on_model.cron_line() is None and "not armed" in caplog.text
+    out = flyte.run(publish, "weights").outputs()[0]
+    assert isinstance(out, flyte.io.File) and open(out.path).read() == "weights"
+    with pytest.raises(TypeError, match="only a flyte.io File or Dir"):
+        flyte.artifacts.new(3, flyte.artifacts.Metadata(name="n"))
+    with pytest.raises(ValueError):
+        flyte.Cron("61 * * * *")
+    with pytest.raises(TypeError, match="triggers="):
+        env.task(triggers=["@daily"])(lambda: None)

@@ -217,6 +217,7 @@ class TaskOptions:
     # Flyte's queue picks the cluster a task runs on; an hpcflow task runs on the cluster it was submitted
     # to (its partition comes from resources=), so the name is kept for the user to read and not used.
     queue: Optional[str] = None
+    triggers: tuple[Any, ...] = ()  # triggers.Trigger: kept, not armed (triggers.py)
 
 
 def spec_of(fn: Any, options: TaskOptions, environment: Any) -> TaskSpec:
@@ -238,7 +239,6 @@ def refuse(where: str, name: str, value: Any) -> None:
         "secrets": "hpcflow has no secret store; read the secret from a file of yours or pass it in env_vars=",
         "pod_template": "there are no pods on Slurm; give resources= (and a Slurm partition through your site config)",
         "depends_on": "environments are not deployed on Slurm; leave depends_on out",
-        "triggers": "hpcflow has no scheduler of its own; run it from cron or scrontab",
         "plugin_config": "this plugin needs Flyte's backend; run the task as an ordinary task",
     }.get(name, "hpcflow cannot honour it; leave it out")
     raise WorkflowDefinitionError(f"{where}: {name}={value!r}: {why}")

@@ -24,6 +24,7 @@ from hpcflow.sdk.flyte2.action import CURRENT_ACTION
 from hpcflow.sdk.flyte2.children import call_child, call_child_blocking
 from hpcflow.sdk.flyte2.options import (Image, TaskOptions, cache_of, deadline_seconds, refuse, retries_of,
                                         spec_of, timeout_seconds)
+from hpcflow.sdk.flyte2.triggers import triggers_of
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.task import Task
 
@@ -51,6 +52,11 @@ class AsyncFunctionTaskTemplate(Task):
     def cache(self) -> Any:
         """The Cache of this task (behavior "auto", "override" or "disable")."""
         return self.options.cache
+
+    @property
+    def triggers(self) -> tuple:
+        """The flyte.Trigger(s) declared on the task (kept, never fired here: sdk/flyte2/triggers.py)."""
+        return self.options.triggers
 
     @property
     def resources(self) -> Optional[Resources]:
@@ -151,14 +157,17 @@ class AsyncFunctionTaskTemplate(Task):
 
 def _task_options(where: str, base: TaskOptions, **given: Any) -> TaskOptions:
     """`base` with the options given to @env.task or .override() applied."""
-    for name in ("pod_template", "secrets", "triggers", "plugin_config"):
+    for name in ("pod_template", "secrets", "plugin_config"):
         refuse(where, name, given.pop(name, None))
     # max_inline_io_bytes caps the values flyte inlines in its metadata; hpcflow stores large values by
     # reference and has no such cap, so every size the limit allows works here too
-    for name in ("docs", "links", "max_inline_io_bytes", "task_resolver", "entrypoint", "produces_artifacts", "report", "image",
-                 "env"):  # what a Flyte 2 console shows or a container build reads: nothing to run differently
+    for name in ("docs", "links", "max_inline_io_bytes", "task_resolver", "entrypoint", "produces_artifacts",
+                 "report", "image", "env"):  # what a Flyte 2 console shows or a build reads: nothing runs differently
         given.pop(name, None)
     changes: dict[str, Any] = {}
+    if given.get("triggers") is not None:
+        changes["triggers"] = triggers_of(where, given.pop("triggers"))
+    given.pop("triggers", None)
     if given.get("cache") is not None:
         changes["cache"] = cache_of(given.pop("cache"))
     given.pop("cache", None)
