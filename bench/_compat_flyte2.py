@@ -42,8 +42,8 @@ EXCLUSIONS: list[tuple[str, str]] = [
      "runs remotely (mode='remote' or 'hybrid')"),
     (r"\bSecret\(|\bsecrets\s*=", "needs secrets from a Flyte cluster"),
     (r"\b(s3|gs|abfs)://", "reads or writes cloud object storage"),
-    (r"\bflyte\.(sandbox|ai|prefetch|clustered|durable|notify|git|connectors|extras|storage)\b"
-     r"|^\s*(from|import) (flyte\.(sandbox|ai|prefetch|clustered|durable|notify|git|connectors|extras|storage)|flyteplugins)\b",
+    (r"\bflyte\.(sandbox|ai|prefetch|clustered|durable|git|connectors|extras|storage)\b"
+     r"|^\s*(from|import) (flyte\.(sandbox|ai|prefetch|clustered|durable|git|connectors|extras|storage)|flyteplugins)\b",
      "needs a Flyte plugin, connector or service (sandbox, ai, prefetch, storage, flyteplugins, ...)"),
     (r"new_condition|ConditionWebhook", "waits for a condition signalled through a Flyte cluster"),
     (r"\bflyte\.io\.DataFrame\b|^\s*from flyte\.io import[^\n]*\bDataFrame\b", "Flyte's DataFrame type (a pandas/arrow plugin)"),
