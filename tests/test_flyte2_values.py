@@ -46,7 +46,8 @@ def test_dicts_become_models_and_datetimes_arrive_in_utc():
                     maybe=datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2))))
     assert out.outputs()[0] == ("Query(query='a', name='default', tags=None) "
                                 "[Query(query='b', name='default', tags={'k': 'v'})] "
-                                "QueryDC(query='c', name='default') 2024-01-01T12:00:00+00:00 2024-01-01T10:00:00+00:00")
+                                "QueryDC(query='c', name='default') "
+                                "2024-01-01T12:00:00+00:00 2024-01-01T10:00:00+00:00")
     assert flyte.run(makes_model).outputs()[0] == Query(query="from a dict")
 
 

@@ -34,7 +34,8 @@ class ChildCall:
     parent: Optional[TaskContext]  # None for a run's root task
     seq: int  # this is the parent's seq-th child call (0 for a root)
     group: Optional[str] = None  # the flyte.group(...) the call was made in
-    custom_context: Optional[Mapping[str, str]] = None  # the parent's flyte.custom_context at the call (None: the run's)
+    # the parent's flyte.custom_context at the call (None: the run's, for a root)
+    custom_context: Optional[Mapping[str, str]] = None
 
 
 class ChildRunner(Protocol):

@@ -77,7 +77,8 @@ class LocalRunner:
         deadline = task.options.deadline_s
         if deadline is None:
             return await self._retried(task, inputs, action)
-        try:  # the deadline ends the call whatever attempt it is in, as flyte's does
+        # the deadline ends the call whatever attempt it is in, as on a Flyte cluster (flyte's local runs ignore it)
+        try:
             return await asyncio.wait_for(self._retried(task, inputs, action), deadline)
         except asyncio.TimeoutError:
             raise TaskTimeoutError(f"task {task.name} did not finish within its deadline of {deadline:g} s "

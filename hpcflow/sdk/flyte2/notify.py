@@ -171,7 +171,8 @@ class Webhook(Notification):
             raise ValueError("url is required")
         if self.body is None:
             object.__setattr__(self, "body", {"run": "{{.Run.Name}}", "project": "{{.Run.Project}}",
-                                              "domain": "{{.Run.Domain}}", "phase": "{{.Phase}}", "error": "{{.Error}}"})
+                                              "domain": "{{.Run.Domain}}", "phase": "{{.Phase}}",
+                                              "error": "{{.Error}}"})
 
     def target(self) -> str:
         return f"{self.method} {self.url}"

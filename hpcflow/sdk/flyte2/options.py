@@ -168,7 +168,7 @@ class Image:
         return cls(name, name=name)
 
     def clone(self, name: Optional[str] = None, **changes: Any) -> "Image":
-        """A copy under another name (flyte's registry, python_version, extendable, ... shape a build: not done here)."""
+        """A copy under another name (registry=, python_version=, ... shape a build: none here)."""
         return dataclasses.replace(self, name=name or self.name)
 
     def _with(self, step: str) -> "Image":

@@ -73,7 +73,8 @@ class Report:
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
-<style>nav ul{{list-style:none;display:flex;gap:1em;padding:0}} nav li{{cursor:pointer;text-decoration:underline}}</style>
+<style>nav ul{{list-style:none;display:flex;gap:1em;padding:0}}
+nav li{{cursor:pointer;text-decoration:underline}}</style>
 <script>function show(n){{document.querySelectorAll('.tab').forEach((d,i)=>d.hidden=i!==n)}}</script>
 </head><body><nav><ul>{nav}</ul></nav>{body}</body></html>
 """
