@@ -65,6 +65,9 @@ def plain(value: Any, depth: int = 0) -> Any:
         return {"enum": type(value).__name__, "value": plain(value.value, depth + 1)}
     if isinstance(value, os.PathLike):  # FlyteFile / File, FlyteDirectory / Directory: compare the bytes
         return plain_path(Path(os.fspath(value)))
+    if type(value).__module__.startswith("flyte.io") and isinstance(getattr(value, "path", None), str):
+        # Flyte 2's File and Dir are no PathLike (they are pydantic models): compare their bytes too
+        return plain_path(Path(value.path.removeprefix("file://")))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: plain(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
         return {"dataclass": type(value).__name__, **fields}

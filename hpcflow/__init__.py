@@ -31,18 +31,20 @@ from hpcflow.types.files import Directory, File
 # Flyte 2 (`import hpcflow as flyte`): TaskEnvironment and its tasks, flyte.run/map/init/group/ctx, errors, io.
 # map, run, init, group and ctx are attributes only, not in __all__: `from hpcflow import *` must not
 # shadow the builtin map in flytekit-style code.
-from hpcflow import errors, io
-from hpcflow.sdk.flyte2.action import ctx, group
+from hpcflow import artifacts, errors, io, models, notify, report
+from hpcflow.sdk.flyte2.action import ctx, custom_context, get_custom_context, group
 from hpcflow.sdk.flyte2.mapping import map
 from hpcflow.sdk.flyte2.options import (Backoff, Cache, Image, PodTemplate, RetryStrategy, Secret, Timeout)
 from hpcflow.sdk.flyte2.runs import init, init_from_config, run, with_runcontext
 from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate, TaskEnvironment
-from hpcflow.sdk.resources import GPU, Device
+from hpcflow.sdk.flyte2.triggers import Cron, OnArtifact, Trigger, TriggeredArtifact, TriggerTime
+from hpcflow.sdk.resources import AMD_GPU, GPU, HABANA_GAUDI, TPU, Device, Neuron
 
 import logging as _logging
 
-logger = _logging.getLogger("hpcflow.user")  # Flyte 2's flyte.logger: the user's own log lines
-_FLYTE2_ATTRIBUTES = (errors, io, ctx, group, map, init, run)  # public as attributes, kept out of __all__ (above)
+logger = _logging.getLogger("hpcflow.user")
+TaskTemplate = AsyncFunctionTaskTemplate  # flyte's base class of tasks: here every Flyte 2 task is one  # Flyte 2's flyte.logger: the user's own log lines
+_FLYTE2_ATTRIBUTES = (artifacts, errors, io, models, notify, report, ctx, group, map, init, run)  # public as attributes, kept out of __all__ (above)
 
 # flytekit's names for the same things, so that flytekit code runs with only its import line changed
 FlyteRecoverableException = RecoverableError
@@ -79,5 +81,6 @@ __all__ = ["task", "workflow", "dynamic", "map_task", "ArrayNodeMapTask", "trace
            "create_node", "TaskMetadata", "eager", "WorkflowFailurePolicy", "WorkflowMetadata", "WorkflowMetadataDefaults", "FlyteContext", "FlyteContextManager", "Environment", "ReusePolicy", "inherit", "Resources", "ResourceSpec", "ImageSpec",
            "File", "Directory", "register_type", "BatchSize", "kwtypes", "HpcflowError", "RecoverableError", "FlyteRecoverableException",
            "FlyteFile", "FlyteDirectory", "submit", "Run", "__version__",
-           "TaskEnvironment", "AsyncFunctionTaskTemplate", "Cache", "RetryStrategy", "Backoff", "Timeout", "Image",
-           "Secret", "PodTemplate", "GPU", "Device", "init_from_config", "with_runcontext"]
+           "TaskEnvironment", "AsyncFunctionTaskTemplate", "TaskTemplate", "Cache", "RetryStrategy", "Backoff", "Timeout", "Image",
+           "Secret", "PodTemplate", "GPU", "TPU", "Neuron", "AMD_GPU", "HABANA_GAUDI", "Device", "init_from_config", "with_runcontext", "custom_context",
+           "get_custom_context", "Trigger", "Cron", "OnArtifact", "TriggerTime", "TriggeredArtifact"]

@@ -155,3 +155,8 @@ class RuntimeDataValidationError(RuntimeUserError):
     def __init__(self, var: str, e: Exception | str, task_name: str = ""):
         super().__init__("DataValidationError",
                          f"In task {task_name} variable {var}, failed to serialize/deserialize because of {e}", "user")
+
+
+class InlineIOMaxBytesBreached(RuntimeUserError):
+    """flyte raises it for a value over a task's max_inline_io_bytes. hpcflow stores large values by reference
+    and has no such limit, so it never raises it; it is here so that code catching it runs unchanged."""

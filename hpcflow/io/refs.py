@@ -50,6 +50,21 @@ class _AsyncFile:
     async def readline(self) -> Any:
         return self.handle.readline()
 
+    async def readlines(self) -> list[Any]:
+        return self.handle.readlines()
+
+    async def writelines(self, lines: Any) -> None:
+        self.handle.writelines(lines)
+
+    async def seek(self, offset: int, whence: int = 0) -> int:
+        return self.handle.seek(offset, whence)
+
+    async def tell(self) -> int:
+        return self.handle.tell()
+
+    async def flush(self) -> None:
+        self.handle.flush()
+
     async def write(self, data: Any) -> int:
         return self.handle.write(data)
 

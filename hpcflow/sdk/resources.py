@@ -35,6 +35,8 @@ class Device:
     device: str
     quantity: int = 1
     partition: str | None = None
+    device_class: str = "GPU"  # GPU, TPU, NEURON, AMD_GPU, HABANA_GAUDI: on Slurm each is a typed gres
+    topology: str | None = field(default=None, compare=False)  # a TPU slice's shape ("2x2x1"), as flyte gives it
 
     def __post_init__(self) -> None:
         if self.partition is not None:
@@ -45,6 +47,27 @@ class Device:
 def GPU(device: str, quantity: int = 1, partition: str | None = None) -> Device:  # noqa: N802 - Flyte 2's name
     """Flyte 2's GPU(device, quantity): that many GPUs of one type."""
     return Device(device, quantity, partition)
+
+
+def TPU(device: str, partition: str | None = None) -> Device:  # noqa: N802 - Flyte 2's name
+    """Flyte 2's TPU("V5P", "2x2x1"): one TPU slice. Slurm knows it as a gres of that type (a partition's
+    gpu_types must list it); the slice's shape is kept as its topology, for the site's gres to match."""
+    return Device(device, 1, device_class="TPU", topology=partition)
+
+
+def Neuron(device: str) -> Device:  # noqa: N802 - Flyte 2's name
+    """Flyte 2's AWS Neuron device (Inf2, Trn1, ...): a gres of that type on Slurm."""
+    return Device(device, 1, device_class="NEURON")
+
+
+def AMD_GPU(device: str) -> Device:  # noqa: N802 - Flyte 2's name
+    """Flyte 2's AMD GPU (MI250X, MI300X, ...): a gres of that type on Slurm."""
+    return Device(device, 1, device_class="AMD_GPU")
+
+
+def HABANA_GAUDI(device: str) -> Device:  # noqa: N802 - Flyte 2's name
+    """Flyte 2's Habana Gaudi (Gaudi1): a gres of that type on Slurm."""
+    return Device(device, 1, device_class="HABANA_GAUDI")
 
 
 _GPU_TYPED = re.compile(r"^\s*([A-Za-z][\w .-]*?)\s*:\s*(\d+)\s*$")  # Flyte 2's "A100:2"

@@ -6,6 +6,7 @@ that run sync tasks copy it, so every child knows its parent, its run and its gr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import itertools
 from contextvars import ContextVar
@@ -44,6 +45,7 @@ class TaskContext:
     attempt: int = 1
     run_start_time: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
     task_name: str = ""
+    report: Any = field(default=None, repr=False)  # this call's report.Report (flyte.report)
     runner: Any = field(default=None, repr=False)  # the run's ChildRunner (children.py), which runs its calls
     children: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1), repr=False)
 
@@ -98,3 +100,25 @@ def group(name: str) -> Iterator[None]:
         yield
     finally:
         _GROUP.reset(token)
+
+
+@contextlib.contextmanager
+def custom_context(**context: str) -> Iterator[None]:
+    """flyte.custom_context(key="value"): the task calls made inside the block (and their own calls)
+    see these entries in flyte.ctx().custom_context, on top of what the caller has. Outside a task, nothing."""
+    action = CURRENT_ACTION.get()
+    if action is None:
+        yield
+        return
+    # a copy of the caller's context: its counters, report and runner are shared, only the entries differ
+    token = CURRENT_ACTION.set(dataclasses.replace(action, custom_context={**action.custom_context, **context}))
+    try:
+        yield
+    finally:
+        CURRENT_ACTION.reset(token)
+
+
+def get_custom_context() -> dict[str, str]:
+    """The running task's custom context ({} outside a task)."""
+    action = CURRENT_ACTION.get()
+    return dict(action.custom_context) if action is not None else {}

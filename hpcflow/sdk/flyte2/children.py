@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Protocol
 
@@ -33,10 +34,13 @@ class ChildCall:
     parent: Optional[TaskContext]  # None for a run's root task
     seq: int  # this is the parent's seq-th child call (0 for a root)
     group: Optional[str] = None  # the flyte.group(...) the call was made in
+    # the parent's flyte.custom_context at the call (None: the run's, for a root)
+    custom_context: Optional[Mapping[str, str]] = None
 
 
 class ChildRunner(Protocol):
-    """Runs the task calls of one run. `loop` is the event loop the run's calls run on."""
+    """Runs the task calls of one run. `loop` is the event loop the run's calls run on. A runner that
+    can also run calls on another loop has `on_loop(loop)`, giving a runner of the same run there."""
 
     loop: asyncio.AbstractEventLoop
 
@@ -53,7 +57,8 @@ def child_call(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> tuple[Child
         raise WorkflowDefinitionError(f"task '{task.name}' was submitted outside a running task; call it "
                                       "inside one, or start a run with flyte.run(...)")
     inputs = task.bind(args, kwargs)
-    return ChildCall(task, inputs, parent, parent.next_child(), current_group()), parent.runner
+    return (ChildCall(task, inputs, parent, parent.next_child(), current_group(), dict(parent.custom_context)),
+            parent.runner)
 
 
 async def submit_child(call: ChildCall, runner: ChildRunner) -> Any:
@@ -68,10 +73,23 @@ async def call_child(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> Any:
 
 
 def call_child_blocking(task: Any, args: tuple, kwargs: Mapping[str, Any]) -> Any:
-    """A child call from a sync task's code (which runs in a thread of its own): block that thread
-    until the child, run on the run's event loop, has finished."""
+    """A child call without await: from a sync task's code (which runs in a thread of its own), block
+    that thread until the child, run on the run's event loop, has finished. From an async task's code
+    (on that loop), flyte blocks the loop until the child has run: here the child runs on a loop of its
+    own in a helper thread, with a runner of the same run, while the parent's loop waits."""
     call, runner = child_call(task, args, kwargs)
+    if _running_loop() is runner.loop and hasattr(runner, "on_loop"):
+        return _run_aside(call, runner)
     return wait_on_loop(runner, submit_child(call, runner), f"task '{task.name}'", f"{task.short_name}.aio(...)")
+
+
+def _run_aside(call: ChildCall, runner: Any) -> Any:
+    async def aside() -> Any:
+        return await submit_child(call, runner.on_loop(asyncio.get_running_loop()))
+
+    context = contextvars.copy_context()  # the caller's context, so the child's sees its group and parent
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hpcflow-blocking-child") as pool:
+        return pool.submit(context.run, asyncio.run, aside()).result()
 
 
 def wait_on_loop(runner: ChildRunner, coro: Any, what: str, instead: str) -> Any:

@@ -11,6 +11,7 @@ parent sees a child's failure as a flyte.errors error whose `code` is the except
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from hpcflow.errors import (BaseRuntimeError, NonRecoverableError, OOMError,
                             RetriesExhaustedError, RuntimeUserError, TaskInterruptedError, TaskTimeoutError)
 from hpcflow.sdk.flyte2.action import CURRENT_ACTION, ActionID, TaskContext
 from hpcflow.sdk.flyte2.children import ChildCall
+from hpcflow.sdk.flyte2.report import Report, flush_report
+from hpcflow.sdk.flyte2.values import passed_inputs, passed_output
 
 
 def new_run_name() -> str:
@@ -36,28 +39,52 @@ class LocalRunner:
     custom_context: dict[str, str] = field(default_factory=dict)
     disable_run_cache: bool = False
     overwrite_cache: bool = False
-    calls: int = 0  # how many task calls the run made (its root too)
+    tally: list[int] = field(default_factory=lambda: [0])  # shared by the run's runners on other loops
+
+    @property
+    def calls(self) -> int:
+        """How many task calls the run made (its root too)."""
+        return self.tally[0]
+
+    def on_loop(self, loop: asyncio.AbstractEventLoop) -> "LocalRunner":
+        """This run's runner for calls made on another event loop (a sync child an async task blocks on)."""
+        return dataclasses.replace(self, loop=loop)
 
     async def run(self, call: ChildCall) -> Any:
         """The call's value, through the cache and the task's retries and timeout."""
-        self.calls += 1
+        self.tally[0] += 1
         task = call.task
         action = self._context(call)
+        inputs = passed_inputs(task.func, dict(call.inputs))
         cache = task.options.cache
         if not cache.is_enabled() or self.disable_run_cache:
-            return await self._attempts(task, call.inputs, action)
+            return passed_output(task.func, await self._attempts(task, inputs, action))
         from hpcflow.sdk.flyte2.local_cache import cached  # the cache's modules, only when a task is cached
 
         lookup = cache.behavior == "auto" and not self.overwrite_cache
-        return await cached(task, call.inputs, lookup, lambda: self._attempts(task, call.inputs, action))
+        value = await cached(task, inputs, lookup, lambda: self._attempts(task, inputs, action))
+        return passed_output(task.func, value)
 
     def _context(self, call: ChildCall) -> TaskContext:
         parent = call.parent
         name = "a0" if parent is None else f"{parent.action.name}-{call.seq}"
-        return TaskContext(ActionID(name, self.run_name), custom_context=dict(self.custom_context),
-                           task_name=call.task.name, runner=self)
+        # a child gets the custom context its parent had at the call (flyte.custom_context blocks included)
+        custom = dict(self.custom_context) if call.custom_context is None else dict(call.custom_context)
+        return TaskContext(ActionID(name, self.run_name), custom_context=custom, task_name=call.task.name,
+                           report=Report(name), runner=self)
 
     async def _attempts(self, task: Any, inputs: dict[str, Any], action: TaskContext) -> Any:
+        deadline = task.options.deadline_s
+        if deadline is None:
+            return await self._retried(task, inputs, action)
+        # the deadline ends the call whatever attempt it is in, as on a Flyte cluster (flyte's local runs ignore it)
+        try:
+            return await asyncio.wait_for(self._retried(task, inputs, action), deadline)
+        except asyncio.TimeoutError:
+            raise TaskTimeoutError(f"task {task.name} did not finish within its deadline of {deadline:g} s "
+                                   "(every attempt included)") from None
+
+    async def _retried(self, task: Any, inputs: dict[str, Any], action: TaskContext) -> Any:
         strategy = task.options.retries
         attempts = strategy.count + 1
         for attempt in range(1, attempts + 1):
@@ -67,7 +94,8 @@ class LocalRunner:
             except Exception as exc:  # the user's code failed: Flyte 2 retries it, unless told not to
                 error = flyte_error(exc, task.name)
                 if isinstance(exc, NonRecoverableError) or attempt == attempts:
-                    if attempts > 1 and type(error) is RuntimeUserError:
+                    # a NonRecoverableError ends the call on its first attempt: no retries were exhausted
+                    if attempts > 1 and type(error) is RuntimeUserError and not isinstance(exc, NonRecoverableError):
                         error = RetriesExhaustedError(error.code, str(error))
                     raise error from exc
                 if strategy.backoff is not None:
@@ -95,7 +123,10 @@ class LocalRunner:
             raise TaskTimeoutError(f"task {task.name} ran longer than its timeout of {timeout:g} s "
                                    "(give it more with timeout=)")
         value = running.result()
-        return await value if inspect.isawaitable(value) else value
+        value = await value if inspect.isawaitable(value) else value
+        if task.report and action.report.has_content():  # flyte writes a report=True task's report as it returns
+            flush_report(action)
+        return value
 
 
 def flyte_error(exc: BaseException, task_name: str) -> BaseRuntimeError:

@@ -7,13 +7,29 @@ import asyncio
 import contextlib
 from typing import Any, Awaitable, Callable
 
-from hpcflow.cache.key import call_key
+from hpcflow.cache.key import call_key, source_fingerprint
 from hpcflow.cache.store import CacheStore
 from hpcflow.config import default_cache_dir
 from hpcflow.errors import WorkflowDefinitionError
+from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate
 from hpcflow.store.codec import decode, encode
+from hpcflow.types.custom import register_type
 
 OUTPUT = "o0"  # a task's value is stored whole, as its one output
+
+
+def _task_identity(task: AsyncFunctionTaskTemplate) -> str:
+    """A task passed as an input is keyed by what it is: its name, cache version and source."""
+    return f"{task.name}|{task.spec.cache_version}|{source_fingerprint(task.func)}"
+
+
+def _no_task_from_data(data: Any) -> Any:
+    # decoding never imports what stored data names (DESIGN.md): a task is not made from its name
+    raise TypeError(f"a Flyte 2 task ({data!r}) cannot be read back from stored data; pass the task itself")
+
+
+register_type(AsyncFunctionTaskTemplate, to_json=lambda task: {"flyte2_task": task.name},
+              from_json=_no_task_from_data, hash=_task_identity)
 
 
 async def cached(task: Any, inputs: dict[str, Any], lookup: bool, compute: Callable[[], Awaitable[Any]]) -> Any:

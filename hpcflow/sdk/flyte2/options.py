@@ -101,23 +101,29 @@ def retries_of(retries: Union[int, RetryStrategy, None]) -> RetryStrategy:
 
 @dataclass(frozen=True)
 class Timeout:
-    """Flyte 2's timeouts. `max_runtime` bounds each attempt; the others are a queue's and are refused."""
+    """Flyte 2's timeouts. `max_runtime` bounds each attempt (a job's --time); `deadline` bounds all
+    attempts together (a local run stops the call there); `max_queued_time` bounds the wait in a
+    queue, which a local call does not have and Slurm does not offer per job: it is accepted and
+    not enforced."""
 
     max_runtime: Union[datetime.timedelta, int, None] = None
     max_queued_time: Union[datetime.timedelta, int, None] = None
     deadline: Union[datetime.timedelta, int, None] = None
 
-    def __post_init__(self) -> None:
-        for name in ("max_queued_time", "deadline"):
-            if getattr(self, name):
-                raise WorkflowDefinitionError(f"Timeout({name}=...): Slurm has no such bound on a job; give "
-                                              "max_runtime= (each attempt's --time) only")
-
 
 def timeout_seconds(timeout: Any) -> float | None:
-    """Seconds of `timeout=` (an int, a timedelta or a Timeout); None when unlimited (0 or None)."""
+    """Seconds of `timeout=` (an int, a timedelta or a Timeout's max_runtime); None when unlimited (0 or None)."""
     if isinstance(timeout, Timeout):
         timeout = timeout.max_runtime
+    return _seconds(timeout)
+
+
+def deadline_seconds(timeout: Any) -> float | None:
+    """Seconds of a Timeout's deadline (every attempt together); None when unlimited or not a Timeout."""
+    return _seconds(timeout.deadline) if isinstance(timeout, Timeout) else None
+
+
+def _seconds(timeout: Any) -> float | None:
     if isinstance(timeout, datetime.timedelta):
         timeout = timeout.total_seconds()
     if not timeout:
@@ -161,6 +167,10 @@ class Image:
         """An image known by name (not built by hpcflow)."""
         return cls(name, name=name)
 
+    def clone(self, name: Optional[str] = None, **changes: Any) -> "Image":
+        """A copy under another name (registry=, python_version=, ... shape a build: none here)."""
+        return dataclasses.replace(self, name=name or self.name)
+
     def _with(self, step: str) -> "Image":
         return dataclasses.replace(self, steps=self.steps + (step,))
 
@@ -199,10 +209,15 @@ class TaskOptions:
     cache: Cache = field(default_factory=lambda: Cache("disable"))
     retries: RetryStrategy = field(default_factory=RetryStrategy)
     timeout_s: float | None = None
+    deadline_s: float | None = None  # all attempts together (Timeout(deadline=...))
     resources: Resources | None = None
     env_vars: tuple[tuple[str, str], ...] = ()
     interruptible: bool = False
     reusable: Any = None  # a ReusePolicy
+    # Flyte's queue picks the cluster a task runs on; an hpcflow task runs on the cluster it was submitted
+    # to (its partition comes from resources=), so the name is kept for the user to read and not used.
+    queue: Optional[str] = None
+    triggers: tuple[Any, ...] = ()  # triggers.Trigger: kept, not armed (triggers.py)
 
 
 def spec_of(fn: Any, options: TaskOptions, environment: Any) -> TaskSpec:
@@ -224,9 +239,6 @@ def refuse(where: str, name: str, value: Any) -> None:
         "secrets": "hpcflow has no secret store; read the secret from a file of yours or pass it in env_vars=",
         "pod_template": "there are no pods on Slurm; give resources= (and a Slurm partition through your site config)",
         "depends_on": "environments are not deployed on Slurm; leave depends_on out",
-        "triggers": "hpcflow has no scheduler of its own; run it from cron or scrontab",
         "plugin_config": "this plugin needs Flyte's backend; run the task as an ordinary task",
-        "queue": "hpcflow picks the Slurm partition from resources=; leave queue out",
-        "max_inline_io_bytes": "hpcflow passes large values by reference anyway; leave it out",
     }.get(name, "hpcflow cannot honour it; leave it out")
     raise WorkflowDefinitionError(f"{where}: {name}={value!r}: {why}")

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from hpcflow.errors import InitializationError, WorkflowDefinitionError
+from hpcflow.errors import InitializationError, TaskTimeoutError, WorkflowDefinitionError
 from hpcflow.sdk.flyte2.children import ChildCall
 from hpcflow.sdk.flyte2.local import LocalRunner, new_run_name
+from hpcflow.sdk.flyte2.notify import ActionPhase, announce, check_notifications
 
 _SETTINGS: dict[str, Any] = {}  # what flyte.init(...) was given: only project, domain and root_dir mean anything
 
@@ -135,6 +136,7 @@ class RunSettings:
     overwrite_cache: bool = False
     disable_run_cache: bool = False
     custom_context: tuple[tuple[str, str], ...] = ()
+    notifications: tuple[Any, ...] = ()  # flyte.notify's, logged when the run ends (notify.py)
 
 
 def runner_for(settings: RunSettings, loop: asyncio.AbstractEventLoop) -> LocalRunner:
@@ -186,7 +188,13 @@ async def run_async(settings: RunSettings, task: Any, args: tuple, kwargs: dict[
         raise WorkflowDefinitionError(f"flyte.run takes a task of a flyte.TaskEnvironment (@env.task), not {task!r}")
     runner = runner_for(settings, asyncio.get_running_loop())
     with _environment(dict(settings.env_vars)):
-        value = await runner.run(ChildCall(task, task.bind(args, kwargs), None, 0))
+        try:
+            value = await runner.run(ChildCall(task, task.bind(args, kwargs), None, 0))
+        except BaseException as exc:
+            phase = ActionPhase.TIMED_OUT if isinstance(exc, TaskTimeoutError) else ActionPhase.FAILED
+            announce(settings.notifications, phase, runner.run_name)
+            raise
+    announce(settings.notifications, ActionPhase.SUCCEEDED, runner.run_name)
     return Run(runner.run_name, value, runner.calls, "local")
 
 
@@ -252,10 +260,9 @@ class Runner:
 
 _ACCEPTED = ("copy_style", "dry_run", "copy_bundle_to", "interactive_mode", "raw_data_path", "run_base_dir",
              "log_level", "log_format", "user_log_level", "reset_root_logger", "project", "domain", "labels",
-             "annotations", "version", "run_start_time", "preserve_original_types", "debug", "cache_lookup_scope")
+             "annotations", "version", "run_start_time", "preserve_original_types", "debug", "cache_lookup_scope",
+             "queue")  # queue: Flyte's picks a cluster; a run here runs where it was started or submitted
 _REFUSED = {"service_account": "there are no service accounts on Slurm; leave it out",
-            "queue": "hpcflow picks the Slurm partition from resources=; leave queue out",
-            "notifications": "hpcflow sends no notifications; use Slurm's --mail-type in your site config",
             "max_action_concurrency": "use flyte.map(..., concurrency=N) or an asyncio.Semaphore in the parent",
             "interruptible": "set interruptible= on the TaskEnvironment or the task",
             "tracked": "runs are not tracked in a Flyte console here; leave it out"}
@@ -263,7 +270,7 @@ _REFUSED = {"service_account": "there are no service accounts on Slurm; leave it
 
 def with_runcontext(mode: Optional[str] = None, *, name: Optional[str] = None, env_vars: Optional[dict] = None,
                     overwrite_cache: bool = False, disable_run_cache: bool = False,
-                    custom_context: Optional[dict] = None, **options: Any) -> Runner:
+                    custom_context: Optional[dict] = None, notifications: Any = None, **options: Any) -> Runner:
     """Flyte 2's run settings: `flyte.with_runcontext(mode="local", name=..., env_vars=...).run(task, ...)`."""
     for key, value in options.items():
         if key in _REFUSED and value not in (None, False, (), {}):
@@ -271,6 +278,7 @@ def with_runcontext(mode: Optional[str] = None, *, name: Optional[str] = None, e
         if key not in _ACCEPTED and key not in _REFUSED:
             raise WorkflowDefinitionError(f"with_runcontext: unknown option {key}=")
     settings = RunSettings(mode, name, tuple(sorted((env_vars or {}).items())), overwrite_cache,
-                           disable_run_cache, tuple(sorted((custom_context or {}).items())))
+                           disable_run_cache, tuple(sorted((custom_context or {}).items())),
+                           check_notifications(notifications))
     check_mode(settings.mode)  # refused now, with its reason, rather than at .run()
     return Runner(settings)

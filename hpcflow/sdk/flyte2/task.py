@@ -22,8 +22,9 @@ from hpcflow.errors import CallArgumentsError, WorkflowDefinitionError
 from hpcflow.sdk.environment import Environment, ReusePolicy
 from hpcflow.sdk.flyte2.action import CURRENT_ACTION
 from hpcflow.sdk.flyte2.children import call_child, call_child_blocking
-from hpcflow.sdk.flyte2.options import (Image, TaskOptions, cache_of, refuse, retries_of, spec_of,
-                                        timeout_seconds)
+from hpcflow.sdk.flyte2.options import (Image, TaskOptions, cache_of, deadline_seconds, refuse, retries_of,
+                                        spec_of, timeout_seconds)
+from hpcflow.sdk.flyte2.triggers import triggers_of
 from hpcflow.sdk.resources import Resources
 from hpcflow.sdk.task import Task
 
@@ -51,6 +52,11 @@ class AsyncFunctionTaskTemplate(Task):
     def cache(self) -> Any:
         """The Cache of this task (behavior "auto", "override" or "disable")."""
         return self.options.cache
+
+    @property
+    def triggers(self) -> tuple:
+        """The flyte.Trigger(s) declared on the task (kept, never fired here: sdk/flyte2/triggers.py)."""
+        return self.options.triggers
 
     @property
     def resources(self) -> Optional[Resources]:
@@ -151,25 +157,34 @@ class AsyncFunctionTaskTemplate(Task):
 
 def _task_options(where: str, base: TaskOptions, **given: Any) -> TaskOptions:
     """`base` with the options given to @env.task or .override() applied."""
-    for name in ("pod_template", "secrets", "queue", "triggers", "plugin_config", "max_inline_io_bytes"):
+    for name in ("pod_template", "secrets", "plugin_config"):
         refuse(where, name, given.pop(name, None))
-    for name in ("docs", "links", "task_resolver", "entrypoint", "produces_artifacts", "report", "image",
-                 "env"):  # what a Flyte 2 console shows or a container build reads: nothing to run differently
+    # max_inline_io_bytes caps the values flyte inlines in its metadata; hpcflow stores large values by
+    # reference and has no such cap, so every size the limit allows works here too
+    for name in ("docs", "links", "max_inline_io_bytes", "task_resolver", "entrypoint", "produces_artifacts",
+                 "report", "image", "env"):  # what a Flyte 2 console shows or a build reads: nothing runs differently
         given.pop(name, None)
     changes: dict[str, Any] = {}
+    if given.get("triggers") is not None:
+        changes["triggers"] = triggers_of(where, given.pop("triggers"))
+    given.pop("triggers", None)
     if given.get("cache") is not None:
         changes["cache"] = cache_of(given.pop("cache"))
     given.pop("cache", None)
     if "retries" in given:
         changes["retries"] = retries_of(given.pop("retries"))
     if "timeout" in given:
-        changes["timeout_s"] = timeout_seconds(given.pop("timeout"))
+        timeout = given.pop("timeout")
+        changes.update(timeout_s=timeout_seconds(timeout), deadline_s=deadline_seconds(timeout))
     if given.get("resources") is not None:
         changes["resources"] = _resources(where, given.pop("resources"))
     given.pop("resources", None)
     if given.get("env_vars") is not None:
         changes["env_vars"] = tuple(sorted({**dict(base.env_vars), **given.pop("env_vars")}.items()))
     given.pop("env_vars", None)
+    if given.get("queue") is not None:
+        changes["queue"] = str(given.pop("queue"))
+    given.pop("queue", None)
     if given.get("interruptible") is not None:
         changes["interruptible"] = bool(given.pop("interruptible"))
     given.pop("interruptible", None)
@@ -220,7 +235,7 @@ class TaskEnvironment:
         where = f"TaskEnvironment '{self.name}'"
         if not isinstance(self.name, str) or not re.fullmatch(r"[A-Za-z0-9_][\w.-]*", self.name):
             raise WorkflowDefinitionError(f"{where}: name must be letters, digits, '_', '-' or '.', e.g. 'my-env'")
-        for name in ("pod_template", "secrets", "plugin_config", "queue"):
+        for name in ("pod_template", "secrets", "plugin_config"):
             refuse(where, name, getattr(self, name))
         if self.depends_on:
             pass  # Flyte 2 deploys the environments a task's children need; here every task runs where it is called
@@ -230,7 +245,7 @@ class TaskEnvironment:
             self.reusable = self.reuse_policy
         self._defaults = _task_options(where, TaskOptions(), cache=self.cache, resources=self.resources,
                                        env_vars=self.env_vars or {}, interruptible=self.interruptible,
-                                       reusable=self.reusable)
+                                       reusable=self.reusable, queue=self.queue)
 
     def hpcflow_environment(self, options: TaskOptions) -> Environment:
         """The hpcflow Environment that carries a task's env_vars and warm workers to a Slurm plan."""
