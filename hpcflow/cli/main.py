@@ -199,7 +199,7 @@ def logs(run_id: str, node: str, runs_dir: Path | None) -> None:
     from hpcflow.runtime.runs import find_run
 
     sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
-    log = sub.log_path(job_id, index)
+    log = sub.element_log_path(job_id, index)
     if not log.exists():
         raise InputError(f"{node} of run {run_id} has no log yet (state {sub.status(job_id, index).state.value})")
     click.echo(log.read_text(errors="replace"), nl=False)

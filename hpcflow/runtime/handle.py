@@ -62,7 +62,7 @@ class Run:
         if node not in {job.id for job in self.rd.plan.jobs}:
             raise InputError(f"run {self.run_id} has no job '{node}'; its jobs are: "
                              f"{', '.join(job.id for job in self.rd.plan.jobs)}")
-        log = self.rd.log_path(node, index)
+        log = self.rd.element_log_path(node, index)
         if not log.exists():
             raise InputError(f"{node}[{index}] of run {self.run_id} has no log yet "
                              f"(state {self.rd.status(node, index).state.value})")

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from hpcflow.core.states import State
 from hpcflow.runtime.pinning import environment_id
-from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.rundir import ElementStatus, Overlay, RunDir
 
 Live = Callable[[RunDir, str, int], "State | None"]
 _BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
@@ -104,14 +104,20 @@ def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
 
 
 def settle(rd: RunDir, live: Live) -> None:
-    """Record the backend's final word for elements whose process could not (killed, cancelled)."""
+    """Record the backend's final word for elements whose process could not (killed, cancelled):
+    per array task, in the job's overlay (the monitor's own file: the tasks' records keep one writer)."""
     for job in rd.plan.jobs:
-        size = rd.size(job.id)
-        for i, status in enumerate(rd.statuses(job.id, size)):
-            state = None if status.state.finished else live(rd, job.id, i)
+        size = rd.size(job.id) or 0
+        overlay = rd.overlay(job.id)
+        words = dict(overlay.tasks)
+        for task in range(rd.task_count(job.id, size) if size else 0):
+            elements = rd.task_elements(job.id, task, size)
+            unfinished = [i for i, st in zip(elements, rd.statuses_of(job.id, elements)) if not st.state.finished]
+            state = live(rd, job.id, unfinished[0]) if unfinished else None
             if state is not None and state.finished:
-                status.state, status.error = state, status.error or f"Slurm reports {state.value}"
-                rd.write_status(job.id, i, status)
+                words[task] = (state, f"Slurm reports {state.value}")
+        if words != overlay.tasks:
+            rd.write_overlay(job.id, Overlay(words, overlay.pending))
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)
@@ -129,9 +135,8 @@ def mark_pending(rd: RunDir, state: State, reason: str) -> None:
         if size is None:
             rd.write_job_state(job.id, state, reason)
             continue
-        for i, status in enumerate(rd.statuses(job.id, size)):
-            if status.state is State.PENDING:
-                rd.write_status(job.id, i, ElementStatus(state, error=reason))
+        # in the job's overlay, not in the tasks' records: a task still running keeps its one writer
+        rd.write_overlay(job.id, Overlay(rd.overlay(job.id).tasks, (state, reason)))
         if job.kind == "dynamic":
             for i in range(size):
                 sub = rd.sub_path(job.id, i)
