@@ -130,12 +130,17 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
 
 @cli.command()
 @click.argument("run_id")
+@click.argument("node", metavar="[NODE[INDEX]]", required=False)
 @JSON
 @RUNS_DIR
-def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
-    """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
+def status(run_id: str, node: str | None, as_json: bool, runs_dir: Path | None) -> None:
+    """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids;
+    with NODE[INDEX] (e.g. n1[3]), that one element's record and traceback."""
     from hpcflow.runtime.runs import find_run, refresh
 
+    if node:
+        _element_status(run_id, node, as_json, runs_dir)
+        return
     view = refresh(find_run(run_id, runs_dir))
     if as_json:
         click.echo(json.dumps({"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
@@ -153,6 +158,23 @@ def status(run_id: str, as_json: bool, runs_dir: Path | None) -> None:
         click.echo(f"{j.label:<20} {j.name:<20} {j.kind:<8} {size:>5}  {ids:<14} {counts}"
                    + (f"  ({j.note})" if j.note else ""))
     _warn_environment(view.jobs)
+
+
+def _element_status(run_id: str, node: str, as_json: bool, runs_dir: Path | None) -> None:
+    """One element's recorded status and traceback: its array task's records, a few reads whatever the
+    size of its map (what Slurm says of an element that has not recorded its end is in the run's status)."""
+    from hpcflow.runtime.runs import find_run
+
+    sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
+    status, error = sub.status(job_id, index), sub.error_text(job_id, index)
+    if as_json:
+        click.echo(json.dumps({"run_id": run_id, "node": node, "state": status.state.value,
+                               "status": status.to_json(), "traceback": error}))
+        return
+    click.echo(f"{node} of run {run_id}: {status.state.value}" + (f" ({status.error})" if status.error else ""))
+    click.echo(f"attempts={status.attempts} host={status.host or '-'} log={sub.element_log_path(job_id, index)}")
+    if error:
+        click.echo(error, nl=False)
 
 
 def _warn_environment(jobs: list[Any]) -> None:

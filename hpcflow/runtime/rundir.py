@@ -254,14 +254,16 @@ class RunDir:
     def status(self, job_id: str, index: int) -> ElementStatus:
         """The recorded status of an element (PENDING when nothing is recorded): one task's file."""
         task = self.task_of(job_id, index)
-        return self._resolve(job_id, index, task, self.records.read_for(job_id, task, index))
+        return self.resolve(job_id, index, task, self.records.read_for(job_id, task, index))
 
-    def _resolve(self, job_id: str, index: int, task: int, record: TaskRecord) -> ElementStatus:
+    def resolve(self, job_id: str, index: int, task: int, record: TaskRecord, overlay: bool = True) -> ElementStatus:
+        """An element's status from its task's records (read by the caller), the cache's hits and
+        (unless not `overlay`) the monitor's word."""
         obj = record.get(index, "status")
         status = ElementStatus() if obj is None else ElementStatus.from_json(obj)
         if not status.state.finished and index in self.lookups(job_id).hits:
             return ElementStatus(State.CACHED)
-        return self.overlay(job_id).apply(status, task)
+        return self.overlay(job_id).apply(status, task) if overlay else status
 
     def statuses(self, job_id: str, size: int | None = None) -> list[ElementStatus]:
         """The recorded status of each element of a job (of the first `size`; none while its size is
@@ -280,7 +282,7 @@ class RunDir:
         for task, mine in tasks_of(indices, batch):
             record = self.records.read(job_id, task) if written else TaskRecord()
             for i in mine:
-                found[i] = self._resolve(job_id, i, task, record)
+                found[i] = self.resolve(job_id, i, task, record)
         return [found[i] for i in indices]
 
     def task_record(self, job_id: str, task: int) -> TaskRecord:
@@ -398,6 +400,10 @@ class RunDir:
         """Record the monitor's word on a job's elements (the run's owner's monitor is its one writer)."""
         atomic.write_json_compact(self.job_dir(job_id) / "overlay.json", overlay.to_json())
         self.overlays[job_id] = overlay
+
+    def tally_path(self, job_id: str) -> Path:
+        """Where a job's kept counts are (runtime/tally.py)."""
+        return self.job_dir(job_id) / "tally.json"
 
     def forget_tally(self, job_id: str) -> None:
         """Drop the job's kept summary (its elements are about to run again)."""
