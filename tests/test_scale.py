@@ -103,3 +103,16 @@ def test_a_batch_on_several_processes_writes_one_part_each_and_folds_them(tmp_pa
     assert sorted(p.name for p in (tmp_path / "n1" / "tasks").iterdir()) == ["0.json"]
     record = records.read("n1", 0)
     assert record.get(1, "outputs") == {"o0": 1} and record.ok(0) and record.ok(1)
+
+
+def test_a_map_of_10000_array_outputs_writes_one_hdf5_file_per_array_task(hpcflow, runs_dir: Path):
+    res = hpcflow("run", f"{SCALE}:vectors", "-i", f"n={N}", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": 1000.0 * sum(range(N))}  # the reduce read every element's array
+    blobs = runs_dir / res.json["run_id"] / "blobs"
+    assert sorted(p.name for p in (blobs / "packs" / "n1").iterdir()) == sorted(f"{t}.h5" for t in range(10))
+    assert not list(blobs.rglob("*.npy"))  # no .npy per element
+    import h5py
+
+    with h5py.File(blobs / "packs" / "n1" / "3.h5", "r") as fh:
+        assert len(fh) == 1000 and all(fh[k].shape == (1000,) and fh[k].dtype == "float64" for k in fh)

@@ -29,11 +29,11 @@ def run_one(run_dir: str, job_id: str, index: int) -> bool:
 def run_alone(run_dir: str, job_id: str, index: int) -> bool:
     """run_one for an element that is an array task of its own (e.g. on a warm worker), writing its records."""
     rd = _open(run_dir)
-    rd.records.own(job_id, rd.task_of(job_id, index))
+    rd.own_task(job_id, rd.task_of(job_id, index))
     try:
         return run_one(run_dir, job_id, index)
     finally:
-        rd.records.release(job_id, rd.task_of(job_id, index))
+        rd.release_task(job_id, rd.task_of(job_id, index))
 
 
 def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
@@ -44,11 +44,11 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     todo = [i for i in mine if i not in done]
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
     if workers <= 1 or len(todo) <= 1:
-        rd.records.own(job_id, batch)
+        rd.own_task(job_id, batch)
         try:
             return all([run_one(str(rd.path), job_id, i) for i in todo])
         finally:
-            rd.records.release(job_id, batch)
+            rd.release_task(job_id, batch)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -76,8 +76,8 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
 
 def _run_slice(run_dir: str, job_id: str, task: int, part: str, indices: list[int]) -> bool:
     rd = _open(run_dir)
-    rd.records.own(job_id, task, part)
+    rd.own_task(job_id, task, part)
     try:
         return all([run_one(run_dir, job_id, i) for i in indices])
     finally:
-        rd.records.release(job_id, task)
+        rd.release_task(job_id, task)

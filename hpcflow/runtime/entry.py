@@ -52,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         from hpcflow.runtime.batch import run_batch
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
-    rd.records.own(job_id, index)  # this process is the one writer of its task's records
+    rd.own_task(job_id, index)  # this process is the one writer of its task's records
     try:
         return 0 if run_element(rd, job_id, index).ok else 1
     finally:
-        rd.records.release(job_id, index)
+        rd.release_task(job_id, index)
 
 
 def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
@@ -104,7 +104,11 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         else:
             def compute() -> dict[str, Any]:
                 outputs = _run_with_retries(entity, inputs, rd, job, index, status)
-                return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+                rd.blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
+                try:
+                    return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+                finally:
+                    rd.blobs.packing(None)
 
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
             rd.write_outputs(job_id, index, encoded)

@@ -71,8 +71,9 @@ class TaskRecord:
 class _Writer:
     """This process's buffered writes to one file (the task's, or one of its parts)."""
 
-    def __init__(self, path: Path, record: TaskRecord, stale: list[Path]):
+    def __init__(self, path: Path, record: TaskRecord, stale: list[Path], before: Callable[[], None] | None = None):
         self.path, self.record, self.stale = path, record, stale
+        self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
         self.dirty, self.last = False, 0.0
 
     def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
@@ -83,6 +84,8 @@ class _Writer:
 
     def flush(self) -> None:
         if self.dirty:
+            if self.before is not None:
+                self.before()
             atomic.write_json_compact(self.path, self.record.to_json())
             self.dirty, self.last = False, time.monotonic()
             for path in self.stale:  # parts already folded into the task's file
@@ -138,15 +141,16 @@ class TaskRecords:
             self.path(job_id, task, part).unlink(missing_ok=True)
         return merged.parts
 
-    def own(self, job_id: str, task: int, part: str = "") -> None:
-        """Make this process the writer of a task's file (or of `part` of it)."""
+    def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None) -> None:
+        """Make this process the writer of a task's file (or of `part` of it); `before` runs before each
+        publication of it."""
         if part:
-            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [])
+            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before)
             return
         old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
         record = self.read(job_id, task)
         self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record,
-                                               [self.path(job_id, task, p) for p in old.parts])
+                                               [self.path(job_id, task, p) for p in old.parts], before)
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""

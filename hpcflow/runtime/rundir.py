@@ -28,86 +28,11 @@ from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_js
 from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
 from hpcflow.runtime.records import TaskRecord, TaskRecords, task_range, tasks_of
+from hpcflow.runtime.statuses import ElementStatus, Lookups, Overlay
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
+from hpcflow.store.packs import PackWriter
 from hpcflow.store.codec import decode_all, display, encode, encode_all
-
-
-@dataclass
-class ElementStatus:
-    """What one element's process recorded about itself."""
-
-    state: State = State.PENDING
-    attempts: int = 0
-    started: float | None = None
-    finished: float | None = None
-    host: str = ""
-    pid: int | None = None
-    error: str = ""
-    expanded: bool = False  # a dynamic element that wrote a sub-workflow
-    trace_executed: int = 0  # @trace calls that ran
-    trace_replayed: int = 0  # @trace calls answered from checkpoints of an earlier attempt
-    restarts: int = 0  # times Slurm requeued the element (preemption)
-    environment: str = ""  # the Python/hpcflow/packages it ran under (pinning.environment_id)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON object of every field."""
-        return {**asdict(self), "state": self.state.value}
-
-    def compact(self) -> dict[str, Any]:
-        """The fields that differ from a new status (a task's file holds many of these)."""
-        return {k: v for k, v in self.to_json().items() if v != _DEFAULTS[k] or k == "state"}
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":
-        """Read back a JSON object of (some of) the fields."""
-        return cls(**{**obj, "state": State(obj["state"])})
-
-
-_DEFAULTS = {k: (v.value if isinstance(v, State) else v) for k, v in asdict(ElementStatus()).items()}
-
-
-@dataclass(frozen=True)
-class Overlay:
-    """The monitor's word on a job's elements that did not record a final state themselves:
-    every such element of a task Slurm ended (`tasks`: task -> state, reason), and every element
-    that never started once the run failed (`pending`)."""
-
-    tasks: dict[int, tuple[State, str]] = field(default_factory=dict)
-    pending: tuple[State, str] | None = None
-
-    def apply(self, status: ElementStatus, task: int) -> ElementStatus:
-        """An element's status with this word on it, when its own record is not final."""
-        if status.state.finished:
-            return status
-        if task in self.tasks:
-            state, reason = self.tasks[task]
-            return ElementStatus(**{**asdict(status), "state": state, "error": status.error or reason})
-        if self.pending is not None and status.state is State.PENDING:
-            return ElementStatus(self.pending[0], error=self.pending[1])
-        return status
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form kept in overlay.json."""
-        return {"tasks": {str(t): [s.value, r] for t, (s, r) in self.tasks.items()},
-                "pending": None if self.pending is None else [self.pending[0].value, self.pending[1]]}
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any] | None) -> "Overlay":
-        """Read back overlay.json (an empty overlay for none)."""
-        if not obj:
-            return cls()
-        pending = obj.get("pending")
-        return cls({int(t): (State(s), r) for t, (s, r) in obj.get("tasks", {}).items()},
-                   None if pending is None else (State(pending[0]), pending[1]))
-
-
-@dataclass(frozen=True)
-class Lookups:
-    """What the submission found in the cache for a job: outputs of hits, and every key it computed."""
-
-    hits: dict[int, dict[str, Any]] = field(default_factory=dict)
-    keys: dict[int, dict[str, Any]] = field(default_factory=dict)  # index -> {"parts": ..., "time": ...}
 
 
 @dataclass
@@ -143,6 +68,8 @@ class RunDir:
         self.batches: dict[str, int] = {}  # batch sizes read (they never change once written)
         self.lookups_memo: dict[str, Lookups] = {}
         self.overlays: dict[str, Overlay] = {}
+        self.packs: dict[tuple[str, int], PackWriter] = {}  # the HDF5 packs of the tasks this process writes
+        self.owned: dict[tuple[str, int], str] = {}  # tasks this process writes -> its part ('' : all of it)
 
     # --- creation ---------------------------------------------------------------------------
     @classmethod
@@ -359,6 +286,37 @@ class RunDir:
         return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
+    def own_task(self, job_id: str, task: int, part: str = "") -> None:
+        """Make this process the one writer of an array task's records (or of `part` of them), and of its
+        HDF5 pack of arrays once an element has one (pack_for)."""
+        self.owned[(job_id, task)] = part
+        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task))
+
+    def _flush_pack(self, job_id: str, task: int) -> None:
+        pack = self.packs.get((job_id, task))
+        if pack is not None:
+            pack.flush()
+
+    def release_task(self, job_id: str, task: int) -> None:
+        """Publish what this process wrote for an array task, and stop writing it."""
+        self.records.release(job_id, task)
+        self._flush_pack(job_id, task)  # (the records' last publication did, unless nothing was left)
+        self.packs.pop((job_id, task), None)
+        self.owned.pop((job_id, task), None)
+
+    def pack_for(self, job_id: str, index: int) -> PackWriter | None:
+        """The HDF5 pack that element `index`'s array outputs go into: its task's, when this process writes
+        the task and its job is not cached (the cache keeps arrays by content hash, one file each); None:
+        .npy files by content hash."""
+        task = self.task_of(job_id, index)
+        if (job_id, task) not in self.owned or self.plan.job(job_id).cache:
+            return None
+        if (job_id, task) not in self.packs:
+            part = self.owned[(job_id, task)]
+            self.packs[(job_id, task)] = self.blobs.pack_writer(
+                f"packs/{job_id}/{task}.{part}.h5" if part else f"packs/{job_id}/{task}.h5")
+        return self.packs[(job_id, task)]
+
     def write_status(self, job_id: str, index: int, status: ElementStatus, urgent: bool = False) -> None:
         """Record an element's status in its task's records (`urgent`: publish it now, even when this
         process writes the task and published less than a second ago)."""

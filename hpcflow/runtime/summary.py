@@ -12,7 +12,8 @@ from typing import Callable, Iterator
 from hpcflow.core.states import State
 from hpcflow.runtime.pinning import environment_id
 from hpcflow.runtime.records import TaskRecord
-from hpcflow.runtime.rundir import ElementStatus, Overlay, RunDir
+from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.statuses import ElementStatus, Overlay
 from hpcflow.runtime.tally import load_tally, save_tally
 
 Live = Callable[[RunDir, str, int], "State | None"]
