@@ -39,6 +39,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORKFLOW = f"{HERE / '_scale_workflows.py'}:trivial"
 CLI = [sys.executable, "-m", "hpcflow.cli.main"]
+SCHEDULER_HOST = os.environ.get("SCALE_DASK_HOST", "10.77.0.1")  # where the test cluster's nodes reach this host
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Figures:
     files: int = 0
     bytes: int = 0
     status_running_s: list[float] = field(default_factory=list)
+    status_running_in_process: list[tuple[float, float]] = field(default_factory=list)  # (wall s, CPU s)
     status_after_s: float = math.nan
     status_in_process_s: float = math.nan
     slurm_commands: dict[str, int] = field(default_factory=dict)
@@ -118,6 +120,9 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
     if out.returncode != 0:
         raise SystemExit(f"hpcflow submit failed: {out.stderr.strip()}")
     run_id = json.loads(out.stdout)["run_id"]
+    os.environ["HPCFLOW_HOME"] = env["HPCFLOW_HOME"]
+    from hpcflow.runtime.handle import Run
+
     view: dict = {}
     while time.perf_counter() - start < timeout_s:
         elapsed, view = status_once(run_id, env)
@@ -125,6 +130,9 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
             figures.makespan_s = time.perf_counter() - start
             break
         figures.status_running_s.append(elapsed)
+        t0, c0 = time.perf_counter(), time.process_time()
+        Run.attach(run_id, workdir / "runs").status()  # the same look without a process's start-up
+        figures.status_running_in_process.append((time.perf_counter() - t0, time.process_time() - c0))
         time.sleep(1.0)
     else:
         subprocess.run([*CLI, "cancel", run_id], env=env, capture_output=True)
@@ -136,9 +144,6 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
     if outputs != {"o0": n}:
         raise SystemExit(f"hpcflow run of {n} gave {outputs} ({view.get('state')}: {view.get('error')})")
     figures.status_after_s, _ = status_once(run_id, env)
-    os.environ["HPCFLOW_HOME"] = env["HPCFLOW_HOME"]
-    from hpcflow.runtime.handle import Run
-
     t0 = time.perf_counter()
     Run.attach(run_id, workdir / "runs").status()
     figures.status_in_process_s = time.perf_counter() - t0
@@ -190,8 +195,10 @@ def dask_run(n: int, workdir: Path) -> Figures:
     figures = Figures("dask-jobqueue SLURMCluster", n)
     rpcs = sdiag_total()
     start = time.perf_counter()
+    # the scheduler on the address the compute nodes reach this host at (the test cluster's bridge)
     with SLURMCluster(queue="cpu", cores=8, processes=8, memory="8GB", walltime="00:30:00",
-                      log_directory=str(folder), local_directory=str(folder)) as cluster, Client(cluster) as client:
+                      log_directory=str(folder), local_directory=str(folder),
+                      scheduler_options={"host": SCHEDULER_HOST}) as cluster, Client(cluster) as client:
         cluster.scale(jobs=3)
         futures = client.map(_ident, range(n), pure=False)
         figures.submit_s = time.perf_counter() - start
@@ -218,6 +225,12 @@ def show(rows: list[Figures]) -> None:
     for f in rows:
         if f.slurm_commands or f.note:
             print(f"  {f.method} n={f.n}: slurm commands {f.slurm_commands}; {f.note}")
+        if f.status_running_in_process:
+            walls = [w for w, _ in f.status_running_in_process]
+            cpus = [c for _, c in f.status_running_in_process]
+            print(f"  {f.method} n={f.n}: status while running, in process: wall median {statistics.median(walls):.3f} "
+                  f"max {max(walls):.3f} s, CPU median {statistics.median(cpus):.3f} max {max(cpus):.3f} s "
+                  f"({len(walls)} looks; the CLI's extra is interpreter start-up on a loaded machine)")
 
 
 def growth(rows: list[Figures]) -> None:

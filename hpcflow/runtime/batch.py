@@ -76,7 +76,7 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
 
 def _run_slice(run_dir: str, job_id: str, task: int, part: str, indices: list[int]) -> bool:
     rd = _open(run_dir)
-    rd.own_task(job_id, task, part)
+    rd.own_task(job_id, task, part, indices)
     try:
         return all([run_one(run_dir, job_id, i) for i in indices])
     finally:

@@ -71,10 +71,19 @@ class TaskRecord:
 class _Writer:
     """This process's buffered writes to one file (the task's, or one of its parts)."""
 
-    def __init__(self, path: Path, record: TaskRecord, stale: list[Path], before: Callable[[], None] | None = None):
+    def __init__(self, path: Path, record: TaskRecord, stale: list[Path], before: Callable[[], None] | None = None,
+                 base: TaskRecord | None = None, mine: set[int] | None = None):
         self.path, self.record, self.stale = path, record, stale
+        # what this process answers from memory: the elements it runs (`mine`; None: all of the task's),
+        # from `base` (the task's records when it began; the record itself, for the task's own writer)
+        self.base, self.mine = (record if base is None else base), mine
         self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
         self.dirty, self.last = False, 0.0
+
+    def view(self, index: int) -> TaskRecord:
+        """Element `index`'s record as this process knows it (for an element it runs: all there is)."""
+        fields = {**self.base.elements.get(index, {}), **self.record.elements.get(index, {})}
+        return TaskRecord({index: fields} if fields else {})
 
     def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
         self.record.put(index, name, value)
@@ -123,6 +132,9 @@ class TaskRecords:
     def read_for(self, job_id: str, task: int, index: int) -> TaskRecord:
         """read(), answered from memory when an earlier read found `index` ended well: the elements of a
         batch that all read one upstream task's outputs read its file once."""
+        writer = self.writers.get((job_id, task))
+        if writer is not None and (writer.mine is None or index in writer.mine):
+            return writer.view(index)  # this process runs it: no read, however many elements the task has
         record = self.done_cache.get((job_id, task))
         if record is None or not record.ok(index):
             record = self.read(job_id, task)
@@ -141,11 +153,13 @@ class TaskRecords:
             self.path(job_id, task, part).unlink(missing_ok=True)
         return merged.parts
 
-    def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None) -> None:
-        """Make this process the writer of a task's file (or of `part` of it); `before` runs before each
-        publication of it."""
+    def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
+            indices: list[int] | None = None) -> None:
+        """Make this process the writer of a task's file (or of `part` of it, for the elements `indices`);
+        `before` runs before each publication of it."""
         if part:
-            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before)
+            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
+                                                   base=self.read(job_id, task), mine=set(indices or ()))
             return
         old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
         record = self.read(job_id, task)
