@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hpcflow.core.batching import batch_of, batch_size_for, batches
 from paths import ROOT
+from run_records import element_error
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 XS = list(range(1, 21))
@@ -28,7 +29,7 @@ def test_batched_map_gives_the_unbatched_results_per_element(hpcflow, runs_dir: 
     status = hpcflow("status", batched.json["run_id"], "--json").json["jobs"][0]
     assert status["counts"] == {"SUCCEEDED": 19, "FAILED": 1}  # the failure stays with its element
     assert "batched: 20 elements in 5 array tasks of 4" in status["note"]
-    assert "unlucky" in (run / "12" / "error.txt").read_text()
+    assert "unlucky" in element_error(run.parent.parent, "n0", 12)
 
 
 def test_batch_elements_run_in_parallel_processes_and_cache_per_element(hpcflow, runs_dir: Path):

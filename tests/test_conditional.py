@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from run_records import recorded_states
 
 DOCS = Path(__file__).resolve().parent / "flytekit_docs"
 EXPECTED = json.loads((DOCS / "expected_conditional.json").read_text())
@@ -38,7 +39,7 @@ def test_hpcflow_run_matches_flytekit_and_runs_only_the_branch_taken(hpcflow, ru
     res = hpcflow("run", f"{DOCS / 'flyte_conditional.py'}:{wf_name}", *args, "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"]["o0"] == pytest.approx(expected)
-    ran = [json.loads(p.read_text())["state"] for p in (runs_dir / res.json["run_id"]).rglob("status.json")]
+    ran = recorded_states(runs_dir / res.json["run_id"])
     branch_tasks = [p for p in (runs_dir / res.json["run_id"]).rglob("sub/plan.json")]
     assert branch_tasks and all(state == "SUCCEEDED" for state in ran)
     for plan in branch_tasks:  # each conditional's sub-run holds the one branch taken, nothing else

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from paths import ROOT
+from run_records import element_status
+from run_records import element_error
 
 CASES = str(ROOT / "tests" / "workflows" / "containers.py")
 IMAGES = Path("/var/lib/hpcflow-test-images")
@@ -38,7 +40,7 @@ def test_a_task_runs_in_its_image_and_its_outputs_flow_to_a_task_on_the_host(hpc
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": f"{MARKER}|8|host has the marker: False"}
     element = runs_dir / res.json["run_id"] / "jobs" / "n0" / "0"
-    assert json.loads((element / "status.json").read_text())["state"] == "SUCCEEDED"
+    assert element_status(runs_dir / res.json["run_id"], "n0", 0)["state"] == "SUCCEEDED"
     assert json.loads((element / "container" / "call.json").read_text())["inputs"] == {"x": 4}
     assert not (runs_dir / res.json["run_id"] / "jobs" / "n1" / "0" / "container").exists()
 
@@ -90,7 +92,7 @@ def test_a_dynamics_mapped_tasks_run_in_their_image(hpcflow):
 def test_an_image_without_python_is_one_line_naming_the_image(hpcflow, runs_dir: Path):
     res = hpcflow("run", f"{CASES}:no_python_wf", "--json")
     assert res.code == 1 and res.json["state"] == "FAILED"
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 0)
     assert status["error"] == (f"ContainerError: image {IMAGES}/busybox has no python3; use an image with Python "
                                "and hpcflow-slurm installed")
 
@@ -99,7 +101,7 @@ def test_an_image_without_hpcflow_says_to_install_it(hpcflow, runs_dir: Path, tm
     site = _site(tmp_path, '[container]\nruntime = "charliecloud"\npython = "python3 -S"\n')  # no dist-packages
     res = hpcflow("run", f"{CASES}:in_image", "--site", str(site), "--json")
     assert res.code == 1 and res.json["state"] == "FAILED"
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 0)
     assert status["error"] == (f"ContainerError: hpcflow is not importable in image {IMAGES}/python by python3 -S; "
                                "install hpcflow-slurm in the image")
 
@@ -107,9 +109,8 @@ def test_an_image_without_hpcflow_says_to_install_it(hpcflow, runs_dir: Path, tm
 def test_an_error_inside_the_image_keeps_its_name_and_traceback(hpcflow, runs_dir: Path):
     res = hpcflow("run", f"{CASES}:raises_wf", "-i", "x=5", "--json")
     assert res.code == 1
-    element = runs_dir / res.json["run_id"] / "jobs" / "n0" / "0"
-    assert json.loads((element / "status.json").read_text())["error"] == "ValueError: no good: 5"
-    error = (element / "error.txt").read_text()
+    assert element_status(runs_dir / res.json["run_id"], "n0", 0)["error"] == "ValueError: no good: 5"
+    error = element_error(runs_dir / res.json["run_id"], "n0", 0)
     assert 'raise ValueError(f"no good: {x}")' in error and "code/containers.py" in error
 
 

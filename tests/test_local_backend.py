@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from paths import ROOT
+from run_records import element_status
 
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
 
@@ -27,7 +28,7 @@ def test_run_directory_layout(hpcflow, runs_dir: Path):
     assert json.loads((rd / "state.json").read_text())["state"] == "SUCCEEDED"
     assert (rd / "jobs" / "n2" / "size.json").read_text().count("3")
     for i in range(3):
-        status = json.loads((rd / "jobs" / "n2" / str(i) / "status.json").read_text())
+        status = element_status(rd, "n2", i)
         assert status["state"] == "SUCCEEDED" and status["finished"] >= status["started"]
         assert (rd / "jobs" / "n2" / "logs" / f"{i}.log").exists()
     script = (rd / "jobs" / "n2" / "job.sh").read_text()
@@ -48,7 +49,7 @@ def test_retries_rerun_a_failing_task(hpcflow, runs_dir: Path, tmp_path: Path):
     res = hpcflow("run", f"{FAULTS}:retried", "-i", f"marker={marker}", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 3} and marker.read_text() == "3"
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 0)
     assert status["attempts"] == 3
 
 
@@ -58,7 +59,7 @@ def test_timeout_is_recorded_and_downstream_is_cancelled(hpcflow, runs_dir: Path
     assert res.json["state"] == "FAILED" and "TIMEOUT" in res.json["error"]
     assert len(res.stderr.strip().splitlines()) == 1
     rd = runs_dir / res.json["run_id"]
-    status = json.loads((rd / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(rd, "n0", 0)
     assert status["state"] == "TIMEOUT" and status["finished"] - status["started"] < 10
     st = hpcflow("status", res.json["run_id"], "--json").json
     assert [(j["node"], j["counts"]) for j in st["jobs"]] == [("n0", {"TIMEOUT": 1}), ("n1", {"CANCELLED": 1})]
@@ -68,7 +69,7 @@ def test_a_timed_out_attempt_is_retried_with_twice_the_time(hpcflow, runs_dir: P
     res = hpcflow("run", f"{FAULTS}:timeout_then_more_time", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 2}
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 0)
     assert status["attempts"] == 2 and status["state"] == "SUCCEEDED"
     log = (runs_dir / res.json["run_id"] / "jobs" / "n0" / "logs" / "0.log").read_text()
     assert "attempt 1 of 2 failed with a recoverable ElementTimeout: 2" in log
@@ -97,7 +98,7 @@ def test_min_success_ratio_lets_the_run_succeed(hpcflow):
 
 def test_user_errors_are_not_retried(hpcflow, runs_dir: Path):
     res = hpcflow("run", f"{FAULTS}:one_bad_element", "--json")
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "2" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 2)
     assert status["state"] == "FAILED" and status["attempts"] == 1
 
 
@@ -105,7 +106,7 @@ def test_traced_calls_replay_after_a_retry(hpcflow, runs_dir: Path, tmp_path: Pa
     res = hpcflow("run", f"{FAULTS}:traced", "-i", f"folder={tmp_path}", "--json")
     assert res.code == 0 and res.json["outputs"] == {"o0": 60}
     assert [(tmp_path / f"step{i}").read_text() for i in (1, 2, 3)] == ["1", "1", "1"]  # nothing ran twice
-    status = json.loads((runs_dir / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(runs_dir / res.json["run_id"], "n0", 0)
     assert status["attempts"] == 2 and status["trace_replayed"] == 2 and status["trace_executed"] == 3
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from paths import ROOT
+from run_records import element_status
 
 SOURCES = ROOT / "tests" / "workflows" / "pinned"
 
@@ -59,7 +60,7 @@ def test_status_warns_when_elements_ran_under_another_environment(hpcflow, tmp_p
     assert res.code == 0, res.stderr
     run_dir = runs_dir / res.json["run_id"]
     meta = json.loads((run_dir / "run.json").read_text())
-    ran_under = json.loads((run_dir / "jobs" / "n0" / "0" / "status.json").read_text())["environment"]
+    ran_under = element_status(run_dir, "n0", 0)["environment"]
     assert ran_under == "/".join(meta["environment"][k] for k in ("python", "hpcflow", "packages"))
     quiet = hpcflow("status", res.json["run_id"])
     assert quiet.code == 0 and "warning" not in quiet.stderr

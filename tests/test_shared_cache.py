@@ -17,6 +17,7 @@ import pytest
 
 from other_user import GROUP, OTHER, require_other_user, run_as_other
 from paths import ROOT
+from run_records import recorded_states
 
 
 def _run(argv: list[str], env: dict[str, str], as_other: bool = False) -> subprocess.CompletedProcess:
@@ -69,8 +70,8 @@ def test_a_colleague_in_the_group_reads_the_shared_entries_without_recomputing(s
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["outputs"] == json.loads(first.stdout)["outputs"] == {"o0": 56}
     assert _counts(shared / "other-counts") == {}  # every element came from the first user's entries
-    runs = list((shared / "other-runs").glob("*/jobs/*/*/status.json"))
-    assert runs and {json.loads(p.read_text())["state"] for p in runs} == {"CACHED"}
+    states = recorded_states(shared / "other-runs")
+    assert states and set(states) == {"CACHED"}
     entry = next((cache / "entries").glob("*/*.json"))
     assert entry.stat().st_mode & 0o040  # group-readable, whatever mkstemp makes
 

@@ -283,15 +283,15 @@ class LocalBackend:
             job, task = proc.job, proc.index
             job.running -= 1
             elements = range(task * job.batch, min(job.size, (task + 1) * job.batch)) if job.batch else [task]
-            for index in elements:
-                status = job.rd.status(job.plan.id, index)
-                if not status.state.finished:  # the process died before it could record anything
-                    timed_out = proc.deadline is not None and now >= proc.deadline
-                    status.state = State.TIMEOUT if timed_out else State.FAILED
-                    status.error = status.error or f"process ended with exit status {proc.popen.returncode}"
-                    status.finished = now
-                    job.rd.write_status(job.plan.id, index, status)
-                job.done[index] = status.state
+            with job.rd.records.deferring():  # the task's process has ended: this loop is its one writer now
+                for index, status in zip(elements, job.rd.statuses_of(job.plan.id, elements)):
+                    if not status.state.finished:  # the process died before it could record anything
+                        timed_out = proc.deadline is not None and now >= proc.deadline
+                        status.state = State.TIMEOUT if timed_out else State.FAILED
+                        status.error = status.error or f"process ended with exit status {proc.popen.returncode}"
+                        status.finished = now
+                        job.rd.write_status(job.plan.id, index, status)
+                    job.done[index] = status.state
         return reaped
 
     def _kill_all(self) -> None:
@@ -299,7 +299,13 @@ class LocalBackend:
             _kill_group(proc.popen)
         for proc in self._procs:
             proc.popen.wait()
-            proc.job.rd.write_status(proc.job.plan.id, proc.index, ElementStatus(State.CANCELLED, error="interrupted"))
+            job = proc.job
+            elements = range(proc.index * job.batch, min(job.size, (proc.index + 1) * job.batch)) \
+                if job.batch else [proc.index]
+            with job.rd.records.deferring():
+                for index, status in zip(elements, job.rd.statuses_of(job.plan.id, elements)):
+                    if not status.state.finished:
+                        job.rd.write_status(job.plan.id, index, ElementStatus(State.CANCELLED, error="interrupted"))
         self._procs.clear()
 
 

@@ -132,17 +132,23 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
 
 @cli.command()
 @click.argument("run_id")
+@click.argument("node", metavar="[NODE[INDEX]]", required=False)
 @JSON
 @RUNS_DIR
 @click.option("--efficiency", "with_efficiency", is_flag=True,
               help="Add each node's CPU efficiency and peak memory against its request (from sacct).")
 @click.option("--watch", "watch_", is_flag=True,
               help="Update in place until the run ends (plain lines when not on a terminal).")
-def status(run_id: str, as_json: bool, runs_dir: Path | None, with_efficiency: bool, watch_: bool) -> None:
-    """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids."""
+def status(run_id: str, node: str | None, as_json: bool, runs_dir: Path | None, with_efficiency: bool,
+           watch_: bool) -> None:
+    """Show per-node element counts (pending, running, succeeded, failed, cancelled) and job ids;
+    with NODE[INDEX] (e.g. n1[3]), that one element's record and traceback."""
     from hpcflow.runtime.runs import find_run, refresh
     from hpcflow.runtime.usage import efficiency
 
+    if node:
+        _element_status(run_id, node, as_json, runs_dir)
+        return
     rd = find_run(run_id, runs_dir)
     if watch_:
         if as_json:
@@ -211,6 +217,23 @@ def _print_efficiency(usage: list[Any]) -> None:
         click.echo(f"{e.label:<20} {e.tasks:>5}  {cpu:>7}  {mem:<22} {e.hint()}")
 
 
+def _element_status(run_id: str, node: str, as_json: bool, runs_dir: Path | None) -> None:
+    """One element's recorded status and traceback: its array task's records, a few reads whatever the
+    size of its map (what Slurm says of an element that has not recorded its end is in the run's status)."""
+    from hpcflow.runtime.runs import find_run
+
+    sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
+    status, error = sub.status(job_id, index), sub.error_text(job_id, index)
+    if as_json:
+        click.echo(json.dumps({"run_id": run_id, "node": node, "state": status.state.value,
+                               "status": status.to_json(), "traceback": error}))
+        return
+    click.echo(f"{node} of run {run_id}: {status.state.value}" + (f" ({status.error})" if status.error else ""))
+    click.echo(f"attempts={status.attempts} host={status.host or '-'} log={sub.element_log_path(job_id, index)}")
+    if error:
+        click.echo(error, nl=False)
+
+
 def _warn_environment(jobs: list[Any]) -> None:
     for j in jobs:
         if j.other_environment:
@@ -269,7 +292,7 @@ def logs(run_id: str, node: str | None, follow_: bool, failed: bool, lines: int,
         raise InputError(f"missing NODE[INDEX] (e.g. n1[3]; `hpcflow status {run_id}` lists the nodes), "
                          "or --failed for every failed element")
     sub, job_id, index = _element(rd, run_id, node)
-    log = sub.log_path(job_id, index)
+    log = sub.element_log_path(job_id, index)  # a batch's elements share their task's log
     if follow_:
         from hpcflow.runtime.backend import backend_of
         from hpcflow.runtime.logs import element_ended, follow

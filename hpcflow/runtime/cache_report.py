@@ -63,7 +63,7 @@ def explain(rd: RunDir, job_id: str, index: int, store: CacheStore) -> str:
     state = rd.status(job_id, index).state.value
     if state == "CACHED":
         return f"{job_id}[{index}] hit the cache (key {key.digest[:12]})"
-    looked = (rd.element_dir(job_id, index) / "cache_key.json").stat().st_mtime
+    looked = (rd.cache_key(job_id, index) or {}).get("time", time.time())
     others = [(info, k) for info, k in store.entries()
               if k.task == key.task and info.key != key.digest and info.created <= looked]
     if not others:

@@ -16,12 +16,12 @@ def cache_store_for(rd: RunDir) -> CacheStore | None:
     return CacheStore(Path(rd.meta.cache_dir)) if rd.meta.cache_dir else None
 
 
-def lookup(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],
-           store: CacheStore) -> dict[str, Any] | None:
-    """Record the element's key; on a hit, its encoded outputs (arrays linked into the run)."""
+def lookup(rd: RunDir, job: JobPlan, task: Any, inputs: dict[str, Any],
+           store: CacheStore) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The element's key (its parts, for the caller to record) and, on a hit, its encoded outputs
+    (arrays linked into the run)."""
     key = cache_key(task, job, inputs)
-    rd.write_cache_key(job.id, index, key.to_json())
-    return store.fetch_into(key.digest, rd.blobs)
+    return key.to_json(), store.fetch_into(key.digest, rd.blobs)
 
 
 def run_cached(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],

@@ -3,8 +3,9 @@
     python -m hpcflow.runtime.entry RUN_DIR JOB_ID INDEX
 
 It reads its inputs from the run directory, runs the function (with retries and the task's
-timeout), publishes outputs atomically and records status and timing. A failure exits
-non-zero and leaves the traceback in the element's error.txt.
+timeout), and records its status, timing and outputs in its array task's records
+(runtime/records.py), published atomically. A failure exits non-zero and leaves its
+traceback there too (`hpcflow logs` prints it).
 """
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ from hpcflow.runtime.failure import first_failure
 from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
-from hpcflow.store.atomic import write_bytes
 from hpcflow.store.codec import encode
 
 
@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         from hpcflow.runtime.batch import run_batch
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
-    return 0 if run_element(rd, job_id, index).ok else 1
+    rd.own_task(job_id, index)  # this process is the one writer of its task's records
+    try:
+        return 0 if run_element(rd, job_id, index).ok else 1
+    finally:
+        rd.release_task(job_id, index)
 
 
 def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
@@ -60,9 +64,10 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
     the Python of the task's environment cannot import hpcflow)."""
     batch = rd.batch_size(job_id)
     mine = range(index * batch, min(rd.size(job_id) or 0, (index + 1) * batch)) if batch else [index]
-    for i in mine:
-        rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=socket.gethostname(),
-                                                started=time.time(), finished=time.time()))
+    with rd.records.deferring():  # one write of the task's records
+        for i in mine:
+            rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=socket.gethostname(),
+                                                    started=time.time(), finished=time.time()))
     print(f"hpcflow: {reason}", file=sys.stderr)
     return 1
 
@@ -75,13 +80,15 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
                            trace_replayed=previous.trace_replayed,
                            restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")),
                            environment=environment_id(environment_digest()))
-    rd.write_status(job_id, index, status)
     job = None
     try:
         meta = rd.meta
         if meta.file:
-            load_file(meta.file, meta.module)
+            load_file(meta.file, meta.module)  # before the plan: its constants may be the module's own types
         job = rd.plan.job(job_id)
+        # published at once where a kill must find that the attempt started (the recover step and the
+        # sentinel count attempts from it); else with the next write, at most a second later
+        rd.write_status(job_id, index, status, urgent=job.retries > 0 or job.interruptible)
         if job.interruptible:
             backend_of(rd).last_requeue(rd, status.restarts)
         entity = resolve_entity(job.entity)
@@ -97,7 +104,11 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         else:
             def compute() -> dict[str, Any]:
                 outputs = _run_with_retries(entity, inputs, rd, job, index, status)
-                return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+                rd.blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
+                try:
+                    return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+                finally:
+                    rd.blobs.packing(None)
 
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
             rd.write_outputs(job_id, index, encoded)
@@ -108,12 +119,13 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         status.state, status.error = State.CANCELLED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
         status.state, status.error = State.FAILED, f"{type(exc).__name__}: {exc}"
-        write_bytes(rd.element_dir(job_id, index) / "error.txt", traceback.format_exc().encode())
+        rd.write_error(job_id, index, traceback.format_exc())
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
     if job is not None and (_feeds_a_map_it_sizes(rd, job) or window_of(rd.plan, job.id)
                             or (job.size is None and rd.windows_dir(job.id).is_dir())):  # windowed when sized
+        rd.records.flush()  # what decides below reads this element's record from the files
         try:  # the last of the producers' elements submits the map (or of a window, the next) before it exits
             backend_of(rd).element_done(rd, job, index)
         except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows
@@ -154,7 +166,7 @@ def _attempts(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index
         except (Exception, ElementTimeout) as exc:
             if status.attempts > job.retries or not is_recoverable(exc):
                 raise
-            rd.write_status(job.id, index, status)
+            rd.write_status(job.id, index, status, urgent=True)  # a kill in the next attempt must count this one
             print(f"hpcflow: attempt {status.attempts} of {job.retries + 1} failed with a recoverable "
                   f"{type(exc).__name__}: {exc}; retrying", file=sys.stderr, flush=True)
 

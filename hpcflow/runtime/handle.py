@@ -20,6 +20,7 @@ from hpcflow.errors import HpcflowError, InputError
 from hpcflow.runtime.backend import Backend, backend_named
 from hpcflow.runtime.runs import RunView, cancel, compile_for, create_run, find_run, refresh, wait
 from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.summary import check_index
 from hpcflow.site.config import SiteConfig, load_site
 
 
@@ -66,7 +67,7 @@ class Run:
             check_index(self.rd, node, index)
         except IndexError as exc:
             raise InputError(f"run {self.run_id} has no element {node}[{index}]: {exc}") from None
-        log = self.rd.log_path(node, index)
+        log = self.rd.element_log_path(node, index)
         if not log.exists():
             raise InputError(f"{node}[{index}] of run {self.run_id} has no log yet "
                              f"(state {self.rd.status(node, index).state.value})")

@@ -5,14 +5,14 @@ import sys
 
 from hpcflow.cache.store import CacheStore
 from hpcflow.runtime.cached import cache_store_for, lookup
-from hpcflow.core.states import State
 from hpcflow.loader import load_file, resolve_entity
-from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.values import element_inputs, mapped_element_count
 
 
 def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[int]]:
-    """Mark cached elements CACHED (outputs written into the run); returns job id -> cached indices.
+    """Mark cached elements CACHED (their outputs and every key looked up in the job's cache.json);
+    returns job id -> cached indices.
 
     A job's inputs are known when it reads only constants and jobs that were wholly cached;
     the others look themselves up when they run.
@@ -34,14 +34,16 @@ def take_cached(rd: RunDir, store: CacheStore | None = None) -> dict[str, set[in
         task = resolve_entity(job.entity)
         before = rd.done(job.id)  # done before a resume: their records stay as they are
         hits = set(before)
+        found: dict[int, dict] = {}
+        keys: dict[int, dict] = {}
         for i in range(size):
             if i in before:
                 continue
-            outputs = lookup(rd, job, i, task, element_inputs(rd, job, i), store)
+            keys[i], outputs = lookup(rd, job, task, element_inputs(rd, job, i), store)
             if outputs is not None:
-                rd.write_outputs(job.id, i, outputs)
-                rd.write_status(job.id, i, ElementStatus(State.CACHED))
+                found[i] = outputs
                 hits.add(i)
+        rd.write_lookups(job.id, found, keys)  # one file for the job, however many elements it has
         cached[job.id] = hits
         if len(hits) == size:
             whole.add(job.id)

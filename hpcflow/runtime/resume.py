@@ -13,16 +13,25 @@ def reset_unfinished(rd: RunDir) -> int:
     reset = 0
     for job in rd.plan.jobs:
         (rd.job_dir(job.id) / "state.json").unlink(missing_ok=True)
-        for i, status in enumerate(rd.statuses(job.id)):
-            if status.state.ok:
-                if job.kind == "dynamic" and (rd.sub_path(job.id, i) / "plan.json").exists():
-                    reset += reset_unfinished(RunDir(rd.sub_path(job.id, i)))
-                continue
-            if job.kind == "dynamic":
-                shutil.rmtree(rd.sub_path(job.id, i), ignore_errors=True)
-            # a fresh retry budget; trace checkpoints stay, so finished steps are not redone
-            rd.write_status(job.id, i, ElementStatus(State.PENDING, trace_executed=status.trace_executed))
-            reset += 1
+        with rd.records.deferring():  # each task's records written once
+            reset += _reset_job(rd, job.id, job.kind)
+        rd.clear_overlay(job.id)
+        rd.forget_tally(job.id)
+    return reset
+
+
+def _reset_job(rd: RunDir, job_id: str, kind: str) -> int:
+    reset = 0
+    for i, status in enumerate(rd.statuses(job_id)):
+        if status.state.ok:
+            if kind == "dynamic" and (rd.sub_path(job_id, i) / "plan.json").exists():
+                reset += reset_unfinished(RunDir(rd.sub_path(job_id, i)))
+            continue
+        if kind == "dynamic":
+            shutil.rmtree(rd.sub_path(job_id, i), ignore_errors=True)
+        # a fresh retry budget; trace checkpoints stay, so finished steps are not redone
+        rd.write_status(job_id, i, ElementStatus(State.PENDING, trace_executed=status.trace_executed))
+        reset += 1
     return reset
 
 

@@ -3,8 +3,14 @@
 Layout (a dynamic element's sub-workflow is a nested run directory of the same shape):
 
     run.json  plan.json  state.json  outputs.json  blobs/
-    jobs/<job>/job.sh  jobs/<job>/size.json  jobs/<job>/logs/<index>.log
-    jobs/<job>/<index>/status.json  outputs.json  error.txt  sub/
+    jobs/<job>/job.sh  size.json  batch.json  logs/<task>.log
+    jobs/<job>/tasks/<task>.json   the records of an array task's elements (runtime/records.py)
+    jobs/<job>/cache.json          the elements taken from the cache at submit, and their keys
+    jobs/<job>/overlay.json        the monitor's word on elements whose own task could not record it
+    jobs/<job>/<index>/            only for an element that needs a folder: sub/ (a dynamic's
+                                   sub-run), checkpoints, trace/, container/, ranks/
+
+Nothing is created for an element before it runs, and files grow with array tasks, not elements.
 """
 from __future__ import annotations
 
@@ -17,42 +23,16 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Iterable
 
+from hpcflow.core.batching import batch_of, batches
 from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
-from hpcflow.errors import DamagedFileError, RunDirError
+from hpcflow.errors import RunDirError
+from hpcflow.runtime.records import TaskRecord, TaskRecords, task_range, tasks_of
+from hpcflow.runtime.statuses import ElementStatus, Lookups, Overlay
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
+from hpcflow.store.packs import PackWriter
 from hpcflow.store.codec import decode_all, display, encode, encode_all
-
-
-@dataclass
-class ElementStatus:
-    """What one element's process recorded about itself."""
-
-    state: State = State.PENDING
-    attempts: int = 0
-    started: float | None = None
-    finished: float | None = None
-    host: str = ""
-    pid: int | None = None
-    error: str = ""
-    expanded: bool = False  # a dynamic element that wrote a sub-workflow
-    trace_executed: int = 0  # @trace calls that ran
-    trace_replayed: int = 0  # @trace calls answered from checkpoints of an earlier attempt
-    restarts: int = 0  # times Slurm requeued the element (preemption)
-    environment: str = ""  # the Python/hpcflow/packages it ran under (pinning.environment_id)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON object for status.json."""
-        return {**asdict(self), "state": self.state.value}
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":
-        """Read back a status.json object (DamagedFileError when it is not one)."""
-        try:
-            return cls(**{**obj, "state": State(obj["state"])})
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DamagedFileError(f"an element status is damaged ({exc!r}); rerun the element") from None
 
 
 @dataclass
@@ -85,6 +65,11 @@ class RunDir:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.memo: dict[tuple[str, int, str], Any] = {}  # outputs already read (see values.element_output)
+        self.batches: dict[str, int] = {}  # batch sizes read (they never change once written)
+        self.lookups_memo: dict[str, Lookups] = {}
+        self.overlays: dict[str, Overlay] = {}
+        self.packs: dict[tuple[str, int], PackWriter] = {}  # the HDF5 packs of the tasks this process writes
+        self.owned: dict[tuple[str, int], str] = {}  # tasks this process writes -> its part ('' : all of it)
 
     # --- creation ---------------------------------------------------------------------------
     @classmethod
@@ -152,6 +137,10 @@ class RunDir:
         """The file that the element's stdout and stderr go to."""
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
+    def element_log_path(self, job_id: str, index: int) -> Path:
+        """The log of the array task that ran element `index` (its batch's, for a batched map)."""
+        return self.log_path(job_id, self.task_of(job_id, index))
+
     def jobscript_path(self, job_id: str) -> Path:
         """The jobscript of a job's elements (the first chunk of an array)."""
         return self.job_dir(job_id) / "job.sh"
@@ -183,29 +172,70 @@ class RunDir:
         found = atomic.read_jsons([self.job_dir(job_id) / "size.json" for job_id in unknown], {})
         return {**self.planned_sizes, **{job_id: obj.get("size") for job_id, obj in zip(unknown, found)}}
 
+    @cached_property
+    def records(self) -> TaskRecords:
+        """The per-task record files of this run's jobs."""
+        return TaskRecords(self.job_dir)
+
+    def task_of(self, job_id: str, index: int) -> int:
+        """The array task (of the job's batching) whose records hold element `index`."""
+        return batch_of(index, self.batch_size(job_id))
+
     def status(self, job_id: str, index: int) -> ElementStatus:
-        """The recorded status of an element (PENDING when nothing is recorded)."""
-        obj = atomic.read_json(self.element_dir(job_id, index) / "status.json")
-        return ElementStatus() if obj is None else ElementStatus.from_json(obj)
+        """The recorded status of an element (PENDING when nothing is recorded): one task's file."""
+        task = self.task_of(job_id, index)
+        return self.resolve(job_id, index, task, self.records.read_for(job_id, task, index))
+
+    def resolve(self, job_id: str, index: int, task: int, record: TaskRecord, overlay: bool = True) -> ElementStatus:
+        """An element's status from its task's records (read by the caller), the cache's hits and
+        (unless not `overlay`) the monitor's word."""
+        obj = record.get(index, "status")
+        status = ElementStatus() if obj is None else ElementStatus.from_json(obj)
+        if not status.state.finished and index in self.lookups(job_id).hits:
+            return ElementStatus(State.CACHED)
+        return self.overlay(job_id).apply(status, task) if overlay else status
 
     def statuses(self, job_id: str, size: int | None = None) -> list[ElementStatus]:
-        """The recorded status of each element of a job (of the first `size`; none while its size is unknown)."""
+        """The recorded status of each element of a job (of the first `size`; none while its size is
+        unknown): one read per array task."""
         size = self.size(job_id) if size is None else size
         if not size:
             return []
-        job_dir = self.job_dir(job_id)
-        objs = atomic.read_jsons([job_dir / str(i) / "status.json" for i in range(size)])
-        return [ElementStatus() if obj is None else ElementStatus.from_json(obj) for obj in objs]
+        return self.statuses_of(job_id, range(size))
+
+    def statuses_of(self, job_id: str, indices: Iterable[int]) -> list[ElementStatus]:
+        """The statuses of elements `indices` of a job, in order (each task's file read once)."""
+        indices = list(indices)
+        found: dict[int, ElementStatus] = {}
+        batch = self.batch_size(job_id)
+        written = (self.job_dir(job_id) / "tasks").is_dir()  # none before the first element runs
+        for task, mine in tasks_of(indices, batch):
+            record = self.records.read(job_id, task) if written else TaskRecord()
+            for i in mine:
+                found[i] = self.resolve(job_id, i, task, record)
+        return [found[i] for i in indices]
+
+    def task_record(self, job_id: str, task: int) -> TaskRecord:
+        """The raw records of one array task (for summaries)."""
+        return self.records.read(job_id, task)
+
+    def task_count(self, job_id: str, size: int) -> int:
+        """How many array tasks hold the records of a job of `size` elements."""
+        batch = self.batch_size(job_id)
+        return batches(size, batch) if batch else size
+
+    def task_elements(self, job_id: str, task: int, size: int) -> range:
+        """The elements whose records array task `task` holds."""
+        return task_range(task, self.batch_size(job_id), size)
 
     def done(self, job_id: str) -> set[int]:
         """The elements of a job that finished well (their outputs are in the run directory)."""
         return self.done_among(job_id, range(self.size(job_id) or 0))
 
     def done_among(self, job_id: str, indices: Iterable[int]) -> set[int]:
-        """The elements of `indices` that finished well (only their own records are read)."""
+        """The elements of `indices` that finished well (only their tasks' records are read)."""
         indices = list(indices)
-        objs = atomic.read_jsons([self.element_dir(job_id, i) / "status.json" for i in indices])
-        return {i for i, obj in zip(indices, objs) if obj is not None and State(obj["state"]).ok}
+        return {i for i, st in zip(indices, self.statuses_of(job_id, indices)) if st.state.ok}
 
     def all_done(self, job_id: str) -> bool:
         """True when a job's size is known and every one of its elements finished well."""
@@ -213,23 +243,36 @@ class RunDir:
         return size is not None and len(self.done(job_id)) == size
 
     def done_by_job(self, sizes: dict[str, int | None] | None = None) -> dict[str, frozenset[int]]:
-        """done() of every job of the plan (of `sizes`, when the caller has read them), in one read."""
+        """done() of every job of the plan (of `sizes`, when the caller has read them)."""
         sizes = self.sizes() if sizes is None else sizes
-        paths = [(job_id, i, self.job_dir(job_id) / str(i) / "status.json")
-                 for job_id, size in sizes.items() for i in range(size or 0)]
-        objs = atomic.read_jsons([path for _, _, path in paths])
-        done: dict[str, set[int]] = {job_id: set() for job_id in sizes}
-        for (job_id, i, _), obj in zip(paths, objs):
-            if obj is not None and State(obj["state"]).ok:
-                done[job_id].add(i)
-        return {job_id: frozenset(indices) for job_id, indices in done.items()}
+        return {job_id: frozenset(self.done_among(job_id, range(size or 0))) for job_id, size in sizes.items()}
 
     def raw_outputs(self, job_id: str, index: int) -> dict[str, Any]:
-        """The encoded outputs.json of an element."""
-        obj = atomic.read_object(self.element_dir(job_id, index) / "outputs.json")
+        """The encoded outputs of an element (from its task's records, or from the cache's hit)."""
+        obj = self.records.read_for(job_id, self.task_of(job_id, index), index).get(index, "outputs")
+        if obj is None:
+            obj = self.lookups(job_id).hits.get(index)
         if obj is None:
             raise RunDirError(f"{self.path.name}: {job_id}[{index}] has no outputs")
         return obj
+
+    def error_text(self, job_id: str, index: int) -> str:
+        """The traceback an element recorded when it failed ('' when none)."""
+        return self.records.read(job_id, self.task_of(job_id, index)).get(index, "error") or ""
+
+    def lookups(self, job_id: str) -> Lookups:
+        """What the submission found in the cache for a job (read once per RunDir)."""
+        if job_id not in self.lookups_memo:
+            obj = atomic.read_json(self.job_dir(job_id) / "cache.json") or {}
+            self.lookups_memo[job_id] = Lookups({int(i): o for i, o in obj.get("hits", {}).items()},
+                                                {int(i): k for i, k in obj.get("keys", {}).items()})
+        return self.lookups_memo[job_id]
+
+    def overlay(self, job_id: str) -> Overlay:
+        """The monitor's word on a job's elements (read once per RunDir; this one's writes kept)."""
+        if job_id not in self.overlays:
+            self.overlays[job_id] = Overlay.from_json(atomic.read_json(self.job_dir(job_id) / "overlay.json"))
+        return self.overlays[job_id]
 
     @property
     def state(self) -> tuple[State, str]:
@@ -250,29 +293,105 @@ class RunDir:
         return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
-    def write_status(self, job_id: str, index: int, status: ElementStatus) -> None:
-        """Record an element's status."""
-        atomic.write_json(self.element_dir(job_id, index) / "status.json", status.to_json())
+    def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None) -> None:
+        """Make this process the one writer of an array task's records (or of `part` of them, for the
+        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for)."""
+        self.owned[(job_id, task)] = part
+        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices)
+
+    def _flush_pack(self, job_id: str, task: int) -> None:
+        pack = self.packs.get((job_id, task))
+        if pack is not None:
+            pack.flush()
+
+    def release_task(self, job_id: str, task: int) -> None:
+        """Publish what this process wrote for an array task, and stop writing it."""
+        self.records.release(job_id, task)
+        self._flush_pack(job_id, task)  # (the records' last publication did, unless nothing was left)
+        self.packs.pop((job_id, task), None)
+        self.owned.pop((job_id, task), None)
+
+    def pack_for(self, job_id: str, index: int) -> PackWriter | None:
+        """The HDF5 pack that element `index`'s array outputs go into: its task's, when this process writes
+        the task and its job is not cached (the cache keeps arrays by content hash, one file each); None:
+        .npy files by content hash."""
+        task = self.task_of(job_id, index)
+        if (job_id, task) not in self.owned or self.plan.job(job_id).cache:
+            return None
+        if (job_id, task) not in self.packs:
+            part = self.owned[(job_id, task)]
+            self.packs[(job_id, task)] = self.blobs.pack_writer(
+                f"packs/{job_id}/{task}.{part}.h5" if part else f"packs/{job_id}/{task}.h5")
+        return self.packs[(job_id, task)]
+
+    def write_status(self, job_id: str, index: int, status: ElementStatus, urgent: bool = False) -> None:
+        """Record an element's status in its task's records (`urgent`: publish it now, even when this
+        process writes the task and published less than a second ago)."""
+        self.records.put(job_id, self.task_of(job_id, index), index, "status", status.compact(), urgent)
 
     def write_outputs(self, job_id: str, index: int, encoded: dict[str, Any]) -> None:
-        """Publish an element's encoded outputs."""
-        atomic.write_json(self.element_dir(job_id, index) / "outputs.json", encoded)
+        """Record an element's encoded outputs."""
+        self.records.put(job_id, self.task_of(job_id, index), index, "outputs", encoded)
+
+    def write_error(self, job_id: str, index: int, text: str) -> None:
+        """Record the traceback of an element's failure (`hpcflow logs` shows it)."""
+        self.records.put(job_id, self.task_of(job_id, index), index, "error", text)
 
     def write_cache_key(self, job_id: str, index: int, parts: dict[str, Any]) -> None:
         """Record the parts of an element's cache key (for `hpcflow cache explain`)."""
-        atomic.write_json(self.element_dir(job_id, index) / "cache_key.json", parts)
+        self.records.put(job_id, self.task_of(job_id, index), index, "key", {"parts": parts, "time": time.time()})
+
+    def cache_key(self, job_id: str, index: int) -> dict[str, Any] | None:
+        """The recorded cache key of an element: {"parts": ..., "time": when it looked itself up}."""
+        key = self.records.read(job_id, self.task_of(job_id, index)).get(index, "key")
+        return key if key is not None else self.lookups(job_id).keys.get(index)
 
     def cache_key_parts(self, job_id: str, index: int) -> dict[str, Any] | None:
         """The recorded parts of an element's cache key."""
-        return atomic.read_json(self.element_dir(job_id, index) / "cache_key.json")
+        key = self.cache_key(job_id, index)
+        return None if key is None else key["parts"]
+
+    def write_lookups(self, job_id: str, hits: dict[int, dict[str, Any]], keys: dict[int, dict[str, Any]]) -> None:
+        """Record what a submission found in the cache for a job (one file per job, however many hits)."""
+        old = self.lookups(job_id)
+        now = time.time()
+        merged = Lookups({**old.hits, **hits}, {**old.keys, **{i: {"parts": p, "time": now} for i, p in keys.items()}})
+        atomic.write_json_compact(self.job_dir(job_id) / "cache.json",
+                                  {"hits": {str(i): o for i, o in merged.hits.items()},
+                                   "keys": {str(i): k for i, k in merged.keys.items()}})
+        self.lookups_memo[job_id] = merged
+
+    def write_overlay(self, job_id: str, overlay: Overlay) -> None:
+        """Record the monitor's word on a job's elements (the run's owner's monitor is its one writer)."""
+        atomic.write_json_compact(self.job_dir(job_id) / "overlay.json", overlay.to_json())
+        self.overlays[job_id] = overlay
+
+    def tally_path(self, job_id: str) -> Path:
+        """Where a job's kept counts are (runtime/tally.py)."""
+        return self.job_dir(job_id) / "tally.json"
+
+    def forget_tally(self, job_id: str) -> None:
+        """Drop the job's kept summary (its elements are about to run again)."""
+        (self.job_dir(job_id) / "tally.json").unlink(missing_ok=True)
+
+    def clear_overlay(self, job_id: str) -> None:
+        """Forget the monitor's word on a job (a resume runs its elements again)."""
+        (self.job_dir(job_id) / "overlay.json").unlink(missing_ok=True)
+        self.overlays.pop(job_id, None)
 
     def write_batch(self, job_id: str, batch_size: int) -> None:
         """Record that a map runs `batch_size` elements per array task."""
         atomic.write_json(self.job_dir(job_id) / "batch.json", {"batch_size": batch_size})
+        self.batches[job_id] = batch_size
 
     def batch_size(self, job_id: str) -> int | None:
         """Elements per array task of a batched map (None: one element per task)."""
-        return (atomic.read_json(self.job_dir(job_id) / "batch.json") or {}).get("batch_size")
+        if job_id not in self.batches:
+            batch = (atomic.read_json(self.job_dir(job_id) / "batch.json") or {}).get("batch_size")
+            if batch is None:
+                return None  # not batched, or not yet: asked again next time
+            self.batches[job_id] = batch
+        return self.batches[job_id]
 
     def write_size(self, job_id: str, size: int) -> None:
         """Record the element count of a map decided at run time."""

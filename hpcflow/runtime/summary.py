@@ -11,7 +11,10 @@ from typing import Callable, Iterator
 
 from hpcflow.core.states import State
 from hpcflow.runtime.pinning import environment_id
-from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.records import TaskRecord
+from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.statuses import ElementStatus, Overlay
+from hpcflow.runtime.tally import load_tally, save_tally
 
 Live = Callable[[RunDir, str, int], "State | None"]
 _BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
@@ -70,13 +73,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
             state = live(rd, job.id, 0) if live else None
             counts[state if state in _BAD else State.PENDING] = 1
         else:
-            for i, status in enumerate(rd.statuses(job.id, size)):
-                state = element_state(rd, job.id, i, live, status)
-                counts[state] += 1
-                if state in _BAD:
-                    bad.append(i)
-                if submitted_under and status.environment and status.environment != submitted_under:
-                    other.append(i)
+            counts, bad, other = job_counts(rd, job.id, size, live, submitted_under)
         label = prefix + job.id
         note = job_state[1] if job_state else ""
         batch = rd.batch_size(job.id) if job.kind == "map" else None
@@ -95,6 +92,58 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
                     yield from summarize(RunDir(sub), live, f"{label}[{i}]/", handling or job.on_failure)
 
 
+def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
+               submitted_under: str = "") -> tuple[Counter, list[int], list[int]]:
+    """A job's element counts by state, its bad elements and those run under another environment.
+
+    The tasks counted in the job's tally are not read again; of the others, a task the backend
+    holds queued is not read either (its elements are pending, or cached at submit): a look reads
+    the tasks that run now or ended since the last look, and keeps what ended (runtime/tally.py)."""
+    tally = load_tally(rd.tally_path(job_id), size, rd.batch_size(job_id))
+    counts: Counter[State] = Counter(tally.counts)
+    bad, other = list(tally.bad), tally.other(submitted_under)
+    tasks = rd.task_count(job_id, size)
+    if len(tally.final) >= tasks:
+        return counts, bad, other
+    written = (rd.job_dir(job_id) / "tasks").is_dir()  # no task has recorded anything yet
+    queued = getattr(live, "queued", None)
+    settled = rd.settled
+    grown = False
+    for task in range(tasks):
+        if task in tally.final:
+            continue
+        elements = rd.task_elements(job_id, task, size)
+        if not written or (queued is not None and queued(rd, job_id, elements[0])):
+            record = TaskRecord()
+        else:
+            record = rd.task_record(job_id, task)
+        mine: Counter[State] = Counter()
+        my_bad: list[int] = []
+        ran_under: dict[str, list[int]] = {}
+        ended = True
+        for i in elements:
+            own = rd.resolve(job_id, i, task, record, overlay=False)
+            status = rd.overlay(job_id).apply(own, task)
+            state = element_state(rd, job_id, i, live, status)
+            mine[state] += 1
+            # the monitor's word is kept only once the run has settled: before, the element may still run
+            ended = ended and (own.state.finished or (settled and status.state.finished))
+            if state in _BAD:
+                my_bad.append(i)
+            if status.environment:
+                ran_under.setdefault(status.environment, []).append(i)
+        counts.update(mine)
+        bad += my_bad
+        if submitted_under:
+            other += [i for env, ix in ran_under.items() if env != submitted_under for i in ix]
+        if ended:
+            tally.add(task, mine, my_bad, ran_under)
+            grown = True
+    if grown:
+        save_tally(rd.tally_path(job_id), tally)
+    return counts, sorted(bad), sorted(other)
+
+
 def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
                   status: ElementStatus | None = None) -> State:
     """The run directory's word if final, else the backend's, else the run directory's
@@ -106,14 +155,23 @@ def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
 
 
 def settle(rd: RunDir, live: Live) -> None:
-    """Record the backend's final word for elements whose process could not (killed, cancelled)."""
+    """Record the backend's final word for elements whose process could not (killed, cancelled):
+    per array task, in the job's overlay (the monitor's own file: the tasks' records keep one writer)."""
     for job in rd.plan.jobs:
-        size = rd.size(job.id)
-        for i, status in enumerate(rd.statuses(job.id, size)):
-            state = None if status.state.finished else live(rd, job.id, i)
+        size = rd.size(job.id) or 0
+        overlay = rd.overlay(job.id)
+        words = dict(overlay.tasks)
+        counted = load_tally(rd.tally_path(job.id), size, rd.batch_size(job.id)).final  # ended: nothing to settle
+        for task in range(rd.task_count(job.id, size) if size else 0):
+            if task in counted:
+                continue
+            elements = rd.task_elements(job.id, task, size)
+            unfinished = [i for i, st in zip(elements, rd.statuses_of(job.id, elements)) if not st.state.finished]
+            state = live(rd, job.id, unfinished[0]) if unfinished else None
             if state is not None and state.finished:
-                status.state, status.error = state, status.error or f"Slurm reports {state.value}"
-                rd.write_status(job.id, i, status)
+                words[task] = (state, f"Slurm reports {state.value}")
+        if words != overlay.tasks:
+            rd.write_overlay(job.id, Overlay(words, overlay.pending))
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)
@@ -131,9 +189,8 @@ def mark_pending(rd: RunDir, state: State, reason: str) -> None:
         if size is None:
             rd.write_job_state(job.id, state, reason)
             continue
-        for i, status in enumerate(rd.statuses(job.id, size)):
-            if status.state is State.PENDING:
-                rd.write_status(job.id, i, ElementStatus(state, error=reason))
+        # in the job's overlay, not in the tasks' records: a task still running keeps its one writer
+        rd.write_overlay(job.id, Overlay(rd.overlay(job.id).tasks, (state, reason)))
         if job.kind == "dynamic":
             for i in range(size):
                 sub = rd.sub_path(job.id, i)

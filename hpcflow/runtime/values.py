@@ -6,6 +6,7 @@ from typing import Any
 from hpcflow.core.bindings import Binding, ListOf, NodeOutput, resolve
 from hpcflow.core.plan import JobPlan
 from hpcflow.errors import RunDirError
+from hpcflow.runtime.records import TaskRecord
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.store.codec import decode
 
@@ -45,16 +46,42 @@ def job_output(rd: RunDir, job_id: str, output: str) -> Any:
     """An output of a job: a list over the elements for a map (None for failed elements)."""
     job = rd.plan.job(job_id)
     if job.kind == "map":
+        key = (job_id, -1, output)
+        if key in rd.memo:  # the elements of a batch that all read the whole list build it once
+            return rd.memo[key]
         size = rd.size(job_id)
         if size is None:
             raise UpstreamFailed(f"{job_id} has not been sized yet")
-        statuses = rd.statuses(job_id, size)
-        ok = sum(st.state.ok for st in statuses)
+        values, ok = map_outputs(rd, job_id, size, output)
         if size and ok < job.min_success_ratio * size:
             raise UpstreamFailed(f"upstream {job_id} ({job.name}): {ok} of {size} elements succeeded, "
                                  f"below min_success_ratio={job.min_success_ratio}")
-        return [element_output(rd, job_id, i, output, st) for i, st in enumerate(statuses)]
+        rd.memo[key] = values
+        return values
     return element_output(rd, job_id, 0, output)
+
+
+def map_outputs(rd: RunDir, job_id: str, size: int, output: str) -> tuple[list[Any], int]:
+    """One output of every element of a map (None for those that did not succeed), and how many
+    succeeded: one array task's records at a time, so a million elements never sit in memory as
+    records (a reduce over them needs only their values)."""
+    values: list[Any] = []
+    ok = 0
+    written = (rd.job_dir(job_id) / "tasks").is_dir()
+    for task in range(rd.task_count(job_id, size)):
+        record = rd.task_record(job_id, task) if written else TaskRecord()
+        for i in rd.task_elements(job_id, task, size):
+            status = rd.resolve(job_id, i, task, record)
+            if not status.state.ok:
+                values.append(None)
+                continue
+            ok += 1
+            raw = record.get(i, "outputs")
+            if raw is None or raw.get(FORWARD):
+                values.append(element_output(rd, job_id, i, output, status))  # a cache hit, or a sub-run's
+            else:
+                values.append(decode(raw[output], rd.blobs))
+    return values, ok
 
 
 def resolve_binding(rd: RunDir, binding: Binding) -> Any:

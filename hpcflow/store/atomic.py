@@ -49,6 +49,11 @@ def write_json(path: Path, obj: Any, *, fsync: bool = False) -> None:
     write_bytes(path, json.dumps(obj, indent=1, sort_keys=False).encode(), fsync=fsync)
 
 
+def write_json_compact(path: Path, obj: Any) -> None:
+    """Atomically write `obj` as JSON without indentation (records read by programs, many per run)."""
+    write_bytes(path, json.dumps(obj, separators=(",", ":")).encode())
+
+
 def read_json(path: Path, default: Any = None) -> Any:
     """The JSON in `path`, or `default` when the file does not exist."""
     try:

@@ -12,6 +12,7 @@ from typing import Any
 from hpcflow.errors import HpcflowError
 from hpcflow.store.hashing import array_digest, digest
 from hpcflow.store.atomic import write_bytes
+from hpcflow.store.packs import PackWriter, read_packed
 
 PICKLE_SUFFIX = ".pkl"  # a pickle's key carries its suffix; an array's key is its bare hash (.npy on disk)
 KEY = re.compile(r"[0-9a-f]{64}(?:\.pkl)?\Z")  # a SHA-256 digest: a stored key is data and may be hostile
@@ -33,6 +34,29 @@ class BlobStore:
         self.root = Path(root)
         self._root = str(self.root)
         self.unpickle, self.owner = unpickle, owner
+        self.pack: PackWriter | None = None  # while set, arrays go into this HDF5 pack (store/packs.py)
+
+    def packing(self, pack: PackWriter | None) -> None:
+        """Put arrays into `pack` from now on (None: each into its own .npy, by content hash)."""
+        self.pack = pack
+
+    def pack_writer(self, name: str) -> PackWriter:
+        """A writer of the pack `name` (a path relative to the store, e.g. packs/n1/3.h5)."""
+        return PackWriter(self.root / name, name)
+
+    def array_ref(self, array: Any) -> dict[str, str]:
+        """Store an array and return its reference: {"$ndarray": hash}, and the pack holding it, if one."""
+        if self.pack is None:
+            return {"$ndarray": self.put_array(array)}
+        key = array_digest(array)
+        self.pack.put(key, array)
+        return {"$ndarray": key, "pack": self.pack.name}
+
+    def get_ref(self, ref: dict[str, Any]) -> Any:
+        """The array a reference from array_ref() names."""
+        if ref.get("pack"):
+            return read_packed(self.root / ref["pack"], ref["$ndarray"])
+        return self.get_array(ref["$ndarray"])
 
     def path(self, key: str) -> Path:
         """Where the blob with this key lives."""

@@ -42,7 +42,7 @@ def encode(value: Any, blobs: BlobStore) -> Any:
     if isinstance(value, _PLAIN):
         return value
     if is_array(value):
-        return {"$ndarray": blobs.put_array(value)}
+        return blobs.array_ref(value)
     if is_numpy_scalar(value):
         return value.item()
     custom = custom_type(type(value))
@@ -98,7 +98,7 @@ def _decode(obj: Any, blobs: BlobStore) -> Any:
     if not isinstance(obj, dict):
         return obj
     if "$ndarray" in obj:
-        return blobs.get_array(obj["$ndarray"])
+        return blobs.get_ref(obj)
     if "$enum" in obj:
         return trusted_class(obj["$enum"], "$enum")(_decode(obj["value"], blobs))
     if "$pickle" in obj:
@@ -138,7 +138,7 @@ def display(obj: Any, blobs: BlobStore) -> Any:
     if not isinstance(obj, dict):
         return obj
     if "$ndarray" in obj:
-        return blobs.get_array(obj["$ndarray"]).tolist()
+        return blobs.get_ref(obj).tolist()
     if "$enum" in obj:
         return obj["value"]
     if "$pickle" in obj:  # shown, never unpickled: this may be someone else's run

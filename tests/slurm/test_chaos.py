@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from slurm_helpers import ROOT, RUNS, sacct_states, sacct_steps, slurm_calls, wait_until
+from run_records import element_status
 
 CHAOS = str(ROOT / "tests" / "workflows" / "chaos.py")
 DOWN = "Unable to contact slurm controller (connect failure)"
@@ -57,8 +58,7 @@ def _queued(stderr: str) -> list[int]:
 
 
 def _status(run_id: str, index: int) -> dict:
-    path = RUNS / run_id / "jobs" / "n0" / str(index) / "status.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return element_status(RUNS / run_id, "n0", index)
 
 
 def test_an_element_killed_while_wait_polls_is_retried_and_the_run_succeeds(hpcflow, slurm_env):
@@ -191,8 +191,8 @@ def test_an_out_of_memory_element_holds_back_what_waits_on_it_element_wise(hpcfl
     run = RUNS / res.json["run_id"]
     assert "--dependency=aftercorr:" in " ".join(next(c for c in slurm_calls(slurm_env) if c[0] == "sbatch"
                                                       and c[-1] == str(run / "jobs" / "n1" / "job.sh")))
-    later = json.loads((run / "jobs" / "n1" / "1" / "status.json").read_text())
-    first = json.loads((run / "jobs" / "n0" / "1" / "status.json").read_text())
+    later = element_status(run, "n1", 1)
+    first = element_status(run, "n0", 1)
     assert first["attempts"] == 2 and later["started"] >= first["finished"]  # it read the resubmission's output
 
 

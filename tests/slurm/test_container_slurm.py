@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from slurm_helpers import ROOT, RUNS
+from run_records import element_status
 
 CASES = str(ROOT / "tests" / "workflows" / "containers.py")
 IMAGE = Path("/var/lib/hpcflow-test-images/python")
@@ -25,7 +26,7 @@ def test_a_task_runs_in_its_image_on_a_compute_node(hpcflow, slurm_env):
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": f"{MARKER}|42|host has the marker: False"}
     element = RUNS / res.json["run_id"] / "jobs" / "n0" / "0"
-    status = json.loads((element / "status.json").read_text())
+    status = element_status(RUNS / res.json["run_id"], "n0", 0)
     assert status["state"] == "SUCCEEDED" and status["host"].startswith("node")
     assert (element / "container" / "result.json").is_file()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from slurm_helpers import ROOT, RUNS, rendered_report, sacct_states, slurm_calls, wait_until, whole_cluster
+from run_records import element_status
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 FAULTS = str(ROOT / "tests" / "workflows" / "faults.py")
@@ -16,7 +17,7 @@ def test_recoverable_failure_then_success_with_retries_1(hpcflow, slurm_env, tmp
     res = hpcflow("submit", f"{FAULTS}:traced", "--site", "dev-cluster", "-i", f"folder={tmp_path}", "--wait", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 60}
-    status = json.loads((RUNS / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(RUNS / res.json["run_id"], "n0", 0)
     assert status["attempts"] == 2 and status["trace_replayed"] == 2
 
 
@@ -34,7 +35,7 @@ def test_a_timed_out_attempt_is_retried_with_twice_the_time_and_time_limit(hpcfl
     res = hpcflow("submit", f"{FAULTS}:timeout_then_more_time", "--site", "dev-cluster", "--wait", "--json")
     assert res.code == 0, res.stderr
     assert res.json["outputs"] == {"o0": 2}
-    status = json.loads((RUNS / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(RUNS / res.json["run_id"], "n0", 0)
     assert status["attempts"] == 2 and status["state"] == "SUCCEEDED"
     script = (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
     assert "--time=0-00:02:00" in script  # attempts of 2 s and 4 s, plus the site's 60 s margin
@@ -91,7 +92,7 @@ def test_an_element_killed_under_slurm_runs_again_at_once_in_its_own_array_task(
     assert len([c for c in slurm_calls(slurm_env) if c[0] == "sbatch"]) == 2  # the map and `total`: no retry job
     (array,) = json.loads((job_dir / "slurm.json").read_text())
     assert set(sacct_states([array["id"]]).values()) == {"COMPLETED"}  # (sacct may list the tasks or the array)
-    status = json.loads((job_dir / "1" / "status.json").read_text())
+    status = element_status(RUNS / res.json["run_id"], "n0", 1)
     assert status["state"] == "SUCCEEDED" and status["attempts"] == 2
     assert "ended by signal 9; running them again here" in (job_dir / "logs" / "1.log").read_text()
     dom = rendered_report(hpcflow, res.json["run_id"], tmp_path)  # the retry in the report
@@ -123,7 +124,7 @@ def test_preempted_interruptible_map_completes_and_replays_finished_steps(hpcflo
         subprocess.run(["scancel", hog])
     assert done.code == 0, done.stderr
     assert done.json["outputs"] == {"o0": 4 * 15 + 6}
-    statuses = [json.loads((RUNS / run_id / "jobs" / "n0" / str(i) / "status.json").read_text()) for i in range(4)]
+    statuses = [element_status(RUNS / run_id, "n0", i) for i in range(4)]
     assert all(s["restarts"] >= 1 for s in statuses)
     dom = rendered_report(hpcflow, run_id, tmp_path)  # the preemption on the report's timeline, as sacct saw it
     assert "data-state=\"PREEMPTED\"" in dom or "data-state=\"REQUEUED\"" in dom

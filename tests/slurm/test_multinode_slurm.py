@@ -6,6 +6,7 @@ import json
 import subprocess
 
 from slurm_helpers import ROOT, RUNS, wait_until
+from run_records import element_status
 
 MULTINODE = str(ROOT / "tests" / "workflows" / "multinode.py")
 
@@ -47,7 +48,7 @@ def test_torch_style_ranks_meet_at_master_addr_across_the_nodes(hpcflow, slurm_e
 def test_a_failing_rank_fails_the_element_with_the_ranks_own_error(hpcflow, slurm_env):
     res = hpcflow("submit", f"{MULTINODE}:failing_rank_wf", "--site", "dev-cluster", "--wait", "--json")
     assert res.code != 0 and res.json["state"] == "FAILED"
-    status = json.loads((RUNS / res.json["run_id"] / "jobs" / "n0" / "0" / "status.json").read_text())
+    status = element_status(RUNS / res.json["run_id"], "n0", 0)
     assert status["state"] == "FAILED"
     assert "rank 1 of 2: ValueError: rank one cannot go on" in status["error"]
 

@@ -134,7 +134,8 @@ def test_status_uses_one_squeue_and_one_sacct_call(hpcflow, slurm_env):
     status = hpcflow("status", res.json["run_id"])
     assert status.code == 0 and "map_inc" in status.stdout
     calls = [c[0] for c in slurm_calls(slurm_env)[before:]]
-    assert sorted(calls) in (["sacct", "squeue"], [])  # [] once the run was already recorded as finished
+    # sacct only when an element ended without its own record; [] once the run was already recorded as finished
+    assert sorted(calls) in (["sacct", "squeue"], ["squeue"], [])
     hpcflow("wait", res.json["run_id"], "--timeout", "120")
 
 

@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from hpcflow.backends.slurm.expand import expand_when_ready, submit_dynamic_subrun
-from hpcflow.backends.slurm.monitor import live_states, overlay
+from hpcflow.backends.slurm.monitor import LiveStates, overlay
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.windows import submit_next_window
 from hpcflow.backends.slurm.submit import laid_out, submit
@@ -55,8 +55,9 @@ class SlurmBackend:
         return submit(rd, self.site, self.shell, resume=True)
 
     def live(self, rd: RunDir) -> LiveView:
-        """One squeue and one sacct call: Slurm's view of every element of the run."""
-        return overlay(live_states(rd, self.shell))
+        """Slurm's view of every element of the run: one squeue call, and one sacct call per chunk of
+        job ids only if an element ended without recording it."""
+        return overlay(LiveStates(rd, self.shell))
 
     def usage(self, rd: RunDir, job_ids: list[int]) -> dict[int, list[TaskUsage]]:
         """sacct's CPU time, elapsed time and memory of the jobs' tasks."""

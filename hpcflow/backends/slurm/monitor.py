@@ -1,4 +1,5 @@
-"""What Slurm says about a run's jobs: one squeue and one sacct call, by job name."""
+"""What Slurm says about a run's jobs: one squeue call by the run's job name and, only when an
+element ended without recording it, sacct by job id in bounded chunks."""
 from __future__ import annotations
 
 import re
@@ -17,19 +18,50 @@ _ARRAY = re.compile(r"^(\d+)_(\d+)$")
 _PENDING_ARRAY = re.compile(r"^(\d+)_\[(.+)\]$")
 
 
+SACCT_CHUNK = 200  # job ids per sacct call: a run's command lines stay bounded, however many jobs it has
+
+
+class LiveStates:
+    """Slurm's states by (Slurm job id, array task id or None): squeue's at once (one call), sacct's
+    only when asked about a job that squeue no longer lists (an element that ended without its own
+    record: killed, cancelled). A run whose elements record their ends never needs sacct."""
+
+    def __init__(self, rd: RunDir, shell: SlurmShell):
+        self.rd, self.shell = rd, shell
+        self.queued = _parse(shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-r", "-o", "%i|%T"]))
+        self._ended: dict[LiveKey, State] | None = None
+
+    def get(self, key: LiveKey) -> State | None:
+        """Slurm's state of a job or array task (squeue's, else sacct's), None when neither knows it."""
+        if key in self.queued:
+            return self.queued[key]
+        return self.ended().get(key)
+
+    def ended(self) -> dict[LiveKey, State]:
+        """sacct's states of every job of the run (once; by id, in chunks)."""
+        if self._ended is None:
+            # by id, not by name: a time window (which --name needs) drops jobs cancelled before they started
+            ids = Registry.load(self.rd).all_ids()
+            self._ended = {}
+            for start in range(0, len(ids), SACCT_CHUNK):
+                chunk = ",".join(map(str, ids[start:start + SACCT_CHUNK]))
+                self._ended.update(_parse(self.shell.run(["sacct", "-j", chunk, "-X", "-n", "-P", "-o", "JobID,State"])))
+            self._ended.update(self.queued)  # squeue is fresher
+        return self._ended
+
+
 def live_states(rd: RunDir, shell: SlurmShell) -> dict[LiveKey, State]:
     """States by (Slurm job id, array task id or None) from sacct, then squeue (fresher) on top."""
+    return dict(LiveStates(rd, shell).ended())
+
+
+def _parse(text: str) -> dict[LiveKey, State]:
     states: dict[LiveKey, State] = {}
-    # sacct by id, not by name: a time window (which --name needs) drops jobs cancelled before they started
-    ids = Registry.load(rd).all_ids()
-    sacct = shell.run(["sacct", "-j", ",".join(map(str, ids)), "-X", "-n", "-P", "-o", "JobID,State"]) if ids else ""
-    squeue = shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-r", "-o", "%i|%T"])
-    for text in (sacct, squeue):
-        for line in text.splitlines():
-            if "|" in line:
-                job, _, state = line.partition("|")
-                for key in job_keys(job.strip()):
-                    states[key] = translate(state.strip())
+    for line in text.splitlines():
+        if "|" in line:
+            job, _, state = line.partition("|")
+            for key in job_keys(job.strip()):
+                states[key] = translate(state.strip())
     return states
 
 
@@ -49,32 +81,56 @@ def job_keys(job: str) -> list[LiveKey]:
     return keys
 
 
-def _sentinel_pending(records: list, states: dict[LiveKey, State]) -> bool:
-    """True while the job's latest sentinel has not ended (Slurm's state unknown counts as not ended)."""
-    sentinel = next((r for r in reversed(records) if r.role is Role.SENTINEL), None)
-    return sentinel is not None and not states.get((sentinel.id, None), State.PENDING).finished
+class SlurmView:
+    """Slurm's view of one element, for summaries of the run directory (runtime/backend.py's LiveView)."""
 
+    def __init__(self, states: "LiveStates | dict[LiveKey, State]"):
+        self.states = states
+        self.records: dict[tuple[str, str], list] = {}  # each job's submissions, read once per look
 
-def overlay(states: dict[LiveKey, State]) -> Callable[[RunDir, str, int], State | None]:
-    """A function giving Slurm's view of one element, for summaries of the run directory."""
+    def _get(self, key: LiveKey) -> State | None:
+        return self.states.get(key)
 
-    def lookup(rd: RunDir, job_id: str, index: int) -> State | None:
-        records = rd.submissions(job_id)
+    def _submissions(self, rd: RunDir, job_id: str) -> list:
+        key = (str(rd.path), job_id)
+        if key not in self.records:
+            self.records[key] = rd.submissions(job_id)
+        return self.records[key]
+
+    def queued(self, rd: RunDir, job_id: str, index: int) -> bool:
+        """True when squeue holds the latest array task of element `index` pending (it has not started)."""
+        queued = self.states.queued if isinstance(self.states, LiveStates) else self.states
+        for rec in reversed(self._submissions(rd, job_id)):
+            if rec.role.runs_elements and rec.task_of(index) is not None:
+                task = rec.task_of(index) if rec.role is Role.ARRAY else None
+                return queued.get((rec.id, task)) is State.PENDING
+        return False
+
+    def __call__(self, rd: RunDir, job_id: str, index: int) -> State | None:
+        records = self._submissions(rd, job_id)
         for rec in reversed(records):  # the latest submission of an element counts
             if not rec.role.runs_elements:
                 continue
             task = rec.task_of(index)
             if task is not None:
                 task_key = task if rec.role is Role.ARRAY else None
-                state = states.get((rec.id, task_key)) or states.get((rec.id, None))
+                state = self._get((rec.id, task_key)) or self._get((rec.id, None))
                 if state is not None and state.ok:
                     return None  # only its own record makes an element succeed: a job that ends well may
                     # have handed the element on to a resubmission (recover.py) that is not recorded yet
-                if state is not None and state.finished and not state.ok and _sentinel_pending(records, states):
+                if state is not None and state.finished and not state.ok and self._sentinel_pending(records):
                     return State.PENDING  # killed, and its sentinel has yet to say whether it is retried
                 return state
         # a map not yet sized: its sizing job stands for all of it
         sizing = [r for r in records if r.role is Role.SIZING]
-        return states.get((sizing[0].id, None)) if sizing else None
+        return self._get((sizing[0].id, None)) if sizing else None
 
-    return lookup
+    def _sentinel_pending(self, records: list) -> bool:
+        """True while the job's latest sentinel has not ended (Slurm's state unknown counts as not ended)."""
+        sentinel = next((r for r in reversed(records) if r.role is Role.SENTINEL), None)
+        return sentinel is not None and not (self._get((sentinel.id, None)) or State.PENDING).finished
+
+
+def overlay(states: "LiveStates | dict[LiveKey, State]") -> Callable[[RunDir, str, int], State | None]:
+    """A function giving Slurm's view of one element, for summaries of the run directory."""
+    return SlurmView(states)

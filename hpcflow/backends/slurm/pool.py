@@ -173,9 +173,9 @@ def proxy(rd: RunDir, job_id: str) -> int:
 
 
 def _run_element(run_dir: str, job_id: str, index: int) -> bool:
-    from hpcflow.runtime.batch import run_one
+    from hpcflow.runtime.batch import run_alone
 
-    return run_one(run_dir, job_id, index)
+    return run_alone(run_dir, job_id, index)
 
 
 def _pool_address(rd: RunDir, job: JobPlan, site: SiteConfig) -> str:

@@ -63,6 +63,22 @@ def recover(rd: RunDir, job: JobPlan, task: int, exit_status: int, log_tail: str
         return 0 if all(st.state.ok for st in statuses.values()) else 1
     why = cause(exit_status, log_tail)
     again, failed = [], False
+    with rd.records.deferring():  # the task's process has ended: this step is its records' one writer now
+        failed = _record(rd, job, unrecorded, why, again)
+    if again and why == "OUT_OF_MEMORY":
+        resubmit(rd, job, again, site, shell)
+        print(f"hpcflow: element(s) {again} of {job.id} ran out of memory; resubmitted with twice the memory")
+        return 1 if failed else 0
+    if again:
+        print(f"hpcflow: element(s) {again} of {job.id} ended by {why}; running them again here")
+        return RUN_AGAIN
+    SlurmBackend(site, shell).element_done(rd, job, task)  # it has ended for good: what waits for that goes on
+    return 1
+
+
+def _record(rd: RunDir, job: JobPlan, unrecorded: dict, why: str, again: list[int]) -> bool:
+    """Record each unrecorded element PENDING (to be retried, listed in `again`) or FAILED; True if any failed."""
+    failed = False
     for i, st in unrecorded.items():
         # the killed attempt never counted itself; an element of a batch that never started used none
         used = st.attempts + 1 if st.started is not None else st.attempts
@@ -75,15 +91,7 @@ def recover(rd: RunDir, job: JobPlan, task: int, exit_status: int, log_tail: str
             rd.write_status(job.id, i, dataclasses.replace(
                 st, state=State.FAILED, attempts=used,
                 error=f"{why} in attempt {used}; no retries left (retries={job.retries})"))
-    if again and why == "OUT_OF_MEMORY":
-        resubmit(rd, job, again, site, shell)
-        print(f"hpcflow: element(s) {again} of {job.id} ran out of memory; resubmitted with twice the memory")
-        return 1 if failed else 0
-    if again:
-        print(f"hpcflow: element(s) {again} of {job.id} ended by {why}; running them again here")
-        return RUN_AGAIN
-    SlurmBackend(site, shell).element_done(rd, job, task)  # it has ended for good: what waits for that goes on
-    return 1
+    return failed
 
 
 def resubmit(rd: RunDir, job: JobPlan, elements: list[int], site: SiteConfig, shell: SlurmShell) -> None:
@@ -125,11 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         log = tail(Path(args[4]), int(args[5]))  # only what this attempt wrote: an earlier OOM is not this one's
         return recover(rd, job, int(args[2]), int(args[3]), log, load_site(rd.meta.site), SlurmShell())
     except Exception as exc:  # noqa: BLE001 - the job fails, and says why, rather than hang or lie
-        for i in elements_of(rd, job.id, int(args[2])):
-            st = rd.status(job.id, i)
-            if not st.state.finished:
-                rd.write_status(job.id, i, dataclasses.replace(
-                    st, state=State.FAILED, error=f"could not retry it: {type(exc).__name__}: {exc}"))
+        with rd.records.deferring():
+            for i in elements_of(rd, job.id, int(args[2])):
+                st = rd.status(job.id, i)
+                if not st.state.finished:
+                    rd.write_status(job.id, i, dataclasses.replace(
+                        st, state=State.FAILED, error=f"could not retry it: {type(exc).__name__}: {exc}"))
         print(f"hpcflow: could not retry: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 

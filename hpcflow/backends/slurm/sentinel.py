@@ -54,6 +54,13 @@ def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int],
     """Which elements to resubmit and why; records the final word for the others."""
     retry, reasons = [], set()
     batch = rd.batch_size(job.id)
+    with rd.records.deferring():  # the array has ended: this job is the one writer; each task's file once
+        _decide(rd, job, states, batch, retry, reasons)
+    return retry, reasons
+
+
+def _decide(rd: RunDir, job: JobPlan, states: dict[int, str], batch: int | None, retry: list[int],
+            reasons: set[str]) -> None:
     for i, status in enumerate(rd.statuses(job.id)):
         if status.state.ok or status.state.finished:
             continue  # succeeded, or a failure the element recorded itself: final
@@ -71,7 +78,6 @@ def decide(rd: RunDir, job: JobPlan, states: dict[int, str]) -> tuple[list[int],
             final = final if final.finished and not final.ok else State.FAILED
             rd.write_status(job.id, i, dataclasses.replace(
                 status, state=final, error=f"Slurm reported {word or 'no state'}; no retries left"))
-    return retry, reasons
 
 
 def run_sentinel(rd: RunDir, job: JobPlan, round_: int, site: SiteConfig, shell: SlurmShell) -> int:

@@ -1,0 +1,244 @@
+"""Records per array task: what the elements of one array task recorded (status, small outputs,
+traceback, cache key), in one file of the task's own, not in files per element.
+
+    jobs/<job>/tasks/<task>.json          the task's records, and the parts being written now
+    jobs/<job>/tasks/<task>.<part>.json   one worker process's records, while a batch runs on several
+
+Parallel filesystems pay per file and per metadata operation, so a map of a million elements
+in array tasks of a thousand makes a thousand files here, not a million. Every file has one
+writer at a time, so no file is locked:
+- while an array task runs, its process writes the task's file (a batch spread over worker
+  processes: each worker its part, which the task's file lists; the task folds them in when
+  the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
+  the writer closes), so a batch of trivial elements costs a few writes, not two per element;
+- when no process of the task runs (the recover step after its Python process was killed, a
+  sentinel after its array ended, a resume, the local backend after reaping it), one process
+  edits it: read, change, publish.
+A reader merges the task's file with the parts it lists, published atomically (store/atomic.py):
+one element's record is one or a few reads, whatever the size of its map.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from hpcflow.store import atomic
+
+FLUSH_S = 1.0  # at most one publication per writer per second: a killed task re-runs at most that much work
+FIELDS = ("status", "outputs", "error", "key")  # what an element records; each a JSON value
+_OK = ("SUCCEEDED", "CACHED")
+
+
+@dataclass
+class TaskRecord:
+    """The records of one array task's elements: index -> field -> JSON value; and its parts."""
+
+    elements: dict[int, dict[str, Any]] = field(default_factory=dict)
+    parts: list[str] = field(default_factory=list)
+
+    def ok(self, index: int) -> bool:
+        """True when the element's own record says it ended well (then none of it changes again)."""
+        return (self.get(index, "status") or {}).get("state") in _OK
+
+    def get(self, index: int, name: str, default: Any = None) -> Any:
+        """One field of one element's record."""
+        return self.elements.get(index, {}).get(name, default)
+
+    def put(self, index: int, name: str, value: Any) -> None:
+        """Set one field of one element's record."""
+        self.elements.setdefault(index, {})[name] = value
+
+    def update(self, other: "TaskRecord") -> None:
+        """Take every field `other` recorded (it is newer)."""
+        for index, fields in other.elements.items():
+            self.elements.setdefault(index, {}).update(fields)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the task's file."""
+        return {"elements": {str(i): f for i, f in self.elements.items()}, "parts": self.parts}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any] | None) -> "TaskRecord":
+        """A record back from its file's JSON (an empty one for no file)."""
+        if not obj:
+            return cls()
+        return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])))
+
+
+class _Writer:
+    """This process's buffered writes to one file (the task's, or one of its parts)."""
+
+    def __init__(self, path: Path, record: TaskRecord, stale: list[Path], before: Callable[[], None] | None = None,
+                 base: TaskRecord | None = None, mine: set[int] | None = None):
+        self.path, self.record, self.stale = path, record, stale
+        # what this process answers from memory: the elements it runs (`mine`; None: all of the task's),
+        # from `base` (the task's records when it began; the record itself, for the task's own writer)
+        self.base, self.mine = (record if base is None else base), mine
+        self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
+        self.dirty, self.last = False, 0.0
+
+    def view(self, index: int) -> TaskRecord:
+        """Element `index`'s record as this process knows it (for an element it runs: all there is)."""
+        fields = {**self.base.elements.get(index, {}), **self.record.elements.get(index, {})}
+        return TaskRecord({index: fields} if fields else {})
+
+    def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
+        self.record.put(index, name, value)
+        self.dirty = True
+        if urgent or time.monotonic() - self.last >= FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.dirty:
+            if self.before is not None:
+                self.before()
+            atomic.write_json_compact(self.path, self.record.to_json())
+            self.dirty, self.last = False, time.monotonic()
+            for path in self.stale:  # parts already folded into the task's file
+                path.unlink(missing_ok=True)
+            self.stale = []
+
+
+class TaskRecords:
+    """The per-task record files of one run directory: read, write as the task, edit as anyone else."""
+
+    def __init__(self, job_dir: Callable[[str], Path]):
+        self.job_dir = job_dir
+        self.writers: dict[tuple[str, int], _Writer] = {}  # the tasks (or parts) this process writes
+        self.deferred: dict[tuple[str, int], TaskRecord] | None = None  # edits held until `deferring` ends
+        self.done_cache: dict[tuple[str, int], TaskRecord] = {}  # records read whose elements all ended well
+
+    def path(self, job_id: str, task: int, part: str = "") -> Path:
+        """The file of a task (or of one of its parts)."""
+        return self.job_dir(job_id) / "tasks" / (f"{task}.{part}.json" if part else f"{task}.json")
+
+    # --- reading ---------------------------------------------------------------------------
+    def read(self, job_id: str, task: int) -> TaskRecord:
+        """What the task recorded: its file, the parts it lists, and this process's unpublished writes."""
+        head = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        for part in head.parts:
+            head.update(TaskRecord.from_json(atomic.read_json(self.path(job_id, task, part))))
+        head.parts = []
+        writer = self.writers.get((job_id, task))
+        if writer is not None:
+            head.update(writer.record)
+        if self.deferred is not None and (job_id, task) in self.deferred:
+            head.update(self.deferred[(job_id, task)])
+        return head
+
+    def read_for(self, job_id: str, task: int, index: int) -> TaskRecord:
+        """read(), answered from memory when an earlier read found `index` ended well: the elements of a
+        batch that all read one upstream task's outputs read its file once."""
+        writer = self.writers.get((job_id, task))
+        if writer is not None and (writer.mine is None or index in writer.mine):
+            return writer.view(index)  # this process runs it: no read, however many elements the task has
+        record = self.done_cache.get((job_id, task))
+        if record is None or not record.ok(index):
+            record = self.read(job_id, task)
+            self.done_cache[(job_id, task)] = record
+        return record
+
+    # --- writing as the task ---------------------------------------------------------------
+    def start_parts(self, job_id: str, task: int, count: int) -> list[str]:
+        """Before a batch forks `count` workers: fold an earlier attempt's parts into the task's file
+        and list the new parts there (named afresh, so a part an earlier attempt left is never read)."""
+        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        merged = self.read(job_id, task)
+        merged.parts = [f"{secrets.token_hex(3)}-{k}" for k in range(count)]
+        atomic.write_json_compact(self.path(job_id, task), merged.to_json())
+        for part in old.parts:
+            self.path(job_id, task, part).unlink(missing_ok=True)
+        return merged.parts
+
+    def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
+            indices: list[int] | None = None) -> None:
+        """Make this process the writer of a task's file (or of `part` of it, for the elements `indices`);
+        `before` runs before each publication of it."""
+        if part:
+            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
+                                                   base=self.read(job_id, task), mine=set(indices or ()))
+            return
+        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        record = self.read(job_id, task)
+        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record,
+                                               [self.path(job_id, task, p) for p in old.parts], before)
+
+    def release(self, job_id: str, task: int) -> None:
+        """Publish what this process wrote for a task and stop writing it."""
+        writer = self.writers.pop((job_id, task), None)
+        if writer is not None:
+            writer.flush()
+
+    def fold_parts(self, job_id: str, task: int) -> None:
+        """After a batch's workers are done: take their parts into the task's file (one file again)."""
+        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        if old.parts:
+            atomic.write_json_compact(self.path(job_id, task), self.read(job_id, task).to_json())
+            for part in old.parts:
+                self.path(job_id, task, part).unlink(missing_ok=True)
+
+    def flush(self) -> None:
+        """Publish every buffered write of this process (before another process reads them)."""
+        for writer in self.writers.values():
+            writer.flush()
+
+    def put(self, job_id: str, task: int, index: int, name: str, value: Any, urgent: bool = False) -> None:
+        """Record one field of one element: buffered when this process writes the task, else an edit."""
+        writer = self.writers.get((job_id, task))
+        if writer is not None:
+            writer.put(index, name, value, urgent)
+            return
+        if self.deferred is not None:
+            self.deferred.setdefault((job_id, task), TaskRecord()).put(index, name, value)
+            return
+        self._edit(job_id, task, {index: {name: value}})
+
+    def _edit(self, job_id: str, task: int, changes: dict[int, dict[str, Any]]) -> None:
+        """Read, change and publish a task's file; only while no process of the task runs."""
+        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        record = self.read(job_id, task)
+        record.update(TaskRecord(changes))
+        atomic.write_json_compact(self.path(job_id, task), record.to_json())
+        for part in old.parts:
+            self.path(job_id, task, part).unlink(missing_ok=True)
+        self.done_cache.pop((job_id, task), None)
+
+    def deferring(self) -> "_Deferring":
+        """A context in which edits are gathered and published per task when it ends (a loop over
+        many elements then writes each task's file once)."""
+        return _Deferring(self)
+
+
+class _Deferring:
+    def __init__(self, records: TaskRecords):
+        self.records = records
+
+    def __enter__(self) -> None:
+        if self.records.deferred is None:
+            self.records.deferred = {}
+            self.outer = True
+        else:
+            self.outer = False
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.outer:
+            return
+        held, self.records.deferred = self.records.deferred or {}, None
+        for (job_id, task), record in held.items():
+            self.records._edit(job_id, task, record.elements)
+
+
+def task_range(task: int, batch: int | None, size: int) -> range:
+    """The elements array task `task` runs: itself, or its batch."""
+    return range(task * batch, min(size, (task + 1) * batch)) if batch else range(task, task + 1)
+
+
+def tasks_of(indices: list[int], batch: int | None) -> Iterator[tuple[int, list[int]]]:
+    """(task, its elements among `indices`), task by task, in order of first appearance."""
+    groups: dict[int, list[int]] = {}
+    for i in indices:
+        groups.setdefault(i // batch if batch else i, []).append(i)
+    yield from groups.items()
