@@ -165,7 +165,7 @@ def status(run_id: str, node: str | None, as_json: bool, runs_dir: Path | None, 
     if as_json:
         report: dict[str, Any] = {"run_id": view.run_id, "state": view.state.value, "error": view.error, "jobs": [
             {"node": j.label, "name": j.name, "kind": j.kind, "size": j.size, "slurm_ids": list(j.slurm_ids),
-             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note,
+             "counts": {k.value: v for k, v in j.counts.items()}, "note": j.note, "pending_reason": j.pending_reason,
              "other_environment": list(j.other_environment)} for j in view.jobs]}
         if usage is not None:
             report["efficiency"] = [{"node": e.label, "tasks": e.tasks, "cpus": e.cpus, "cpu_s": e.cpu_s,
@@ -181,7 +181,7 @@ def status(run_id: str, node: str | None, as_json: bool, runs_dir: Path | None, 
         size = "?" if j.size is None else str(j.size)
         ids = ",".join(map(str, j.slurm_ids)) or "-"
         click.echo(f"{j.label:<20} {j.name:<20} {j.kind:<8} {size:>5}  {ids:<14} {counts}"
-                   + (f"  ({j.note})" if j.note else ""))
+                   + (f"  ({j.note})" if j.note else "") + (f"  (pending: {j.pending_reason})" if j.pending_reason else ""))
     if usage:
         _print_efficiency(usage)
     _warn_environment(view.jobs)

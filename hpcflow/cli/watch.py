@@ -87,8 +87,11 @@ def _counts(parts: dict[str, int]) -> str:
 
 
 def _failure(job: Any, first_error: Callable[[Any], str]) -> str:
+    """The first failure's error, else why Slurm holds the job's pending tasks."""
     error = first_error(job) if job.bad_elements else ""
-    return f"  {job.label}[{job.bad_elements[0]}]: {error}" if error else ""
+    if error:
+        return f"  {job.label}[{job.bad_elements[0]}]: {error}"
+    return f"  (pending: {job.pending_reason})" if job.pending_reason else ""
 
 
 def rich_table(view: RunView, elapsed_s: float, first_error: Callable[[Any], str]) -> Any:
@@ -97,7 +100,7 @@ def rich_table(view: RunView, elapsed_s: float, first_error: Callable[[Any], str
     from rich.text import Text
 
     table = Table(title=header(view, elapsed_s), title_justify="left", box=None, pad_edge=False)
-    for column in ("node", "task", "progress", "elements", "first failure"):
+    for column in ("node", "task", "progress", "elements", "first failure or why it waits"):
         table.add_column(column, overflow="fold" if column == "first failure" else "ellipsis")
     for job in view.jobs:
         parts = buckets(job.counts)
@@ -105,7 +108,8 @@ def rich_table(view: RunView, elapsed_s: float, first_error: Callable[[Any], str
         for (name, n), (_, style, _) in zip(bar_cells(parts), PARTS):
             bar.append("━" * n, style=style)
         failure = _failure(job, first_error).strip()
-        table.add_row(job.label, job.name, bar, _counts(parts), Text(failure, style="red"))
+        table.add_row(job.label, job.name, bar, _counts(parts),
+                      Text(failure, style="grey50" if failure.startswith("(pending") else "red"))
     return table
 
 

@@ -36,6 +36,7 @@ class JobSummary:
     other_environment: tuple[int, ...] = field(default=())  # elements that ran under another Python/hpcflow/packages
     handles_failure: bool = False  # a failure watch (sdk/failure.py), or a job of the handler it ran
     element_ids: tuple[int, ...] = field(default=())  # of slurm_ids, those whose tasks run elements (not sentinels)
+    pending_reason: str = ""  # why Slurm holds its pending tasks (Priority, Resources, Dependency, ...), if it says
 
     @property
     def failed(self) -> bool:
@@ -83,8 +84,10 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
             note = note or "conditional: runs the branch taken, as a sub-run"
         if job.on_failure:
             note = note or "runs the workflow's on_failure handler once its jobs have ended, if one failed"
+        reason = live.pending_reason(ids) if counts.get(State.PENDING) and hasattr(live, "pending_reason") else ""
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
-                         tuple(other), handling or job.on_failure, tuple(r.id for r in records if r.role.runs_elements))
+                         tuple(other), handling or job.on_failure, tuple(r.id for r in records if r.role.runs_elements),
+                         reason)
         if job.kind == "dynamic":
             for i in range(size or 0):
                 sub = rd.sub_path(job.id, i)

@@ -127,10 +127,13 @@ def test_watching_a_run_where_nothing_moves_costs_one_squeue_per_refresh_backing
                            capture_output=True, text=True, timeout=75,
                            env={**os.environ, "HPCFLOW_SLURM_CALL_LOG": str(log)})
             raise AssertionError("the watch of a held run ended")
-        except subprocess.TimeoutExpired:
-            pass
+        except subprocess.TimeoutExpired as exc:
+            shown = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        held = hpcflow("status", sub.json["run_id"], "--json").json["jobs"]
     finally:
         hpcflow("cancel", sub.json["run_id"])
+    assert "(pending: JobHeldUser)" in shown, shown  # Slurm's reason, from the same squeue
+    assert {j["pending_reason"] for j in held if j["counts"].get("PENDING")} == {"JobHeldUser"}
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     squeue = [c["at"] for c in calls if c["argv"][0] == "squeue"]
     assert [c["argv"][0] for c in calls] == ["sacct", "squeue"] * len(squeue)  # one of each per refresh, no more

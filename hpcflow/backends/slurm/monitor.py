@@ -28,7 +28,9 @@ class LiveStates:
 
     def __init__(self, rd: RunDir, shell: SlurmShell):
         self.rd, self.shell = rd, shell
-        self.queued = _parse(shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-r", "-o", "%i|%T"]))
+        listing = shell.run(["squeue", f"--name={job_name(rd.meta.run_id)}", "-h", "-r", "-o", "%i|%T|%r"])
+        self.queued = _parse(listing)
+        self.reasons = pending_reasons(listing)  # why what is pending waits, from the same call
         self._ended: dict[LiveKey, State] | None = None
 
     def get(self, key: LiveKey) -> State | None:
@@ -59,10 +61,24 @@ def _parse(text: str) -> dict[LiveKey, State]:
     states: dict[LiveKey, State] = {}
     for line in text.splitlines():
         if "|" in line:
-            job, _, state = line.partition("|")
+            job, _, rest = line.partition("|")
+            state = rest.partition("|")[0]
             for key in job_keys(job.strip()):
                 states[key] = translate(state.strip())
     return states
+
+
+def pending_reasons(text: str) -> dict[int, str]:
+    """squeue's reason (Priority, Resources, Dependency, QOSMaxJobsPerUserLimit, ...) by Slurm job id, for the
+    jobs it holds pending: the first one listed of each job (an array's tasks wait for the same reason)."""
+    reasons: dict[int, str] = {}
+    for line in text.splitlines():
+        fields = line.split("|")
+        if len(fields) == 3 and fields[1].strip() == "PENDING" and fields[2].strip() not in ("", "None"):
+            job = fields[0].strip().split("_")[0]
+            if job.isdigit():
+                reasons.setdefault(int(job), fields[2].strip())
+    return reasons
 
 
 def job_keys(job: str) -> list[LiveKey]:
@@ -90,6 +106,11 @@ class SlurmView:
 
     def _get(self, key: LiveKey) -> State | None:
         return self.states.get(key)
+
+    def pending_reason(self, job_ids: tuple[int, ...]) -> str:
+        """Why the first of these Slurm jobs that squeue holds pending waits ('' when none is pending)."""
+        reasons = self.states.reasons if isinstance(self.states, LiveStates) else {}
+        return next((reasons[i] for i in job_ids if i in reasons), "")
 
     def _submissions(self, rd: RunDir, job_id: str) -> list:
         key = (str(rd.path), job_id)
