@@ -120,6 +120,9 @@ class LocalBackend:
     def element_done(self, rd: RunDir, job: JobPlan, index: int) -> None:
         """The scheduling loop sizes maps itself when their producers have finished."""
 
+    def probed(self, rd: RunDir, job: JobPlan) -> None:
+        """Local runs never lay a probe out: their maps are batched when their elements are laid out."""
+
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """Local processes are never preempted."""
 

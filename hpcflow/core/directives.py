@@ -96,14 +96,17 @@ def format_time(seconds: float) -> str:
 
 
 def sbatch_directives(job: JobPlan, site: SiteConfig, *, run_id: str, log_dir: str, chunk: Chunk | None,
-                      small: bool = False, qos: str | None = None, batch: int | None = None) -> list[str]:
+                      small: bool = False, qos: str | None = None, batch: int | None = None,
+                      extra_time_s: float = 0) -> list[str]:
     """The #SBATCH lines, less --dependency, for one chunk of `job` (chunk None: a single job).
 
     `small`: a helper job (sizing, sentinel, proxy, pool) that only reads the run directory and
-    calls sbatch, on one CPU. `qos` overrides the QoS (a last, unpreemptible try).
+    calls sbatch, on one CPU. `qos` overrides the QoS (a last, unpreemptible try). `extra_time_s`
+    is added to a timed task's --time (a probe runs a few elements more than one).
     """
     what = f"node '{job.id}' ({job.name})"
     limit = time_limit_s(job, site, batch)
+    limit = limit + extra_time_s if limit is not None else None
     resources = job.resources
     own = OwnOptions(resources.cpus, resources.mem_bytes, resources.gpus, None)
     if job.sbatch and not small:  # the task's own sbatch options win where they say something

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from hpcflow.core.batching import batch_of, batch_size_for, batches
+from hpcflow.core.batching import TARGET_FACTOR, BatchChoice, batch_of, batch_size_for, batches, choose_batch, sized_by_work
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.directives import Chunk, chunks, rank_launch, sbatch_directives
 from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
@@ -19,6 +19,7 @@ from hpcflow.site.config import SiteConfig
 ELEMENT_ENTRY = "hpcflow.runtime.entry"
 SPAWN_RANKS_ENTRY = "hpcflow.runtime.spawn_ranks"
 SIZING_ENTRY = "hpcflow.backends.slurm.expand"
+PROBE_ENTRY = "hpcflow.runtime.probe"
 SENTINEL_ENTRY = "hpcflow.backends.slurm.sentinel"
 PROXY_ENTRY = "hpcflow.backends.slurm.pool proxy"
 POOL_ENTRY = "hpcflow.backends.slurm.pool serve"
@@ -33,7 +34,8 @@ class RunPlace:
 
 
 def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, frozenset[int]] | None = None,
-            sizes: Mapping[str, int] | None = None, window: int = 0) -> tuple[SbatchCall, ...]:
+            sizes: Mapping[str, int] | None = None, window: int = 0, recorded: Mapping[str, int] | None = None,
+            seconds: Mapping[str, float] | None = None) -> tuple[SbatchCall, ...]:
     """Every sbatch call of a plan, in submission order.
 
     `done` holds the elements already finished (cache hits, or succeeded before a resume):
@@ -41,10 +43,14 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
     `sizes` holds the sizes of maps decided since compile time (by a sizing job or a lookup).
     `window`: submit at most this many array tasks of each map now; the last of them to finish
     submits the next window (core/fitting.py decides it, under a cap on queued jobs).
+    `recorded` holds the batch sizes an earlier submission (or a probe) decided, which the maps'
+    records follow; `seconds` what one element of a map's task took in an earlier run.
     """
-    done, sizes = done or {}, sizes or {}
+    done, sizes, recorded, seconds = done or {}, sizes or {}, recorded or {}, seconds or {}
     windowed = frozenset(job.id for job in plan.jobs if window and job.is_array)  # no aftercorr across windows
-    partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed
+    by_work = frozenset(job.id for job in plan.jobs if job.id in recorded  # their batches may differ: no aftercorr
+                        or sized_by_work(job, job.size if job.size is not None else sizes.get(job.id, 0), site))
+    partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed | by_work
     calls: list[SbatchCall] = []
     for job in plan.jobs:
         hits = done.get(job.id, frozenset())
@@ -61,10 +67,25 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
                 calls.append(sizing_call(job, site, place, after))
             continue  # else the last of its producers' elements submits the array before it exits
         todo = sorted(set(range(size)) - hits) if hits else None
-        calls += element_calls(job, site, place, size, after=after, todo=todo, window=window)
+        choice = map_choice(job, size, site, recorded.get(job.id), seconds.get(job.id))
+        if choice.probe and not window:
+            calls.append(probe_call(job, site, place, size, after))
+            continue
+        calls += element_calls(job, site, place, size, after=after, todo=todo, window=window, batch=choice.batch,
+                               why=choice.why)
         if needs_sentinel(job):
             calls.append(sentinel_call(job, site, place, 1))
     return tuple(calls)
+
+
+def map_choice(job: JobPlan, size: int, site: SiteConfig, recorded: int | None = None,
+               seconds: float | None = None) -> BatchChoice:
+    """A job's batching: the one its records already follow, else chosen (core/batching.py)."""
+    if not job.is_array:
+        return BatchChoice(None)
+    if recorded:
+        return BatchChoice(recorded)
+    return choose_batch(job, size, site, seconds)
 
 
 def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[str, int]) -> bool:
@@ -74,7 +95,8 @@ def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[s
 
 def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *, after: tuple[Edge, ...] = (),
                   todo: list[int] | None = None, qos: str | None = None, prefix: str = "",
-                  batch: int | None = None, window: int = 0, tasks: list[int] | None = None) -> list[SbatchCall]:
+                  batch: int | None = None, window: int = 0, tasks: list[int] | None = None,
+                  why: str = "") -> list[SbatchCall]:
     """The calls that run a job's elements: one for a task, one per chunk of a map's array.
 
     A map above the site's max_fanout runs in batches; `todo` (element indices), or `tasks`
@@ -96,7 +118,7 @@ def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *,
     for n, chunk in enumerate(parts):
         name = f"{prefix}job-chunk{n}.sh" if prefix else ("job.sh" if n == 0 else f"job-chunk{n}.sh")
         calls.append(replace(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch),
-                             window=window))
+                             window=window, why=why))
     return calls
 
 
@@ -111,6 +133,17 @@ def local_call(job: JobPlan, size: int) -> SbatchCall:
 def sizing_call(job: JobPlan, site: SiteConfig, place: RunPlace, after: tuple[Edge, ...]) -> SbatchCall:
     """The small job that sizes a map from its upstream outputs and submits the array."""
     return _helper(job, site, place, Role.SIZING, "expand.sh", "expand.log", SIZING_ENTRY, "$INDEX", after)
+
+
+def probe_call(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, after: tuple[Edge, ...]) -> SbatchCall:
+    """Array task 0 of a map whose elements' cost is not known yet, submitted alone: it times the
+    map's first elements, decides the batch size, submits the other array tasks and finishes its
+    own batch (runtime/probe.py). Until it decides, it holds every element's records (batch = size)."""
+    directives = sbatch_directives(job, site, run_id=place.run_id, log_dir=f"{place.run_dir}/jobs/{job.id}/logs",
+                                   chunk=None, extra_time_s=2 * TARGET_FACTOR * site.task_start_s)
+    return SbatchCall(job=job.id, role=Role.PROBE, script=f"jobs/{job.id}/probe.sh", log=f"jobs/{job.id}/logs/$INDEX.log",
+                      entry=PROBE_ENTRY, target=job.id, arg="$INDEX", directives=tuple(directives), after=after,
+                      batch=size, why="timing the first elements")
 
 
 def sentinel_call(job: JobPlan, site: SiteConfig, place: RunPlace, round_: int) -> SbatchCall:

@@ -85,6 +85,7 @@ class Role(str, Enum):
     SINGLE = "single"  # the one element of a task or dynamic
     ARRAY = "array"  # a chunk of a map's array tasks (elements, or batches of them)
     SIZING = "sizing"  # sizes a map from upstream outputs, then submits its array
+    PROBE = "probe"  # array task 0 of a map, alone: times the first elements, then submits the rest in batches
     SENTINEL = "sentinel"  # once an interruptible job's elements ended: resubmits what was preempted, or gives the verdict
     PROXY = "proxy"  # stands for a pooled task node and sends its elements to warm workers
     POOL = "pool"  # the Dask scheduler of an Environment's warm workers
@@ -92,7 +93,7 @@ class Role(str, Enum):
     @property
     def runs_elements(self) -> bool:
         """True for the calls whose array tasks are elements (or batches) of the job."""
-        return self in (Role.SINGLE, Role.ARRAY)
+        return self in (Role.SINGLE, Role.ARRAY, Role.PROBE)
 
 
 DependencyKind = Literal["afterok", "aftercorr", "afterany"]
@@ -133,6 +134,7 @@ class SbatchCall:
     recover: bool = False  # the script retries what kills its Python process (backends/slurm/recover.py)
     window: int = 0  # a windowed map: at most this many array tasks queued at a time (backends/slurm/windows.py)
     ranks: str = ""  # a multi-node task: the command that starts its ranks (srun ..., runtime/ranks.py)
+    why: str = ""  # why its map is batched so (hpcflow status says it)
 
 
 @dataclass(frozen=True)

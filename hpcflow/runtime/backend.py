@@ -63,6 +63,10 @@ class Backend(Protocol):
         """From inside an element that just finished: submit the maps it feeds, once all their
         producers' elements have finished (the producer sizes its consumer; no job waits for it)."""
 
+    def probed(self, rd: RunDir, job: JobPlan) -> None:
+        """From inside a map's probe (runtime/probe.py) that has decided the map's batch size: submit its
+        other array tasks, and make the map's dependents wait for them too."""
+
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """From inside an interruptible element requeued `restarts` times: past the site's allowed
         preemptions, let a further preemption end the element instead of requeueing it."""

@@ -19,6 +19,11 @@ def _open(run_dir: str) -> RunDir:
     return RunDir(run_dir)  # one plan read per worker process, not per element
 
 
+def open_run(run_dir: str) -> RunDir:
+    """The RunDir that run_one uses in this process: writes as an array task go through it."""
+    return _open(run_dir)
+
+
 def run_one(run_dir: str, job_id: str, index: int) -> bool:
     """Run one element of a job in this process; True when it produced its outputs."""
     from hpcflow.runtime.entry import run_element

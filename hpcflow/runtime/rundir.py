@@ -379,17 +379,28 @@ class RunDir:
         (self.job_dir(job_id) / "overlay.json").unlink(missing_ok=True)
         self.overlays.pop(job_id, None)
 
-    def write_batch(self, job_id: str, batch_size: int) -> None:
-        """Record that a map runs `batch_size` elements per array task."""
-        atomic.write_json(self.job_dir(job_id) / "batch.json", {"batch_size": batch_size})
-        self.batches[job_id] = batch_size
+    def write_batch(self, job_id: str, batch_size: int, why: str = "", probing: bool = False) -> None:
+        """Record that a map runs `batch_size` elements per array task, and why. `probing`: for now,
+        while array task 0 times the map's first elements (runtime/probe.py) and holds all their records."""
+        atomic.write_json(self.job_dir(job_id) / "batch.json",
+                          {"batch_size": batch_size, **({"why": why} if why else {}),
+                           **({"probing": True} if probing else {})})
+        if probing:
+            self.batches.pop(job_id, None)
+        else:
+            self.batches[job_id] = batch_size
+
+    def batching(self, job_id: str) -> dict[str, Any]:
+        """What batch.json says: batch_size, why, and probing while the probe has not decided."""
+        return atomic.read_json(self.job_dir(job_id) / "batch.json") or {}
 
     def batch_size(self, job_id: str) -> int | None:
         """Elements per array task of a batched map (None: one element per task)."""
         if job_id not in self.batches:
-            batch = (atomic.read_json(self.job_dir(job_id) / "batch.json") or {}).get("batch_size")
-            if batch is None:
-                return None  # not batched, or not yet: asked again next time
+            found = self.batching(job_id)
+            batch = found.get("batch_size")
+            if batch is None or found.get("probing"):
+                return batch  # not batched, not yet, or for now (a probe decides): asked again next time
             self.batches[job_id] = batch
         return self.batches[job_id]
 

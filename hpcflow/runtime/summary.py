@@ -77,9 +77,13 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
             counts, bad, other = job_counts(rd, job.id, size, live, submitted_under)
         label = prefix + job.id
         note = job_state[1] if job_state else ""
-        batch = rd.batch_size(job.id) if job.kind == "map" else None
-        if batch and size:
-            note = note or f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
+        batching = rd.batching(job.id) if job.kind == "map" and size else {}
+        batch, why = batching.get("batch_size"), batching.get("why")
+        if batching.get("probing"):
+            note = note or "timing its first elements in its first array task, to choose its batch size"
+        elif batch and batch > 1:
+            note = note or (f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
+                            + (f" ({why})" if why else ""))
         if job.kind == "dynamic" and "#" in job.entity.qualname:  # workflow#node: a conditional (sdk/conditional.py)
             note = note or "conditional: runs the branch taken, as a sub-run"
         if job.on_failure:

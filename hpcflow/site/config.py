@@ -67,6 +67,8 @@ class SiteConfig:
     max_preemptions: int = 1
     max_array_size: int = 1001
     max_fanout: int = 10_000
+    auto_batch_above: int = 1000  # maps larger than this are batched by what their elements cost (0: never)
+    task_start_s: float = 1.0  # what starting one array task costs here (Slurm's start, the interpreter's)
     max_submit_jobs: int | None = None  # the cap on one user's queued jobs (MaxSubmitJobsPerUser), if any
     poll_interval_s: float = 5.0
     time_margin_s: float = 120.0
@@ -155,7 +157,7 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
     """Validate a parsed TOML document into a SiteConfig."""
     r = _Reader(raw, path)
     known = {"name", "scheduler", "runs_dir", "cache_dir", "account", "gpu_request", "max_array_size",
-             "max_fanout", "max_submit_jobs", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
+             "max_fanout", "auto_batch_above", "task_start", "max_submit_jobs", "poll_interval", "time_margin", "preamble", "python", "extra_directives",
              "qos", "partitions", "mpi", "container"}
     r.no_unknown(raw, known, "")
     scheduler = r.choice("scheduler", ("slurm", "local"), "slurm")
@@ -181,6 +183,8 @@ def parse_site(raw: dict[str, Any], path: Path) -> SiteConfig:
         max_preemptions=r.integer("max_preemptions", 1, qos, "qos.", minimum=0),
         max_array_size=r.integer("max_array_size", 1001, minimum=1),
         max_fanout=r.integer("max_fanout", 10_000, minimum=1),
+        auto_batch_above=r.integer("auto_batch_above", 1000, minimum=0),
+        task_start_s=r.number("task_start", 1.0, minimum=0.001),
         max_submit_jobs=r.integer("max_submit_jobs", 1, minimum=1) if "max_submit_jobs" in raw else None,
         poll_interval_s=r.number("poll_interval", 5.0, minimum=0.05),
         time_margin_s=r.number("time_margin", 120.0, minimum=0),

@@ -40,7 +40,7 @@ def test_a_map_above_the_fanout_limit_is_batched_automatically(hpcflow, slurm_en
     # at most 6 tasks: batches of ceil(20 / 6) = 4 elements, so 5 array tasks
     assert len(sbatch) == 1 and "--array=0-4\n" in Path(sbatch[0][-1]).read_text()
     note = hpcflow("status", res.json["run_id"], "--json").json["jobs"][0]["note"]
-    assert note == "batched: 20 elements in 5 array tasks of 4"
+    assert note == "batched: 20 elements in 5 array tasks of 4 (the site's max_fanout is 6)"
 
 
 def test_dask_spreads_a_batch_over_the_cpus_slurm_allocated(hpcflow, slurm_env):

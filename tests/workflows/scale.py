@@ -51,3 +51,18 @@ def total(vs: list[np.ndarray]) -> float:
 def vectors(n: int) -> float:
     """n elements that each return 1,000 float64s, in array tasks of 1,000, and a reduce over them."""
     return total(vs=map_task(vector, batch_size=1000)(x=items(n=n)))
+
+
+
+@task
+def nap(x: int) -> int:
+    import time
+
+    time.sleep(0.01)
+    return x
+
+
+@workflow
+def napping(n: int) -> int:
+    """n elements of 10 ms each, batched by what they cost (the site's defaults), then a count."""
+    return count(xs=map_task(nap)(x=items(n=n)))

@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Any
 
-from hpcflow.backends.slurm.expand import expand_when_ready, submit_dynamic_subrun
+from hpcflow.backends.slurm.expand import expand_when_ready, submit_dynamic_subrun, submit_probed
 from hpcflow.backends.slurm.monitor import LiveStates, overlay
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.windows import submit_next_window
@@ -103,6 +103,10 @@ class SlurmBackend:
         for consumer in rd.plan.jobs:
             if job.id in consumer.depends_on and sized_by_producers(rd.plan, consumer):
                 expand_when_ready(rd, consumer, self.site, self.shell)
+
+    def probed(self, rd: RunDir, job: JobPlan) -> None:
+        """Submit the array tasks after a map's probe, in the batches it decided."""
+        submit_probed(rd, job, self.site, self.shell)
 
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """After the site's allowed preemptions make this job not requeueable: if it is preempted

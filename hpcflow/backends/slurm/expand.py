@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from typing import Callable
 
 from hpcflow.backends.slurm.registry import Registry, new_window
 from hpcflow.backends.slurm.shell import SlurmShell
@@ -12,10 +14,14 @@ from hpcflow.backends.slurm.submit import (
     cap_reason, gate, held_until_committed, place_of, queued_by_me, sinks, submit_calls, submit_plan, update_waiting,
 )
 from hpcflow.core.fitting import fit_under
-from hpcflow.core.layout import array_tasks, element_calls, needs_sentinel, sentinel_call, window_of
-from hpcflow.core.plan import JobPlan, SbatchCall
+from hpcflow.core.batching import batches
+from hpcflow.core.layout import (
+    array_tasks, element_calls, map_choice, needs_sentinel, probe_call, sentinel_call, window_of,
+)
+from hpcflow.core.plan import JobPlan, Role, SbatchCall
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.timings import recall
 from hpcflow.runtime.values import mapped_element_count
 from hpcflow.site.config import SiteConfig, load_site
 
@@ -69,28 +75,64 @@ def submit_sized(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) 
     ref = registry.ref(rd, job.id)
     registry.aliases.pop(ref, None)  # it stood for its producers until now; from here, for its own jobs
     if size:
-        calls = sized_calls(rd, job, size, site, shell)
-        with held_until_committed(shell, site):
-            records = submit_calls(rd, job, calls, site, shell, registry)
-        if any(c.window for c in calls):
-            rd.windows_dir(job.id).mkdir(parents=True, exist_ok=True)
-            windowed = [c for c in calls if c.window]
-            registry.windows[ref] = new_window(array_tasks(windowed), windowed[0].window)
-        registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
+        _submit_array(rd, job, sized_calls(rd, job, size, site, shell), site, shell, registry)
     registry.save()
     update_waiting(registry, ref, shell)
 
 
-def sized_calls(rd: RunDir, job: JobPlan, size: int, site: SiteConfig, shell: SlurmShell) -> list[SbatchCall]:
-    """The calls of a map just sized: windowed when the run is (its windows' size), else fitted
-    like a submission under the site's max_submit_jobs with the user's jobs queued now (one
-    squeue): batched more, or windowed, when its array would not fit."""
+def submit_probed(rd: RunDir, job: JobPlan, site: SiteConfig, shell: SlurmShell) -> None:
+    """From a map's probe (array task 0) that has decided the batch size: submit the other array
+    tasks and re-point the map's dependents at them too. The probe's own record now holds task 0."""
+    size, batch = rd.size(job.id) or 0, rd.batch_size(job.id) or 1
     place = place_of(rd)
+    rest = list(range(1, batches(size, batch)))
+    with Registry.lease(rd):
+        rd.write_submissions(job.id, [replace(r, batch=batch) if r.role is Role.PROBE else r
+                                      for r in rd.submissions(job.id)])
+        registry = Registry.load(rd)
+        if rest:
+            def lay_out(s: SiteConfig, window: int = 0) -> tuple[SbatchCall, ...]:
+                return tuple(element_calls(job, s, place, size, tasks=rest, batch=batch, window=window))
+
+            _submit_array(rd, job, _fitted(lay_out, rd, site, shell), site, shell, registry)
+        registry.save()
+        update_waiting(registry, registry.ref(rd, job.id), shell)
+
+
+def _submit_array(rd: RunDir, job: JobPlan, calls: list[SbatchCall], site: SiteConfig, shell: SlurmShell,
+                  registry: Registry) -> None:
+    """sbatch a map's calls made at run time and add them to its gate (the caller saves the registry)."""
+    ref = registry.ref(rd, job.id)
+    with held_until_committed(shell, site):
+        records = submit_calls(rd, job, calls, site, shell, registry)
+    if any(c.window for c in calls):
+        rd.windows_dir(job.id).mkdir(parents=True, exist_ok=True)
+        windowed = [c for c in calls if c.window]
+        registry.windows[ref] = new_window(array_tasks(windowed), windowed[0].window)
+    registry.gates[ref] = registry.gates.get(ref, []) + gate(records)
+
+
+def sized_calls(rd: RunDir, job: JobPlan, size: int, site: SiteConfig, shell: SlurmShell) -> list[SbatchCall]:
+    """The calls of a map just sized: its probe when its batches are sized by work not timed yet;
+    windowed when the run is (its windows' size), else fitted like a submission under the site's
+    max_submit_jobs with the user's jobs queued now (one squeue): batched more, or windowed, when
+    its array would not fit."""
+    place = place_of(rd)
+    seconds = recall(rd.meta.cache_dir, job.entity)
 
     def lay_out(s: SiteConfig, window: int = 0) -> tuple[SbatchCall, ...]:
-        return tuple(element_calls(job, s, place, size, window=window) + (
+        choice = map_choice(job, size, s, None, seconds)
+        if choice.probe and not window:
+            return (probe_call(job, s, place, size, ()),)
+        return tuple(element_calls(job, s, place, size, window=window, batch=choice.batch, why=choice.why) + (
             [sentinel_call(job, s, place, 1)] if needs_sentinel(job) else []))
 
+    return _fitted(lay_out, rd, site, shell)
+
+
+def _fitted(lay_out: Callable[..., tuple[SbatchCall, ...]], rd: RunDir, site: SiteConfig,
+            shell: SlurmShell) -> list[SbatchCall]:
+    """lay_out's calls, windowed when the run is, else fitted under the site's max_submit_jobs."""
     window = window_of(rd.plan)  # a windowed run: this map is windowed too
     if window or site.max_submit_jobs is None:
         return list(lay_out(site, window))

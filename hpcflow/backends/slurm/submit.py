@@ -22,6 +22,7 @@ from hpcflow.errors import HpcflowError
 from hpcflow.runtime.jobscript import render_calls
 from hpcflow.runtime.prepass import take_cached
 from hpcflow.runtime.rundir import RunDir
+from hpcflow.runtime.timings import recall
 from hpcflow.site.config import SiteConfig
 
 
@@ -87,12 +88,35 @@ def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None,
     sizes = rd.sizes()
     known = {job_id: size for job_id, size in sizes.items() if size is not None}
     done, where = rd.done_by_job(sizes), place or place_of(rd)
+    recorded, seconds = recorded_batches(rd), element_seconds(rd)
     cap = site.max_submit_jobs
-    calls, _ = fit_under(lambda s, window=0: lay_out(rd.plan, s, where, done, known, window), site,
-                         None if cap is None else cap - queued, cap_reason(site, queued))
+    calls, _ = fit_under(lambda s, window=0: lay_out(rd.plan, s, where, done, known, window, recorded, seconds),
+                         site, None if cap is None else cap - queued, cap_reason(site, queued))
     plan = rd.plan.with_calls(calls)
     rd.write_plan(plan)
     return plan, sizes
+
+
+def recorded_batches(rd: RunDir) -> dict[str, int]:
+    """The batch sizes the run's maps' records follow (decided by an earlier submission or a probe)."""
+    found = {}
+    for job in rd.plan.jobs:
+        if job.is_array:
+            batching = rd.batching(job.id)
+            if batching.get("batch_size") and not batching.get("probing"):  # an undecided probe times again
+                found[job.id] = batching["batch_size"]
+    return found
+
+
+def element_seconds(rd: RunDir) -> dict[str, float]:
+    """What one element of each map's task took in an earlier run here (runtime/timings.py)."""
+    found = {}
+    for job in rd.plan.jobs:
+        if job.is_array and job.size != 0:
+            seconds = recall(rd.meta.cache_dir, job.entity)
+            if seconds is not None:
+                found[job.id] = seconds
+    return found
 
 
 def cap_reason(site: SiteConfig, queued: int) -> str:
@@ -173,8 +197,10 @@ def submit_calls(rd: RunDir, job: JobPlan, calls: list[SbatchCall], site: SiteCo
 
 def sbatch_call(rd: RunDir, job: JobPlan, call: SbatchCall, shell: SlurmShell, dependency: str = "") -> SubmissionRecord:
     """sbatch one call whose script is written; the caller keeps the record (submit_calls, in the job's records)."""
-    if call.batch:  # the runtime reads it to know which elements an array task runs
-        rd.write_batch(job.id, call.batch)
+    if call.role is Role.PROBE:  # for now, every element's records are array task 0's
+        rd.write_batch(job.id, call.batch or 1, call.why, probing=True)
+    elif call.batch and rd.batch_size(job.id) != call.batch:  # the runtime reads it to know which elements a task runs
+        rd.write_batch(job.id, call.batch, call.why)
     held = not dependency and shell.holding is not None
     record = SubmissionRecord.of(shell.sbatch(str(rd.path / call.script), dependency, held), call)
     if held:
