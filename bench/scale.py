@@ -1,6 +1,6 @@
 """Scale on the test cluster: a trivial map of 10k, 100k (and, with --million, 1M) elements.
 
-    python bench/scale.py [--sizes 10000,100000] [--million] [--site dev-cluster] [--max-fanout 100]
+    python bench/scale.py [--sizes 10000,100000] [--million] [--site dev-cluster] [--max-fanout site]
                           [--peers] [--peer-sizes 10000] [--workdir /tmp/scale-bench] [--keep]
 
 For each size, hpcflow's `trivial` workflow (bench/_scale_workflows.py: items -> map ident -> count):
@@ -15,7 +15,9 @@ Then how each figure grows from the smallest size to the largest (exponent k of 
 is sublinear).
 
 --max-fanout sets the site's max_fanout for the run (the array tasks of a map at most; a map is
-batched above it). `--max-fanout site` keeps the site's own value (dev-cluster: 10,000).
+batched above it) and turns batching by work off; the default, `site`, keeps the site's own
+settings: maps above its auto_batch_above are batched by what their elements cost (the first
+size's map is timed by its probe; the larger sizes use that time, kept in the bench's cache).
 
 --peers adds, at --peer-sizes, the same map with dask-jobqueue (SLURMCluster, 3 jobs of 8 workers,
 client.map + gather) and submitit (map_array of 100 batches, each a list of items: the manual
@@ -93,7 +95,7 @@ def site_file(workdir: Path, site: str, max_fanout: str) -> Path:
     lines = [line for line in text.splitlines() if not line.startswith(("runs_dir", "cache_dir", "max_fanout"))]
     head = [f'runs_dir = "{workdir / "runs"}"', f'cache_dir = "{workdir / "cache"}"']
     if max_fanout != "site":
-        head.append(f"max_fanout = {int(max_fanout)}")
+        head += [f"max_fanout = {int(max_fanout)}", "auto_batch_above = 0"]
     first_table = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
     path = workdir / "site.toml"
     path.write_text("\n".join(lines[:first_table] + head + lines[first_table:]) + "\n")
@@ -255,7 +257,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--million", action="store_true", help="add 1,000,000 elements")
     parser.add_argument("--site", default="dev-cluster")
-    parser.add_argument("--max-fanout", default="100")
+    parser.add_argument("--max-fanout", default="site")
     parser.add_argument("--peers", action="store_true")
     parser.add_argument("--peer-sizes", default="10000")
     parser.add_argument("--workdir", default="/tmp/scale-bench")
