@@ -3,6 +3,7 @@ task runs at least ten times its start-up, within the site's max_fanout."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from hpcflow.core.batching import choose_batch, from_work
 from hpcflow.core.compile import compile_plan
@@ -67,3 +68,19 @@ def test_the_layout_submits_a_probe_alone_then_batches_from_history_or_the_recor
     assert array.role is Role.ARRAY and (array.batch, array.count) == (2500, 2) and "earlier run" in array.why
     array, _ = lay_out(plan, SITE, PLACE, recorded={job.id: 700}, seconds={job.id: 0.004})
     assert (array.batch, array.count) == (700, 8)  # a resume keeps the batches its records follow
+
+
+def test_a_local_run_times_a_large_map_in_its_probe_then_batches_the_next_run_from_that_time(hpcflow, runs_dir):
+    scale = str(ROOT / "tests" / "workflows" / "scale.py")
+    first = hpcflow("run", f"{scale}:napping", "-i", "n=1500", "--json")
+    assert first.code == 0 and first.json["outputs"] == {"o0": 1500}, first.stderr
+    job = runs_dir / first.json["run_id"] / "jobs" / "n1"
+    batching = json.loads((job / "batch.json").read_text())
+    assert "probing" not in batching and batching["why"].startswith("elements 2-")
+    # 10 ms elements and tasks of at least 2.5 s (10x a local process's 0.25 s start-up): a few hundred each
+    assert 1 < batching["batch_size"] < 1500
+    assert (job / "probe.sh").exists() and len(list((job / "tasks").iterdir())) == -(-1500 // batching["batch_size"])
+    again = hpcflow("run", f"{scale}:napping", "-i", "n=1500", "--json")
+    assert again.code == 0 and again.json["outputs"] == {"o0": 1500}, again.stderr
+    job = runs_dir / again.json["run_id"] / "jobs" / "n1"
+    assert "in an earlier run" in json.loads((job / "batch.json").read_text())["why"] and not (job / "probe.sh").exists()

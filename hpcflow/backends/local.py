@@ -11,19 +11,21 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hpcflow.backends.local_driver import record_driver, settle_if_abandoned, stop_run, stopped_by_signals
 from hpcflow.runtime.prepass import take_cached
-from hpcflow.core.batching import batch_of, batch_size_for
-from hpcflow.core.layout import local_call
-from hpcflow.core.plan import JobPlan
+from hpcflow.core.batching import batch_of, batches, choose_batch
+from hpcflow.core.layout import PROBE_ENTRY, local_call
+from hpcflow.core.plan import JobPlan, Role
 from hpcflow.core.retry import attempt_timeouts
 from hpcflow.core.states import State
 from hpcflow.runtime.jobscript import render_call
 from hpcflow.runtime.rundir import ElementStatus, RunDir
+from hpcflow.runtime.timings import recall
 from hpcflow.runtime.values import mapped_element_count, workflow_outputs
+from hpcflow.runtime.probe import run_site
 
 _KILL_MARGIN_S = 30.0  # the runtime's own alarm fires first; this catches a wedged process
 
@@ -48,6 +50,7 @@ class _Job:
     size: int = 0
     todo: list[int] = field(default_factory=list)  # array task indices to launch (elements, or batches)
     batch: int | None = None  # elements per task of a batched map
+    probing: bool = False  # its task 0 times its first elements; the other tasks wait for its batch size
     next_index: int = 0  # position in todo
     running: int = 0
     done: dict[int, State] = field(default_factory=dict)
@@ -199,13 +202,20 @@ class LocalBackend:
         job.size = size
         job.done.update({i: st.state for i, st in enumerate(job.rd.statuses(job.plan.id, size))
                          if st.state.ok})  # cached, or done before a resume
-        job.batch = batch_size_for(size, job.plan.batch_size, None) if job.plan.kind == "map" else None
-        if job.batch:
-            job.rd.write_batch(job.plan.id, job.batch)
-        job.todo = sorted({batch_of(i, job.batch) for i in range(size) if i not in job.done})
+        recorded = job.rd.batching(job.plan.id) if job.plan.kind == "map" else {}
+        if recorded.get("batch_size") and not recorded.get("probing"):  # a resume: the records follow it
+            job.batch = recorded["batch_size"]
+        elif job.plan.kind == "map":
+            choice = choose_batch(job.plan, size, run_site(job.rd), recall(job.rd.meta.cache_dir, job.plan.entity))
+            job.batch, job.probing = (size, True) if choice.probe else (choice.batch, False)
+            if job.batch:
+                job.rd.write_batch(job.plan.id, job.batch, choice.why, probing=job.probing)
+        job.todo = [0] if job.probing else sorted({batch_of(i, job.batch) for i in range(size) if i not in job.done})
         call = local_call(job.plan, size)
-        job.rd.write_scripts({call.script: render_call(call, job.plan, run_id=job.rd.meta.run_id,
-                                                       run_dir=job.rd.path, python=sys.executable)})
+        probe = replace(call, role=Role.PROBE, script=f"jobs/{job.plan.id}/probe.sh", entry=PROBE_ENTRY)
+        job.rd.write_scripts({c.script: render_call(c, job.plan, run_id=job.rd.meta.run_id, run_dir=job.rd.path,
+                                                    python=sys.executable)
+                              for c in ([call, probe] if job.probing else [call])})
         job.state = State.RUNNING
         return True
 
@@ -251,6 +261,8 @@ class LocalBackend:
                 break
             if job.state is not State.RUNNING:
                 continue
+            if job.probing:
+                self._probed(job)
             limit = job.plan.concurrency or job.size
             while job.next_index < len(job.todo) and job.running < limit and len(self._procs) < self.max_workers:
                 self._spawn(job, job.todo[job.next_index])
@@ -258,12 +270,22 @@ class LocalBackend:
                 launched = True
         return launched
 
+    def _probed(self, job: _Job) -> None:
+        """Once a map's probe has decided its batch size: queue the other array tasks with work left."""
+        batching = job.rd.batching(job.plan.id)
+        if batching.get("probing"):
+            return
+        job.probing, job.batch = False, batching.get("batch_size") or 1
+        job.todo += [t for t in range(1, batches(job.size, job.batch))
+                     if any(i not in job.done for i in range(t * job.batch, min(job.size, (t + 1) * job.batch)))]
+
     def _spawn(self, job: _Job, index: int) -> None:
         rd = job.rd
         log = open(rd.log_path(job.plan.id, index), "ab")
         env = {**os.environ, "HPCFLOW_ELEMENT_INDEX": str(index), "HPCFLOW_BACKEND": "local"}
         try:
-            popen = subprocess.Popen(["bash", str(rd.jobscript_path(job.plan.id))], stdin=subprocess.DEVNULL,
+            script = rd.path / f"jobs/{job.plan.id}/probe.sh" if job.probing and index == 0 else rd.jobscript_path(job.plan.id)
+            popen = subprocess.Popen(["bash", str(script)], stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         finally:
             log.close()
@@ -285,10 +307,17 @@ class LocalBackend:
             reaped = True
             job, task = proc.job, proc.index
             job.running -= 1
+            if job.probing:  # the probe ended: what it decided, if it did
+                self._probed(job)
             elements = range(task * job.batch, min(job.size, (task + 1) * job.batch)) if job.batch else [task]
             with job.rd.records.deferring():  # the task's process has ended: this loop is its one writer now
                 for index, status in zip(elements, job.rd.statuses_of(job.plan.id, elements)):
-                    if not status.state.finished:  # the process died before it could record anything
+                    if job.probing and status.state is State.PENDING:  # never started: its probe died undecided
+                        status.state = State.CANCELLED
+                        status.error = (f"not run: the map's first array task ended (exit status "
+                                        f"{proc.popen.returncode}) before it chose the batch size")
+                        job.rd.write_status(job.plan.id, index, status)
+                    elif not status.state.finished:  # the process died before it could record anything
                         timed_out = proc.deadline is not None and now >= proc.deadline
                         status.state = State.TIMEOUT if timed_out else State.FAILED
                         status.error = status.error or f"process ended with exit status {proc.popen.returncode}"

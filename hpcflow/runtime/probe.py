@@ -28,7 +28,7 @@ from hpcflow.runtime.backend import backend_of
 from hpcflow.runtime.batch import open_run, run_batch, run_one
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.timings import remember
-from hpcflow.site.config import SiteConfig, load_site
+from hpcflow.site.config import SiteConfig, load_site, machine_site
 
 _TIMED = 2  # elements timed, after the first, before the batch size is decided (unless they are slow)
 
@@ -56,7 +56,7 @@ def run_probe(run_dir: str, job_id: str) -> bool:
     rd.batches[job_id] = size  # until it decides, every element's records are task 0's
     job = rd.plan.job(job_id)
     done = rd.done_among(job_id, range(size))
-    watch = _Decider(rd, job, size, load_site(rd.meta.site))
+    watch = _Decider(rd, job, size, run_site(rd))
     rd.own_task(job_id, 0)
     ok = True
     watch.start()
@@ -78,6 +78,11 @@ def run_probe(run_dir: str, job_id: str) -> bool:
               f"{watch.error}; `hpcflow resume` submits them", file=sys.stderr)
         return False
     return ok
+
+
+def run_site(rd: RunDir) -> SiteConfig:
+    """The site a run's batches are sized for: its Slurm site, or this machine for a local run."""
+    return load_site(rd.meta.site) if rd.meta.site else machine_site(rd.path.parent, rd.path)
 
 
 class _Decider(threading.Thread):

@@ -89,6 +89,16 @@ class SiteConfig:
         return next(p for p in self.partitions if p.name == name)
 
 
+MACHINE_TASK_START_S = 0.25  # starting an element's process on this machine: the interpreter and hpcflow's imports
+
+
+def machine_site(runs_dir: Path, cache_dir: Path) -> SiteConfig:
+    """This machine as a site, for local runs' choices (core/batching.py): no fanout limit, and a
+    task's start-up is a process's."""
+    return SiteConfig(name="local", path=runs_dir, scheduler="local", runs_dir=runs_dir, cache_dir=cache_dir,
+                      max_fanout=sys.maxsize, task_start_s=MACHINE_TASK_START_S)
+
+
 def site_dirs() -> list[Path]:
     """Where site configs are looked up by name, first match wins (see the module's docstring)."""
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
