@@ -25,7 +25,7 @@ def test_batched_map_gives_the_unbatched_results_per_element(hpcflow, runs_dir: 
     assert batched.code == 0 and plain.code == 0, batched.stderr
     assert batched.json["outputs"] == plain.json["outputs"] == {"o0": EXPECTED}
     run = runs_dir / batched.json["run_id"] / "jobs" / "n0"
-    assert json.loads((run / "batch.json").read_text()) == {"batch_size": 4}
+    assert json.loads((run / "batch.json").read_text()) == {"batch_size": 4, "why": "batch_size=4 given"}
     status = hpcflow("status", batched.json["run_id"], "--json").json["jobs"][0]
     assert status["counts"] == {"SUCCEEDED": 19, "FAILED": 1}  # the failure stays with its element
     assert "batched: 20 elements in 5 array tasks of 4" in status["note"]
