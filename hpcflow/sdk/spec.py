@@ -1,7 +1,7 @@
 """The frozen options of a task, as given to @task / @dynamic."""
 from __future__ import annotations
 
-import datetime
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -63,7 +63,8 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
             raise InvalidValueError(f"{name}= takes one value per resource, not the (request, limit) pair(s) "
                                     f"{', '.join(value.pairs)}; pass them as resources=Resources(...) instead")
     timeout = spec.timeout
-    if isinstance(timeout, datetime.timedelta):
+    datetime = sys.modules.get("datetime")  # a timedelta means datetime is loaded: no need to load it for the check
+    if datetime is not None and isinstance(timeout, datetime.timedelta):
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise InvalidValueError(f"timeout={spec.timeout!r} must be a datetime.timedelta or int seconds (> 0)")

@@ -12,7 +12,8 @@ from hpcflow.backends.slurm.submit import (
     cap_reason, gate, held_until_committed, place_of, queued_by_me, sinks, submit_calls, submit_plan, update_waiting,
 )
 from hpcflow.core.fitting import fit_under
-from hpcflow.core.layout import array_tasks, element_calls, needs_sentinel, sentinel_call, window_of
+from hpcflow.core.layout import array_tasks, element_calls, needs_sentinel, sentinel_call
+from hpcflow.core.sizing import window_of
 from hpcflow.core.plan import JobPlan, SbatchCall
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir
