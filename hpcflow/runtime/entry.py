@@ -14,7 +14,6 @@ lookup) is imported where it is used. tests/test_element_imports.py keeps it so.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -207,11 +206,15 @@ class _time_limit:
             if threading.current_thread() is not threading.main_thread():
                 self.seconds = None  # a warm worker's thread: signals only reach the main thread
         if self.seconds:
+            import signal
+
             signal.signal(signal.SIGALRM, self._expire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
 
     def __exit__(self, *exc: Any) -> None:
         if self.seconds:
+            import signal
+
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
 

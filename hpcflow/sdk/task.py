@@ -10,7 +10,6 @@ from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
-from hpcflow.sdk.resources import Resources, ResourceSpec
 from hpcflow.sdk.spec import TaskSpec, check_declared, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of, require_annotations
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     import datetime
 
     from hpcflow.core.graph import Graph
+    from hpcflow.sdk.resources import Resources, ResourceSpec
 
 
 def bound_name(obj: Any, module: str) -> str | None:
@@ -57,6 +57,8 @@ class Task:
     @property
     def resources(self) -> ResourceSpec:
         """Its requests and limits, as flytekit's `task.resources` (empty Resources where none are set)."""
+        from hpcflow.sdk.resources import Resources, ResourceSpec
+
         return ResourceSpec(self.spec.requests or Resources(), self.spec.limits or Resources())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

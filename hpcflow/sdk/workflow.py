@@ -10,11 +10,11 @@ from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.failure import FailureHandler, WorkflowFailurePolicy, policy_name
 from hpcflow.sdk.inputs import bind_inputs
-from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 from hpcflow.types.interface import Interface, interface_of, require_annotations
 
 if TYPE_CHECKING:
     from hpcflow.core.graph import Graph
+    from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 
 
 class Workflow:
@@ -46,11 +46,15 @@ class Workflow:
     @property
     def workflow_metadata(self) -> WorkflowMetadata:
         """Its failure policy, as flytekit shows it."""
+        from hpcflow.sdk.workflow_metadata import WorkflowMetadata
+
         return WorkflowMetadata(on_failure=WorkflowFailurePolicy[self.failure_policy])
 
     @property
     def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
         """What it hands down to its tasks (hpcflow sets interruptible per task, so False)."""
+        from hpcflow.sdk.workflow_metadata import WorkflowMetadataDefaults
+
         return WorkflowMetadataDefaults(interruptible=False)
 
     @property
