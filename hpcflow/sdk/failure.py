@@ -22,11 +22,11 @@ from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.types.check import optional_inner
-from hpcflow.types.error.error import FlyteError
 from hpcflow.types.interface import Interface
 
 if TYPE_CHECKING:
     from hpcflow.core.graph import Graph
+    from hpcflow.types.error.error import FlyteError
 
 ERR = "err"  # the handler's input that receives the FlyteError
 
@@ -108,4 +108,4 @@ def _name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-__all__ = ["WorkflowFailurePolicy", "FailureHandler", "FlyteError", "ERR", "check_handler_inputs", "policy_name"]
+__all__ = ["WorkflowFailurePolicy", "FailureHandler", "ERR", "check_handler_inputs", "policy_name"]
