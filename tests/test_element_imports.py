@@ -46,17 +46,20 @@ def test_importing_hpcflow_loads_only_its_root():
     assert loaded == {"hpcflow", "hpcflow.sdk"} | FLYTE2_HAND_OFF
 
 
-def test_decorating_a_task_loads_no_flyte2_sdk_cli_or_tracer():
+def test_a_flytekit_style_module_loads_no_flyte2_sdk_cli_or_tracer():
     code = textwrap.dedent("""
-        from hpcflow import task, workflow
+        import functools
+        from hpcflow import conditional, current_context, dynamic, map_task, task, workflow, LaunchPlan
 
         @task
-        def double(x: int) -> int:
-            return 2 * x
+        def double(x: int, k: int = 2) -> int:
+            return k * x
+
+        triple = map_task(functools.partial(double, k=3))  # at module level, as flytekit's docs make them
 
         @workflow
-        def wf(x: int = 1) -> int:
-            return double(x=x)
+        def wf(xs: list[int]) -> list[int]:
+            return conditional("c").if_(xs[0] > 0).then(triple(x=xs)).else_().then(map_task(double)(x=xs))
     """)
     assert unneeded(modules_after(code)) == []
 

@@ -43,6 +43,12 @@ class TaskSpec:
         return make_spec(self, **fields) if fields else self
 
 
+def is_timedelta(value: object) -> bool:
+    """True for a datetime.timedelta. A timedelta means datetime is loaded: the check does not load it."""
+    datetime = sys.modules.get("datetime")
+    return datetime is not None and isinstance(value, datetime.timedelta)
+
+
 def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
     """Validate @task options and build a TaskSpec, starting from `base`. `resources=` (flytekit's
     request-and-limit form, a value or a (request, limit) pair per resource) becomes requests and limits."""
@@ -67,8 +73,7 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
             raise InvalidValueError(f"{name}= takes one value per resource, not the (request, limit) pair(s) "
                                     f"{', '.join(value.pairs)}; pass them as resources=Resources(...) instead")
     timeout = spec.timeout
-    datetime = sys.modules.get("datetime")  # a timedelta means datetime is loaded: no need to load it for the check
-    if datetime is not None and isinstance(timeout, datetime.timedelta):
+    if is_timedelta(timeout):
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise InvalidValueError(f"timeout={spec.timeout!r} must be a datetime.timedelta or int seconds (> 0)")
