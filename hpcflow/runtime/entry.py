@@ -34,6 +34,8 @@ from hpcflow.store.codec import encode
 
 if TYPE_CHECKING:
     from hpcflow.core.plan import JobPlan
+    from hpcflow.runtime.backend import Backend
+    from hpcflow.types.error.error import FlyteError
 
 
 def _host() -> str:
@@ -138,19 +140,19 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
     return status.state
 
 
-def _backend(rd: RunDir) -> Any:
+def _backend(rd: RunDir) -> Backend:
     from hpcflow.runtime.backend import backend_of  # the backends' modules: only for elements that submit
 
     return backend_of(rd)
 
 
-def _first_failure(rd: RunDir, job: JobPlan) -> Any:
+def _first_failure(rd: RunDir, job: JobPlan) -> FlyteError | None:
     from hpcflow.runtime.failure import first_failure  # an on_failure watch's element only
 
     return first_failure(rd, job)
 
 
-def _with_error(inputs: dict[str, Any], failure: Any) -> dict[str, Any]:
+def _with_error(inputs: dict[str, Any], failure: FlyteError) -> dict[str, Any]:
     from hpcflow.sdk.failure import ERR
 
     return {**inputs, ERR: failure}

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Mapping
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.text import name_problem, variable_problem
