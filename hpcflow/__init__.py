@@ -10,9 +10,53 @@ not the Flyte 2 SDK, the CLI or the runtime.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpcflow.sdk.flyte2.remote import use_remote as _use_remote
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads each name (_HOMES)
+    import logging
+
+    from hpcflow import artifacts, errors, io, models, notify, report
+    from hpcflow.core.node_creation import create_node
+    from hpcflow.errors import HpcflowError, RecoverableError
+    from hpcflow.runtime.handle import Run, submit
+    from hpcflow.sdk.conditional import conditional
+    from hpcflow.sdk.context import current_context
+    from hpcflow.sdk.eager import eager
+    from hpcflow.sdk.echo import Echo
+    from hpcflow.sdk.environment import Environment, ReusePolicy
+    from hpcflow.sdk.failure import WorkflowFailurePolicy
+    from hpcflow.sdk.flyte2.action import ctx, custom_context, get_custom_context, group
+    from hpcflow.sdk.flyte2.mapping import map
+    from hpcflow.sdk.flyte2.options import Backoff, Cache, Image, PodTemplate, RetryStrategy, Secret, Timeout
+    from hpcflow.sdk.flyte2.runs import init, init_from_config, run, with_runcontext
+    from hpcflow.sdk.flyte2.task import AsyncFunctionTaskTemplate, TaskEnvironment
+    from hpcflow.sdk.flyte2.triggers import Cron, OnArtifact, Trigger, TriggeredArtifact, TriggerTime
+    from hpcflow.sdk.flyte_context import FlyteContext, FlyteContextManager
+    from hpcflow.sdk.image_spec import ImageSpec
+    from hpcflow.sdk.imperative import ImperativeWorkflow
+    from hpcflow.sdk.launch_plan import LaunchPlan
+    from hpcflow.sdk.map_task import ArrayNodeMapTask, map_task
+    from hpcflow.sdk.reference import reference_launch_plan, reference_task, reference_workflow
+    from hpcflow.sdk.resources import AMD_GPU, GPU, HABANA_GAUDI, TPU, Device, Neuron, ResourceSpec, Resources
+    from hpcflow.sdk.schedule import CronSchedule, FixedRate
+    from hpcflow.sdk.shell import kwtypes
+    from hpcflow.sdk.task import dynamic, task
+    from hpcflow.sdk.task_defaults import inherit
+    from hpcflow.sdk.task_metadata import TaskMetadata
+    from hpcflow.sdk.trace import trace
+    from hpcflow.sdk.workflow import workflow
+    from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
+    from hpcflow.types.custom import BatchSize, register_type
+    from hpcflow.types.files import Directory, File
+
+    FlyteRecoverableException = RecoverableError
+    FlyteFile = File
+    FlyteDirectory = Directory
+    Workflow = ImperativeWorkflow
+    TaskTemplate = AsyncFunctionTaskTemplate
+    logger: logging.Logger
 
 __version__ = "0.1.0"
 

@@ -5,12 +5,14 @@ its user module does `from hpcflow import task, workflow`. Checked without timin
 those leaves in sys.modules (bench/element_start.py times them)."""
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import hpcflow
 from hpcflow.loader import load_file
 from hpcflow.runtime.runs import compile_for, create_run
 
@@ -123,3 +125,16 @@ def test_the_flyte2_remote_hand_off_is_in_place_before_the_sdk_can_look_for_it()
         assert remote_submitter() is not None and remote_submitter().__module__ == "hpcflow"
     """)
     modules_after(code)
+
+
+def test_what_type_checkers_see_is_what_the_root_loads():
+    """The root's TYPE_CHECKING imports (for type checkers and editors) name each public name's home as
+    its __getattr__ does (_HOMES), so neither drifts from the other."""
+    tree = ast.parse(Path(hpcflow.__file__).read_text())
+    block = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    seen = {(n.module, a.name) for n in block.body if isinstance(n, ast.ImportFrom) and n.module != "hpcflow"
+            for a in n.names}
+    homes = {(module, name) for module, names in hpcflow._HOMES.items() for name in names}
+    assert seen == homes
+    aliased = {t.id: v.id for n in block.body if isinstance(n, ast.Assign) for t, v in [(n.targets[0], n.value)]}
+    assert aliased == hpcflow._ALIASES
