@@ -3,17 +3,18 @@
     python bench/element_start.py [--repeat 20] [--json]
 
 Every element of a map is a fresh `python -m hpcflow.runtime.entry RUN_DIR JOB INDEX` (the jobscript's
-command), so what it imports is paid once per element. Printed, medians (and minima) of --repeat runs,
-interleaved so that load on the machine falls on each alike:
-  - wall time of `python -c pass`, `import hpcflow`, `from hpcflow import task, workflow`,
-    `import hpcflow.runtime.entry` and, for the peer, `import submitit`;
+command), so what it imports is paid once per element. Printed, medians and minima of --repeat runs,
+interleaved so that load on the machine falls on each alike, as wall time and as the CPU time of the
+process (which another process's load on a shared machine hardly changes):
+  - `python -c pass`, `import hpcflow`, `from hpcflow import task, workflow`, `import hpcflow.runtime.entry`
+    and, for the peer, `import submitit`: the whole process;
   - hpcflow: one trivial element of a real run directory (created with runtime/runs.py's API in a
-    temporary folder): from the process's spawn to its task's first line, which returns time.time();
-  - submitit: a submitit job's own process (`python -u -m submitit.core._submit FOLDER`, as its
-    local executor starts it) loading its pickled DelayedSubmission and calling a function that
-    returns time.time(), from spawn to that line.
-"own" is that time less `python -c pass`: the start the library adds to the interpreter's.
-Target (issue "Overhead at the floor"): hpcflow's own under 50 ms.
+    temporary folder), from the process's spawn to its task's first line, which returns time.time()
+    and time.process_time();
+  - submitit: a submitit job's own process (`python -u -m submitit.core._submit FOLDER`, as its local
+    executor starts it) loading its pickled DelayedSubmission and calling a function that does the same.
+"own start" is that less `python -c pass`: the start a library adds to the interpreter's.
+Target (issue "Overhead at the floor"): hpcflow's own start under 50 ms.
 
 The children run without PYTHONDONTWRITEBYTECODE, and each command runs once before the timed runs:
 a job imports compiled modules (pip writes them at install), so the figures do too.
@@ -40,11 +41,12 @@ IMPORTS = {
     "import hpcflow.runtime.entry": "import hpcflow.runtime.entry",
     "import submitit": "import submitit",
 }
+ELEMENT, PEER = "hpcflow element: spawn to user code", "submitit job: spawn to user code"
 
 
-def submitit_first_line() -> float:
+def submitit_first_line() -> list[float]:
     """The peer's user code (pickled by value: this module runs as __main__)."""
-    return time.time()
+    return [time.time(), time.process_time()]
 
 
 def child_env(home: Path) -> dict[str, str]:
@@ -76,65 +78,74 @@ def make_submitit_job(folder: Path) -> tuple[list[str], dict[str, str], Path]:
     return [sys.executable, "-u", "-m", "submitit.core._submit", str(folder)], env, folder / f"{job_id}_0_result.pkl"
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(spawn time, exit time) of a command, which must succeed."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(spawn time, exit time, CPU seconds of the process) of a command, which must succeed."""
     start = time.time()
-    res = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
     end = time.time()
-    if res.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{res.stderr}")
-    return start, end
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} exited with {proc.returncode}")
+    return start, end, usage.ru_utime + usage.ru_stime
 
 
-def element_value(run_dir: Path) -> float:
+def element_value(run_dir: Path) -> tuple[float, float]:
     from hpcflow.runtime.rundir import RunDir
 
-    return float(RunDir(run_dir).raw_outputs("n0", 0)["o0"])
+    wall, cpu = RunDir(run_dir).raw_outputs("n0", 0)["o0"]
+    return wall, cpu
 
 
-def submitit_value(result: Path) -> float:
+def submitit_value(result: Path) -> tuple[float, float]:
     with open(result, "rb") as fh:
         state, value = pickle.load(fh)  # noqa: S301 - the bench's own file
     if state != "success":
         raise SystemExit(f"the submitit job failed: {value}")
-    return float(value)
+    return value[0], value[1]
 
 
-def measure(repeat: int, scratch: Path) -> dict[str, list[float]]:
-    """Seconds per figure, one list of --repeat values each."""
+def measure(repeat: int, scratch: Path) -> dict[str, dict[str, list[float]]]:
+    """Seconds per figure: its wall and CPU times, one list of --repeat values each."""
     env = child_env(scratch / "home")
     run_dir = make_run(scratch)
     element = [sys.executable, "-m", "hpcflow.runtime.entry", str(run_dir), "n0", "0"]
     peer_cmd, peer_env, peer_result = make_submitit_job(scratch / "submitit")
     peer_env = {**env, **peer_env}
-    samples: dict[str, list[float]] = {name: [] for name in [*IMPORTS, "hpcflow element: spawn to user code",
-                                                             "hpcflow element: whole process",
-                                                             "submitit job: spawn to user code",
-                                                             "submitit job: whole process"]}
+    names = [*IMPORTS, ELEMENT, "hpcflow element: whole process", PEER, "submitit job: whole process"]
+    samples: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []} for name in names}
+
+    def keep(name: str, wall: float, cpu: float) -> None:
+        samples[name]["wall"].append(wall)
+        samples[name]["cpu"].append(cpu)
+
     for round_ in range(repeat + 1):  # round 0 warms up: compiled modules written, files in the page cache
         for name, code in IMPORTS.items():
-            start, end = timed([sys.executable, "-c", code], env)
+            start, end, cpu = timed([sys.executable, "-c", code], env)
             if round_:
-                samples[name].append(end - start)
-        start, end = timed(element, env)
+                keep(name, end - start, cpu)
+        start, end, cpu = timed(element, env)
         if round_:
-            samples["hpcflow element: spawn to user code"].append(element_value(run_dir) - start)
-            samples["hpcflow element: whole process"].append(end - start)
+            at, cpu_then = element_value(run_dir)
+            keep(ELEMENT, at - start, cpu_then)
+            keep("hpcflow element: whole process", end - start, cpu)
         peer_result.unlink(missing_ok=True)
-        start, end = timed(peer_cmd, peer_env)
+        start, end, cpu = timed(peer_cmd, peer_env)
         if round_:
-            samples["submitit job: spawn to user code"].append(submitit_value(peer_result) - start)
-            samples["submitit job: whole process"].append(end - start)
+            at, cpu_then = submitit_value(peer_result)
+            keep(PEER, at - start, cpu_then)
+            keep("submitit job: whole process", end - start, cpu)
     return samples
 
 
-def summary(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    """Median and minimum in ms of each figure, and each library's own start (less `python -c pass`)."""
-    out = {name: {"median_ms": statistics.median(v) * 1e3, "min_ms": min(v) * 1e3} for name, v in samples.items()}
+def summary(samples: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, float]]:
+    """Medians and minima in ms of each figure, and each library's own start (less `python -c pass`)."""
+    out = {name: {f"{kind}_{stat}_ms": fn(values) * 1e3 for kind, values in kinds.items()
+                  for stat, fn in (("median", statistics.median), ("min", min))}
+           for name, kinds in samples.items()}
     floor = out["python -c pass"]
-    for lib, key in (("hpcflow", "hpcflow element: spawn to user code"), ("submitit", "submitit job: spawn to user code")):
-        out[f"{lib}: own start (less python -c pass)"] = {
-            stat: out[key][stat] - floor[stat] for stat in ("median_ms", "min_ms")}
+    for lib, key in (("hpcflow", ELEMENT), ("submitit", PEER)):
+        out[f"{lib}: own start (less python -c pass)"] = {k: v - floor[k] for k, v in out[key].items()}
     return out
 
 
@@ -149,9 +160,10 @@ def main() -> None:
     if args.json:
         print(json.dumps({"repeat": args.repeat, "python": sys.version.split()[0], "figures": figures}))
         return
-    print(f"{'':50s} {'median':>9s} {'min':>9s}   ({args.repeat} runs each, interleaved)")
-    for name, stats in figures.items():
-        print(f"{name:50s} {stats['median_ms']:7.1f}ms {stats['min_ms']:7.1f}ms")
+    print(f"{'':46s} {'wall median':>12s} {'min':>8s} {'CPU median':>11s} {'min':>8s}   ({args.repeat} runs, interleaved)")
+    for name, s in figures.items():
+        print(f"{name:46s} {s['wall_median_ms']:10.1f}ms {s['wall_min_ms']:6.1f}ms "
+              f"{s['cpu_median_ms']:9.1f}ms {s['cpu_min_ms']:6.1f}ms")
     print("target: hpcflow's own start under 50 ms")
 
 
