@@ -7,8 +7,6 @@ declaration (a name built at run time inside a @dynamic) can start a shell comma
 from __future__ import annotations
 
 import re
-import shlex
-import unicodedata
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")  # what `export NAME=` takes as one variable
 
@@ -25,6 +23,10 @@ def describe_char(ch: str) -> str:
 
 def control_char(text: str) -> str | None:
     """The first character that ends or breaks a line (a control character, a line or paragraph separator)."""
+    if text.isprintable():  # none of those categories is printable: most names end here, without unicodedata
+        return None
+    import unicodedata
+
     for ch in text:
         if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs"):  # Cs: a lone surrogate cannot be written
             return ch
@@ -33,6 +35,8 @@ def control_char(text: str) -> str | None:
 
 def blank_or_control_char(text: str) -> str | None:
     """The first control character or whitespace: a value Slurm reads as one word (an account, a QoS) has neither."""
+    import unicodedata
+
     for ch in text:
         if ch.isspace() or unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs"):
             return ch
@@ -72,16 +76,25 @@ def one_line(text: str) -> str:
 def variable_problem(name: object, value: object) -> str | None:
     """Why `name=value` cannot be one `export NAME=value` line of a jobscript, or None."""
     problem = env_name_problem(name)
-    if problem is None and (not isinstance(value, str) or "\0" in value
-                            or any(unicodedata.category(ch) == "Cs" for ch in value)):
+    if problem is None and (not isinstance(value, str) or "\0" in value or _has_surrogate(value)):
         problem = f"the value of {name} must be text without NUL characters, not {value!r}"
     return problem
+
+
+def _has_surrogate(value: str) -> bool:
+    if value.isprintable():  # a lone surrogate is not printable
+        return False
+    import unicodedata
+
+    return any(unicodedata.category(ch) == "Cs" for ch in value)
 
 
 def bash_quote(value: str) -> str:
     """`value` as one bash word on one line: shlex's quoting, or $'...' with escapes when it holds
     line-breaking characters (a line-based step must not split or drop a part of it)."""
     if control_char(value) is None:
+        import shlex
+
         return shlex.quote(value)
     out = []
     for ch in value:

@@ -90,3 +90,36 @@ def test_cache_hashes_are_stable_for_enums_sets_and_non_str_keys():
     assert value_digest({"b", "a", "c"}) == value_digest({"c", "a", "b"})  # set order varies between processes
     assert value_digest({1: "a"}) != value_digest({"1": "a"})
     assert value_digest(Tally(2)) == value_digest(Tally(2)) != value_digest(Tally(3))
+
+
+def test_a_value_of_hpcflows_own_class_is_read_where_its_module_is_not_loaded_yet(tmp_path: Path):
+    """The package loads its modules on first use, so a reader (the CLI reading a failure handler's
+    FlyteError) may not have loaded the one that defines a stored value's class: hpcflow's own module is
+    imported to read it, while any other module a value names is still never imported."""
+    import json
+    import subprocess
+    import sys
+
+    from hpcflow.types.error.error import FlyteError
+
+    blobs = tmp_path / "blobs"
+    encoded = json.dumps(encode(FlyteError("boom", "n1"), BlobStore(blobs)))
+    script = f"""
+import json, sys
+from hpcflow.store.blobs import BlobStore
+from hpcflow.store.codec import UntrustedValueError, decode
+assert "hpcflow.types.error.error" not in sys.modules
+value = decode(json.loads({encoded!r}), BlobStore({str(blobs)!r}))
+assert (type(value).__name__, value.message, value.failed_node_id) == ("FlyteError", "boom", "n1"), value
+for ref in ("this:Thing", "hpcflow.no_such_module:Thing", "hpcflow..x:Thing"):  # `import this` would print
+    try:
+        decode({{"$dataclass": ref, "f": {{}}}}, BlobStore({str(blobs)!r}))
+    except UntrustedValueError:
+        pass
+    else:
+        raise AssertionError(ref)
+assert "this" not in sys.modules
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr

@@ -105,7 +105,7 @@ def submit(target: str | None, flags: tuple[str, ...], site_name: str | None, in
     _note_schedule(wf, target, flags, f"submit --site {site_name}" if site_name else "submit")
     if dry_run:
         from hpcflow.backends.slurm.preview import preview
-        from hpcflow.core.layout import sized_by_producers
+        from hpcflow.core.sizing import sized_by_producers
         from hpcflow.core.plan import call_to_json
         from hpcflow.runtime.backend import backend_named
         from hpcflow.runtime.runs import compile_for, dry_run as plan_dry_run

@@ -14,6 +14,7 @@ from hpcflow.core.batching import TARGET_FACTOR, BatchChoice, batch_of, batch_si
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.directives import Chunk, chunks, rank_launch, sbatch_directives
 from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
+from hpcflow.core.sizing import sized_by_producers
 from hpcflow.site.config import SiteConfig
 
 ELEMENT_ENTRY = "hpcflow.runtime.entry"
@@ -170,20 +171,6 @@ def pool_call(job: JobPlan, site: SiteConfig, place: RunPlace) -> SbatchCall:
 def array_tasks(calls: list[SbatchCall]) -> list[int]:
     """The array task indices (offset included) that element calls run, in order."""
     return [c.offset + i for c in calls for i in (c.indices if c.indices is not None else range(c.count))]
-
-
-def window_of(plan: Plan, job_id: str | None = None) -> int:
-    """The window size of a windowed run (of `job_id`'s calls, when given); 0 when not windowed."""
-    return next((c.window for c in plan.calls if c.window and (job_id is None or c.job == job_id)), 0)
-
-
-def sized_by_producers(plan: Plan, job: JobPlan) -> bool:
-    """A map whose length comes from the outputs of task or map jobs: the element that finishes
-    them last sizes it and submits its array, so it needs no job of its own to do so. (Outputs of
-    a dynamic come from its sub-run, and a pooled job's elements run on warm workers: maps fed by
-    those keep a sizing job.)"""
-    return (job.kind == "map" and job.size is None and not job.pool and bool(job.depends_on)
-            and all(plan.job(up).kind in ("task", "map") and not plan.job(up).pool for up in job.depends_on))
 
 
 def needs_sentinel(job: JobPlan) -> bool:

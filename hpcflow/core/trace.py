@@ -4,9 +4,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import typing
-from contextvars import ContextVar
 from typing import Any, Iterator, Mapping
 
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.core.bindings import Binding, Const, DictOf, ListOf, NodeOutput, WorkflowInput, extend_path
 from hpcflow.core.graph import Graph, Node, NodeKind
 from hpcflow.errors import CallArgumentsError, DefinitionAssertionError, TypeMismatchError, WorkflowDefinitionError
@@ -19,10 +19,6 @@ from hpcflow.core.conditions import Comparison
 from hpcflow.types.interface import Interface
 from hpcflow.text import name_problem
 from hpcflow.core.map_options import check_map_options
-
-# The builder of the workflow being traced in this context, if any. Public so that a task's
-# __call__ reads it with ACTIVE_BUILDER.get(), the one check every call of a task makes.
-ACTIVE_BUILDER: ContextVar["Builder | None"] = ContextVar("hpcflow_active_builder", default=None)
 
 OVERRIDABLE = frozenset({
     "name", "node_name", "requests", "limits", "resources", "retries", "timeout", "interruptible",

@@ -6,36 +6,40 @@ It reads its inputs from the run directory, runs the function (with retries and 
 timeout), and records its status, timing and outputs in its array task's records
 (runtime/records.py), published atomically. A failure exits non-zero and leaves its
 traceback there too (`hpcflow logs` prints it).
+
+Every element of a map starts a Python here, so this module imports only what a plain element runs;
+what only some elements need (the cache, the backend, a dynamic's compiler, a failure handler's
+lookup) is imported where it is used. tests/test_element_imports.py keeps it so.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import sys
-import threading
 import time
-import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hpcflow.runtime.cached import run_cached
-from hpcflow.core.layout import sized_by_producers, window_of
-from hpcflow.core.plan import JobPlan
+from hpcflow.core.sizing import sized_by_producers, window_of
 from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
 from hpcflow.loader import load_file, resolve_entity
 from hpcflow.core.retry import attempt_timeouts, is_recoverable
 from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
-from hpcflow.sdk.failure import ERR
 from hpcflow.sdk.trace import TraceLog, tracing
-from hpcflow.runtime.backend import backend_of
+from hpcflow.runtime.cached import run_cached
 from hpcflow.runtime.call import call_function
-from hpcflow.runtime.failure import first_failure
 from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.codec import encode
+
+if TYPE_CHECKING:
+    from hpcflow.core.plan import JobPlan
+    from hpcflow.runtime.backend import Backend
+    from hpcflow.types.error.error import FlyteError
+
+
+def _host() -> str:
+    return os.uname().nodename  # socket.gethostname()'s answer, without importing socket
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +70,7 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
     mine = range(index * batch, min(rd.size(job_id) or 0, (index + 1) * batch)) if batch else [index]
     with rd.records.deferring():  # one write of the task's records
         for i in mine:
-            rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=socket.gethostname(),
+            rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=_host(),
                                                     started=time.time(), finished=time.time()))
     print(f"hpcflow: {reason}", file=sys.stderr)
     return 1
@@ -75,7 +79,7 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
 def run_element(rd: RunDir, job_id: str, index: int) -> State:
     """Run element `index` of a job and record its status; its final state."""
     previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
-    status = ElementStatus(state=State.RUNNING, started=time.time(), host=socket.gethostname(), pid=os.getpid(),
+    status = ElementStatus(state=State.RUNNING, started=time.time(), host=_host(), pid=os.getpid(),
                            attempts=previous.attempts, trace_executed=previous.trace_executed,
                            trace_replayed=previous.trace_replayed,
                            restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")),
@@ -90,15 +94,15 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         # sentinel count attempts from it); else with the next write, at most a second later
         rd.write_status(job_id, index, status, urgent=job.retries > 0 or job.interruptible)
         if job.interruptible:
-            backend_of(rd).last_requeue(rd, status.restarts)
+            _backend(rd).last_requeue(rd, status.restarts)
         entity = resolve_entity(job.entity)
         inputs = element_inputs(rd, job, index)
-        failure = first_failure(rd, job) if job.on_failure else None
+        failure = _first_failure(rd, job) if job.on_failure else None
         if job.on_failure and failure is None:  # the workflow succeeded: its on_failure handler is not needed
             status.state = State.SUCCEEDED
         elif job.kind == "dynamic":
-            _expand_dynamic(rd, job, index, entity, {**inputs, ERR: failure} if failure else inputs)
-            backend_of(rd).submit_subrun(rd, job, index)
+            _expand_dynamic(rd, job, index, entity, _with_error(inputs, failure) if failure else inputs)
+            _backend(rd).submit_subrun(rd, job, index)
             status.expanded = True
             status.state = State.SUCCEEDED
         else:
@@ -118,6 +122,8 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
     except UpstreamFailed as exc:  # nothing of this element ran: it is cancelled, not failed
         status.state, status.error = State.CANCELLED, str(exc)
     except BaseException as exc:  # noqa: BLE001 - every failure must be recorded
+        import traceback
+
         status.state, status.error = State.FAILED, f"{type(exc).__name__}: {exc}"
         rd.write_error(job_id, index, traceback.format_exc())
         traceback.print_exc()
@@ -127,11 +133,29 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
                             or (job.size is None and rd.windows_dir(job.id).is_dir())):  # windowed when sized
         rd.records.flush()  # what decides below reads this element's record from the files
         try:  # the last of the producers' elements submits the map (or of a window, the next) before it exits
-            backend_of(rd).element_done(rd, job, index)
+            _backend(rd).element_done(rd, job, index)
         except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows
             status.state, status.error = State.FAILED, f"could not submit the map it feeds: {type(exc).__name__}: {exc}"
             rd.write_status(job_id, index, status)
     return status.state
+
+
+def _backend(rd: RunDir) -> Backend:
+    from hpcflow.runtime.backend import backend_of  # the backends' modules: only for elements that submit
+
+    return backend_of(rd)
+
+
+def _first_failure(rd: RunDir, job: JobPlan) -> FlyteError | None:
+    from hpcflow.runtime.failure import first_failure  # an on_failure watch's element only
+
+    return first_failure(rd, job)
+
+
+def _with_error(inputs: dict[str, Any], failure: FlyteError) -> dict[str, Any]:
+    from hpcflow.sdk.failure import ERR
+
+    return {**inputs, ERR: failure}
 
 
 def _feeds_a_map_it_sizes(rd: RunDir, job: JobPlan) -> bool:
@@ -178,14 +202,21 @@ class _time_limit:
         self.seconds = seconds
 
     def __enter__(self) -> None:
-        if self.seconds and threading.current_thread() is not threading.main_thread():
-            self.seconds = None  # a warm worker's thread: signals only reach the main thread
         if self.seconds:
+            import threading  # only for an element with a timeout
+
+            if threading.current_thread() is not threading.main_thread():
+                self.seconds = None  # a warm worker's thread: signals only reach the main thread
+        if self.seconds:
+            import signal
+
             signal.signal(signal.SIGALRM, self._expire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
 
     def __exit__(self, *exc: Any) -> None:
         if self.seconds:
+            import signal
+
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
@@ -195,6 +226,8 @@ class _time_limit:
 
 def _expand_dynamic(rd: RunDir, job: JobPlan, index: int, dynamic: Any, inputs: dict[str, Any]) -> None:
     """Trace the dynamic on concrete inputs and write its sub-workflow as a nested run."""
+    import shutil
+
     from hpcflow.core.compile import compile_plan
 
     from hpcflow.sdk.waves import ELEMENT_ERROR

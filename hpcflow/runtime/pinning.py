@@ -13,11 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import platform
-import shutil
-import site
 import sys
-import sysconfig
 from pathlib import Path
 from types import ModuleType
 
@@ -28,6 +24,9 @@ CODE_DIR = "code"
 
 def _installation_roots() -> tuple[str, ...]:
     """Folder prefixes (as given and resolved) of the Python installation, site-packages and hpcflow."""
+    import site  # here and below: at submit only, while every element imports this module
+    import sysconfig
+
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages(),
              *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")),
              os.path.dirname(hpcflow.__file__)}
@@ -77,6 +76,8 @@ def _script_files(own: dict[Path, Path], modules: object) -> list[str]:
 
 def pin_code(workflow_module: ModuleType, run_dir: Path) -> Path:
     """Copy the workflow's file and the user's own modules into run_dir/code; the workflow file's copy."""
+    import shutil
+
     dest = run_dir / CODE_DIR
     for source, relative in own_modules(workflow_module).items():  # packages' __init__.py are modules too
         target = dest / relative
@@ -95,7 +96,8 @@ def environment_digest() -> dict[str, str]:
             names.update(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
         except OSError:
             continue
-    return {"python": platform.python_version(), "hpcflow": hpcflow.__version__,
+    # sys.version starts with what platform.python_version() gives, without importing platform
+    return {"python": sys.version.split()[0], "hpcflow": hpcflow.__version__,
             "packages": hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]}
 
 

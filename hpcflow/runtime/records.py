@@ -19,7 +19,7 @@ one element's record is one or a few reads, whatever the size of its map.
 """
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,7 +147,7 @@ class TaskRecords:
         and list the new parts there (named afresh, so a part an earlier attempt left is never read)."""
         old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
         merged = self.read(job_id, task)
-        merged.parts = [f"{secrets.token_hex(3)}-{k}" for k in range(count)]
+        merged.parts = [f"{os.urandom(3).hex()}-{k}" for k in range(count)]
         atomic.write_json_compact(self.path(job_id, task), merged.to_json())
         for part in old.parts:
             self.path(job_id, task, part).unlink(missing_ok=True)

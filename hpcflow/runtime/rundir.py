@@ -14,9 +14,7 @@ Nothing is created for an element before it runs, and files grow with array task
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
-import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, partial
@@ -55,8 +53,8 @@ class RunMeta:
 
 def new_run_id(workflow: str) -> str:
     """A sortable, unique id such as `mean_wf-20261122-120301-3fa9`."""
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"{workflow}-{stamp}-{secrets.token_hex(2)}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return f"{workflow}-{stamp}-{os.urandom(2).hex()}"
 
 
 class RunDir:

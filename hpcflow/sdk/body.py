@@ -1,11 +1,12 @@
 """Tracing a workflow's or a dynamic's body: call it under a Builder, which records its calls."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from hpcflow.core.graph import Graph
-from hpcflow.core.trace import Builder
-from hpcflow.types.interface import Interface
+if TYPE_CHECKING:  # names for the annotations only: a process that never traces never loads the tracer
+    from hpcflow.core.graph import Graph
+    from hpcflow.core.trace import Builder
+    from hpcflow.types.interface import Interface
 
 
 def traced(builder: Builder, name: str, fn: Callable[..., Any], interface: Interface,

@@ -10,15 +10,18 @@ run, and nothing waits. Conditions compare promises and constants (`==`, `<`, ..
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hpcflow.core.bindings import Binding, Const, WorkflowInput, extend_path, resolve, substitute
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.core.conditions import Condition, rebuild
-from hpcflow.core.graph import Graph
-from hpcflow.core.trace import ACTIVE_BUILDER, Builder, NodeOutputs, Promise, is_no_output
 from hpcflow.errors import ConditionFailedError, DefinitionAssertionError, TaskFailedError, WorkflowDefinitionError
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.types.interface import Interface, Param
+
+if TYPE_CHECKING:  # the tracer is imported where a workflow is traced: a task's element never loads it
+    from hpcflow.core.graph import Graph
+    from hpcflow.core.trace import Builder
 
 
 class Branches:
@@ -45,6 +48,8 @@ class Branches:
 
     def trace(self, inputs: dict[str, Any]) -> Graph:
         """The graph of the first case whose condition holds, with its inputs as constants."""
+        from hpcflow.core.graph import Graph
+
         value = lambda operand: resolve(operand, lambda b: inputs[b.name]) if isinstance(operand, Binding) \
             else operand  # noqa: E731
         for condition, then in self.cases:
@@ -89,6 +94,8 @@ class ConditionalSection:
         if not is_else and not isinstance(condition, Condition):
             raise DefinitionAssertionError(f"conditional '{self.name}': a condition compares promises, e.g. "
                                           f".if_(x > 0), not {condition!r}")
+        from hpcflow.core.trace import Builder
+
         self._condition = None if condition is None else rebuild(condition, self._operand)
         self._case = Builder(f"{self.outer.where}, conditional '{self.name}' case {len(self._closed) + 1}",
                              owner=self.outer.owner, outer=self.outer, captures=self.captures)
@@ -96,12 +103,16 @@ class ConditionalSection:
         self._token = ACTIVE_BUILDER.set(self._case)
 
     def _operand(self, operand: Any) -> Any:
+        from hpcflow.core.trace import Builder, Promise
+
         if isinstance(operand, Promise):
             case = Builder("", owner=self.outer.owner, outer=self.outer, captures=self.captures)
             return case.capture(operand)
         return operand
 
     def _close(self, result: Any) -> None:
+        from hpcflow.core.trace import NodeOutputs, is_no_output
+
         case, self._case = self._case, None
         ACTIVE_BUILDER.reset(self._token)
         assert case is not None
@@ -112,6 +123,8 @@ class ConditionalSection:
     def _freeze(self) -> Interface:
         """The conditional's outputs and each case's graph. As in flytekit, the outputs are those every case
         gives: cases may give more (a tuple where another gives one value), and the extra ones are dropped."""
+        from hpcflow.core.trace import Promise
+
         given = [values for _, _, values in self._closed]
         count = min(len(v) for v in given)
         types = tuple(v._type if isinstance(v, Promise) else type(v) for v in given[0][:count])

@@ -7,14 +7,19 @@ flytekit's local execution does.
 """
 from __future__ import annotations
 
-import datetime
-import logging
-import shutil
-import tempfile
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime
+    import logging
+
+# shutil, tempfile, datetime and logging are imported where they are used: every element sets a
+# context, and few of them copy a checkpoint, log through it or ask for its date.
 
 
 class Checkpoint:
@@ -39,12 +44,17 @@ class Checkpoint:
         """Copy what an earlier attempt saved into `path` (a new folder when None); None when nothing was."""
         if not self.folder.is_dir() or not any(self.folder.iterdir()):
             return None
+        import shutil
+        import tempfile
+
         target = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="hpcflow-restore-"))
         shutil.copytree(self.folder, target, dirs_exist_ok=True)
         return target
 
     def save(self, path: str | Path) -> None:
         """Save a file or a folder's files for the next attempt."""
+        import shutil
+
         source = Path(path)
         self.folder.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
@@ -68,12 +78,29 @@ class ExecutionParameters:
 
     execution_id: ExecutionId
     folder: Path | None = None  # the element's folder; None: a scratch one, made when first asked for
-    execution_date: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
-    logging: logging.Logger = field(default_factory=lambda: logging.getLogger("hpcflow.task"))
+    started: float = field(default_factory=time.time)  # when the execution began, in seconds since the epoch
+
+    @property
+    def execution_date(self) -> datetime.datetime:
+        """When the execution began (UTC), as flytekit's execution_date."""
+        import datetime
+
+        return datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc)
+
+    @property
+    def logging(self) -> logging.Logger:
+        """The tasks' logger, as flytekit's."""
+        import logging
+
+        return logging.getLogger("hpcflow.task")
 
     @cached_property
     def _folder(self) -> Path:
-        return self.folder if self.folder is not None else Path(tempfile.mkdtemp(prefix="hpcflow-task-"))
+        if self.folder is not None:
+            return self.folder
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix="hpcflow-task-"))
 
     @property
     def working_directory(self) -> str:
@@ -103,5 +130,5 @@ def current_context() -> ExecutionParameters:
     if ctx is not None:
         return ctx
     if not _LOCAL:
-        _LOCAL.append(ExecutionParameters(ExecutionId(f"local-{datetime.datetime.now():%Y%m%d-%H%M%S}")))
+        _LOCAL.append(ExecutionParameters(ExecutionId(f"local-{time.strftime('%Y%m%d-%H%M%S')}")))
     return _LOCAL[0]

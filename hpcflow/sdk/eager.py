@@ -20,7 +20,7 @@ import inspect
 from contextvars import ContextVar
 from typing import Any, Callable, Coroutine
 
-from hpcflow.core.trace import ACTIVE_BUILDER
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.errors import TypeMismatchError, WorkflowDefinitionError
 from hpcflow.exceptions.eager import EagerException
 from hpcflow.sdk.inputs import bind_inputs

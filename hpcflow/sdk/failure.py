@@ -16,16 +16,17 @@ run to the end first. Either way the run is reported FAILED only once nothing of
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hpcflow.core.graph import Graph
-from hpcflow.core.trace import Builder
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.spec import TaskSpec
 from hpcflow.types.check import optional_inner
-from hpcflow.types.error.error import FlyteError
 from hpcflow.types.interface import Interface
+
+if TYPE_CHECKING:
+    from hpcflow.core.graph import Graph
+    from hpcflow.types.error.error import FlyteError
 
 ERR = "err"  # the handler's input that receives the FlyteError
 
@@ -74,6 +75,8 @@ class FailureHandler:
     def trace(self, inputs: dict[str, Any]) -> Graph:
         """The sub-workflow the watch runs after a failure: one call of the handler. `inputs`
         holds the workflow's inputs and, under ERR, the FlyteError."""
+        from hpcflow.core.trace import Builder  # the tracer, only in the processes that trace
+
         arguments = self.arguments(inputs, inputs[ERR])  # the watch traces only after a failure
         return traced(Builder(f"{self.name}"), self.name, lambda **kw: self.handler(**kw),
                       Interface(tuple(p for p in self.handler.interface.inputs if p.name in arguments), (), "none"),
@@ -105,4 +108,4 @@ def _name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-__all__ = ["WorkflowFailurePolicy", "FailureHandler", "FlyteError", "ERR", "check_handler_inputs", "policy_name"]
+__all__ = ["WorkflowFailurePolicy", "FailureHandler", "ERR", "check_handler_inputs", "policy_name"]

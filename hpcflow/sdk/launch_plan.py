@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from hpcflow.core.trace import ACTIVE_BUILDER
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.sdk.schedule import CronSchedule, FixedRate, Schedule
 from hpcflow.sdk.workflow import Workflow

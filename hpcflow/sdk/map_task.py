@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional
 
-from hpcflow.core.trace import ACTIVE_BUILDER, contains_promise
+from hpcflow.core.building import ACTIVE_BUILDER, holds_promise
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.spec import make_spec
 from hpcflow.sdk.task import Dynamic, Task
@@ -42,7 +42,7 @@ class MapTask:
             raise WorkflowDefinitionError(f"map_task: task '{target.name}' has no input '{unknown[0]}' to bind")
         for name, value in bound.items():  # flytekit's ValueError, where the partial is mapped
             tp = target.interface.param(name).type
-            if not contains_promise(value) and not conforms(value, tp):
+            if not holds_promise(value) and not conforms(value, tp):
                 raise InvalidValueError(f"map_task: input '{name}' of task '{target.name}' is bound to {value!r}, "
                                         f"which is not a {type_name(tp)}; bind one value of that type for every element")
         self.task, self.bound = target, bound

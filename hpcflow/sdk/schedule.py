@@ -7,12 +7,16 @@ say on stderr that the schedule is not kept by hpcflow and give the scrontab lin
 """
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hpcflow.core.cron import alias_line, parse_cron
 from hpcflow.errors import DefinitionAssertionError, InvalidValueError
+from hpcflow.sdk.spec import is_timedelta
+
+if TYPE_CHECKING:
+    import datetime
 
 _OFFSET = re.compile(r"([-+]?)P([-+0-9YMWD]+)?(T([-+0-9HMS.,]+)?)?")  # an ISO 8601 duration, roughly
 
@@ -54,7 +58,7 @@ class FixedRate:
     kickoff_time_input_arg: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.duration, datetime.timedelta) or self.duration <= datetime.timedelta(0):
+        if not is_timedelta(self.duration) or self.duration.total_seconds() <= 0:
             raise InvalidValueError(f"FixedRate(duration={self.duration!r}) takes a positive datetime.timedelta")
         if self.duration.microseconds or self.duration.seconds % 60:
             raise DefinitionAssertionError(f"Granularity of less than a minute is not supported for FixedRate "

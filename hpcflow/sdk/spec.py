@@ -1,13 +1,15 @@
 """The frozen options of a task, as given to @task / @dynamic."""
 from __future__ import annotations
 
-import datetime
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
-from hpcflow.sdk.resources import Resources
 from hpcflow.text import name_problem, variable_problem
+
+if TYPE_CHECKING:
+    from hpcflow.sdk.resources import Resources
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ class TaskSpec:
         return make_spec(self, **fields) if fields else self
 
 
+def is_timedelta(value: object) -> bool:
+    """True for a datetime.timedelta. A timedelta means datetime is loaded: the check does not load it."""
+    datetime = sys.modules.get("datetime")
+    return datetime is not None and isinstance(value, datetime.timedelta)
+
+
 def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
     """Validate @task options and build a TaskSpec, starting from `base`. `resources=` (flytekit's
     request-and-limit form, a value or a (request, limit) pair per resource) becomes requests and limits."""
@@ -47,7 +55,7 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         if options.get("requests") is not None or options.get("limits") is not None:
             raise InvalidValueError("`resource` can not be used together with requests= or limits=: set only "
                                     "resources=Resources(cpu=(request, limit), ...), or only requests=/limits=")
-        if not isinstance(resources, Resources):
+        if not isinstance(resources, _resources_class()):
             raise WorkflowDefinitionError(f"resources= takes Resources(cpu=..., mem=..., gpu=...), not {resources!r}")
         options["requests"], options["limits"] = resources.requests_and_limits()
     current = dict(base.__dict__) if base else {}
@@ -57,13 +65,13 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         raise WorkflowDefinitionError(f"retries={spec.retries!r} must be a whole number >= 0")
     for name in ("requests", "limits"):
         value = getattr(spec, name)
-        if value is not None and not isinstance(value, Resources):
+        if value is not None and not isinstance(value, _resources_class()):
             raise WorkflowDefinitionError(f"{name}= takes Resources(cpu=..., mem=..., gpu=...), not {value!r}")
         if value is not None and value.pairs:
             raise InvalidValueError(f"{name}= takes one value per resource, not the (request, limit) pair(s) "
                                     f"{', '.join(value.pairs)}; pass them as resources=Resources(...) instead")
     timeout = spec.timeout
-    if isinstance(timeout, datetime.timedelta):
+    if is_timedelta(timeout):
         timeout = timeout.total_seconds()
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise InvalidValueError(f"timeout={spec.timeout!r} must be a datetime.timedelta or int seconds (> 0)")
@@ -80,6 +88,13 @@ def make_spec(base: TaskSpec | None = None, **options: Any) -> TaskSpec:
         raise WorkflowDefinitionError("cache_serialize=True needs cache=True")
     return TaskSpec(**{**spec.__dict__, "timeout": None if timeout is None else float(timeout),
                        "cache_ignore_input_vars": ignore, "cache_version": str(spec.cache_version)})
+
+
+def _resources_class() -> type:
+    # only asked when a task was given resources: a task without any does not load their module
+    from hpcflow.sdk.resources import Resources
+
+    return Resources
 
 
 def check_declared(kind: str, name: object, spec: TaskSpec) -> None:

@@ -1,20 +1,23 @@
 """@task and @dynamic: Python functions that become nodes (jobs) of a workflow."""
 from __future__ import annotations
 
-import datetime
 import functools
 import inspect
 import sys
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from hpcflow.core.graph import Graph
-from hpcflow.core.trace import ACTIVE_BUILDER, Builder
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
-from hpcflow.sdk.resources import Resources, ResourceSpec
 from hpcflow.sdk.spec import TaskSpec, check_declared, config_options, make_spec
 from hpcflow.types.interface import Interface, interface_of, require_annotations
+
+if TYPE_CHECKING:
+    import datetime
+
+    from hpcflow.core.graph import Graph
+    from hpcflow.sdk.resources import Resources, ResourceSpec
 
 
 def bound_name(obj: Any, module: str) -> str | None:
@@ -54,6 +57,8 @@ class Task:
     @property
     def resources(self) -> ResourceSpec:
         """Its requests and limits, as flytekit's `task.resources` (empty Resources where none are set)."""
+        from hpcflow.sdk.resources import Resources, ResourceSpec
+
         return ResourceSpec(self.spec.requests or Resources(), self.spec.limits or Resources())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -87,6 +92,8 @@ class Dynamic(Task):
 
     def trace(self, inputs: Mapping[str, Any]) -> Graph:
         """Run the body on concrete inputs, recording the task calls it makes."""
+        from hpcflow.core.trace import Builder  # the tracer, only in the processes that trace
+
         return traced(Builder(f"dynamic '{self.name}'"), self.name, self.fn, self.interface,
                       self.interface.adapt(dict(inputs)))
 

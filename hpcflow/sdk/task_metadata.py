@@ -6,11 +6,14 @@ that need Kubernetes or Flyte's console are refused when set, never silently ign
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from hpcflow.errors import InvalidValueError, WorkflowDefinitionError
+from hpcflow.sdk.spec import is_timedelta
+
+if TYPE_CHECKING:
+    import datetime
 
 _REFUSED = {
     "pod_template_name": "hpcflow runs tasks as Slurm jobs, not Kubernetes pods; use @task(task_config=SlurmFunctionConfig(...))",
@@ -42,7 +45,7 @@ class TaskMetadata:
     def __post_init__(self) -> None:
         # flytekit's own checks, with its exception type (ValueError)
         if self.timeout is not None and (isinstance(self.timeout, bool)
-                                         or not isinstance(self.timeout, (int, datetime.timedelta))):
+                                         or not (isinstance(self.timeout, int) or is_timedelta(self.timeout))):
             raise InvalidValueError(f"TaskMetadata(timeout={self.timeout!r}): give a datetime.timedelta or whole "
                                     "seconds as an int")
         if self.cache and not self.cache_version:

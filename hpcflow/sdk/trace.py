@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from hpcflow.store.hashing import value_digest
 from hpcflow.store import atomic
 from hpcflow.store.blobs import BlobStore
 from hpcflow.store.codec import decode, encode
@@ -34,6 +33,8 @@ class TraceLog:
 
     def slot(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Path:
         """The checkpoint file of the next call."""
+        from hpcflow.store.hashing import value_digest  # only for elements that make traced calls
+
         self.seq += 1
         try:
             arg_hash = value_digest([list(args), kwargs])[:16]

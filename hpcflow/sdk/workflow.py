@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from hpcflow.core.graph import Graph
-from hpcflow.core.trace import ACTIVE_BUILDER, Builder
+from hpcflow.core.building import ACTIVE_BUILDER
 from hpcflow.sdk.body import traced
 from hpcflow.sdk.eager import EAGER, eager_call
 from hpcflow.sdk.failure import FailureHandler, WorkflowFailurePolicy, policy_name
 from hpcflow.sdk.inputs import bind_inputs
-from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 from hpcflow.types.interface import Interface, interface_of, require_annotations
+
+if TYPE_CHECKING:
+    from hpcflow.core.graph import Graph
+    from hpcflow.sdk.workflow_metadata import WorkflowMetadata, WorkflowMetadataDefaults
 
 
 class Workflow:
@@ -44,17 +46,23 @@ class Workflow:
     @property
     def workflow_metadata(self) -> WorkflowMetadata:
         """Its failure policy, as flytekit shows it."""
+        from hpcflow.sdk.workflow_metadata import WorkflowMetadata
+
         return WorkflowMetadata(on_failure=WorkflowFailurePolicy[self.failure_policy])
 
     @property
     def workflow_metadata_defaults(self) -> WorkflowMetadataDefaults:
         """What it hands down to its tasks (hpcflow sets interruptible per task, so False)."""
+        from hpcflow.sdk.workflow_metadata import WorkflowMetadataDefaults
+
         return WorkflowMetadataDefaults(interruptible=False)
 
     @property
     def graph(self) -> Graph:
         """The traced Graph; tracing happens once, on first use, and checks every type."""
         if self._graph is None:
+            from hpcflow.core.trace import Builder  # the tracer, only in the processes that trace
+
             builder = Builder(f"workflow '{self.name}'", owner=(self.module, self.qualname))
             graph = traced(builder, self.name, self.fn, self.interface)
             self._graph = dataclasses.replace(graph, on_failure=self.failure_handler,

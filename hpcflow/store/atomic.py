@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -19,12 +18,25 @@ def _umask() -> int:
 UMASK = _umask()  # read once: files honour the user's umask, as open() would give them
 
 
+def temp_beside(path: Path) -> tuple[int, str]:
+    """A new file of mode 0600 in `path`'s folder, open for writing, as tempfile.mkstemp makes it (exclusive
+    create of a random name, links not followed), without tempfile's imports in every element."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def write_bytes(path: Path, data: bytes, *, fsync: bool = False, mode: int | None = None) -> None:
     """Write `data` to a temp file beside `path`, then rename it over `path`. The file gets
     `mode` (default 0o666) less the umask, as a plain open() would: mkstemp alone makes it 0600,
     which a colleague sharing the folder could not read."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = temp_beside(path)
     try:
         os.fchmod(fd, (0o666 if mode is None else mode) & ~UMASK)
         with os.fdopen(fd, "wb") as fh:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 import re
 import stat
 from pathlib import Path
@@ -112,6 +111,8 @@ class BlobStore:
 
     def put_pickle(self, value: Any) -> str:
         """Pickle a value into the store (if not already there) and return its key, `<hash>.pkl`."""
+        import pickle  # here and below: few values are pickled, and every element imports this module
+
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         key = digest(data) + PICKLE_SUFFIX
         target = self.path(key)
@@ -141,6 +142,8 @@ class BlobStore:
         data = self._read_pickle(key)
         if data is None:
             raise DamagedBlobError(f"pickle {key[:12]} does not match its hash (damaged or replaced); it is not loaded")
+        import pickle
+
         return pickle.loads(data)  # noqa: S301 - the caller's own data, checked against its hash
 
 

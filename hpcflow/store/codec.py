@@ -3,7 +3,9 @@
 Records name their class (`"$dataclass": "module:Class"`). Decoding data never imports or calls
 anything the reading process did not already trust: a name resolves only in a module that is
 already imported (the workflow's own code, loaded before any value is read, and what it
-imports) and only to a dataclass, a NamedTuple, an Enum or a registered type. A stored value can
+imports) or in one of hpcflow's own modules (the package loads its modules on first use, so the
+one that defines FlyteError may not be loaded yet; importing it runs hpcflow's code, nothing the data
+supplies), and only to a dataclass, a NamedTuple, an Enum or a registered type. A stored value can
 come from a shared cache that others write, so `"$dataclass": "os:system"` is refused, not called.
 
 Pickles are the exception, and so they are kept apart. A value that has no data form (a plain
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import sys
 from typing import Any, Iterator
 
@@ -194,7 +197,7 @@ def trusted_class(ref: str, kind: str) -> type:
     is of `kind`; UntrustedValueError otherwise. Imports nothing, calls nothing."""
     module_name, _, qualname = ref.partition(":")
     what, fits = _KINDS[kind]
-    obj: Any = sys.modules.get(module_name)
+    obj: Any = sys.modules.get(module_name) or _own_module(module_name)
     if obj is None:
         raise UntrustedValueError(f"a stored value names {ref}, whose module is not loaded here; "
                                   "it is not imported to read it")
@@ -203,6 +206,17 @@ def trusted_class(ref: str, kind: str) -> type:
     if not isinstance(obj, type) or not fits(obj):
         raise UntrustedValueError(f"a stored value names {ref} as {what}, which it is not; it is not used")
     return obj
+
+
+def _own_module(name: str) -> Any:
+    """One of hpcflow's own modules, imported if it is not yet; None for any other name."""
+    parts = name.split(".")
+    if parts[0] != "hpcflow" or not all(part.isidentifier() for part in parts):
+        return None
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - no such module: the value is refused, as any unknown name is
+        return None
 
 
 def class_refs(obj: Any) -> Iterator[tuple[str, str]]:

@@ -7,7 +7,6 @@ import enum
 import hashlib
 import json
 import os
-import pickle
 import stat
 from typing import Any, Mapping
 
@@ -103,6 +102,8 @@ def canonical(value: Any) -> Any:
         return {"$kd": items}  # keys by their canonical form: {1: ...} and {"1": ...} differ
     if isinstance(value, (set, frozenset)):  # its order varies between processes (hash randomisation)
         return {"$set": sorted((canonical(v) for v in value), key=_json)}
+    import pickle  # few values are keyed by their pickle
+
     try:  # what travels as a pickle is keyed by its pickle (register_type the class for a better key)
         return {"$pickle": digest(pickle.dumps(value, protocol=4))}
     except Exception as exc:

@@ -14,11 +14,10 @@ per array task.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from hpcflow.store.atomic import UMASK
+from hpcflow.store.atomic import UMASK, temp_beside
 
 
 class PackWriter:
@@ -42,7 +41,7 @@ class PackWriter:
         import h5py
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, tmp = temp_beside(self.path)
         os.close(fd)
         try:
             with h5py.File(tmp, "w", locking=False) as fh:

@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
-import shutil
-import tempfile
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
@@ -78,9 +74,9 @@ class _Formatted:
 
 def _new_path(name: str | None) -> str:
     """A path no one uses yet, on the shared filesystem (~/.hpcflow/new/), for a task to write to."""
-    folder = hpcflow_home() / "new" / uuid.uuid4().hex
+    folder = hpcflow_home() / "new" / os.urandom(16).hex()  # a uuid4's randomness, without uuid's imports
     folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / (name or uuid.uuid4().hex[:12]))
+    return str(folder / (name or os.urandom(6).hex()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +100,8 @@ class File(_Formatted):
                                  "filesystem; give a path there, or leave remote_path out")
             target = Path(self.remote_path.removeprefix("file://"))
             target.parent.mkdir(parents=True, exist_ok=True)
+            import shutil  # here, not above: every element imports this module, few copy a file
+
             shutil.copyfile(self.path, target)
             object.__setattr__(self, "path", str(target))
 
@@ -136,6 +134,10 @@ class File(_Formatted):
 
 def fetched(url: str) -> Path:
     """The local copy of an http(s) URL, fetched the first time (atomically: a copy is whole or absent)."""
+    import hashlib
+    import shutil
+    import tempfile
+
     folder = hpcflow_home() / "downloads" / hashlib.sha256(url.encode()).hexdigest()[:24]
     target = folder / (os.path.basename(url.split("?")[0].rstrip("/")) or "download")
     if target.exists():
@@ -175,6 +177,8 @@ class Directory(_Formatted):
                                  "on the shared filesystem; give a path there, or leave remote_directory out")
             target = Path(self.remote_directory.removeprefix("file://"))
             if target.resolve() != Path(self.path).resolve():
+                import shutil
+
                 shutil.copytree(self.path, target, dirs_exist_ok=True)
             object.__setattr__(self, "path", str(target))
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
 from hpcflow.errors import CallArgumentsError, InvalidValueError, TypeMismatchError, WorkflowDefinitionError
-from hpcflow.exceptions.user import FlyteMissingTypeException
 from hpcflow.types.files import Directory, File
 from hpcflow.types.check import (
     NoneType, adapt, conforms, is_enum_type, is_namedtuple, namedtuple_fields, optional_inner, type_name, unsupported_reason,
@@ -183,7 +182,9 @@ def _iterator_as_list(tp: Any) -> Any:
     return tp
 
 
-def _missing_type(where: str, name: str) -> FlyteMissingTypeException:
+def _missing_type(where: str, name: str) -> Exception:
+    from hpcflow.exceptions.user import FlyteMissingTypeException  # flytekit's exceptions: only to raise one
+
     return FlyteMissingTypeException(f"{where}: '{name}' has no type. Please add a type annotation to the input "
                                      f"parameter, e.g. {name}: int (or pickle_untyped=True, as flytekit takes)")
 

@@ -14,7 +14,8 @@ from hpcflow.backends.slurm.usage import history, usage_by_job
 from hpcflow.core.directives import job_name
 from hpcflow.core.efficiency import TaskRecord, TaskUsage
 from hpcflow.core.states import State
-from hpcflow.core.layout import RunPlace, sized_by_producers, window_of
+from hpcflow.core.layout import RunPlace
+from hpcflow.core.sizing import sized_by_producers, window_of
 from hpcflow.core.plan import JobPlan, Plan
 from hpcflow.runtime.backend import LiveView
 from hpcflow.runtime.rundir import RunDir

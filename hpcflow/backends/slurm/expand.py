@@ -15,9 +15,8 @@ from hpcflow.backends.slurm.submit import (
 )
 from hpcflow.core.fitting import fit_under
 from hpcflow.core.batching import batches
-from hpcflow.core.layout import (
-    array_tasks, element_calls, map_choice, needs_sentinel, probe_call, sentinel_call, window_of,
-)
+from hpcflow.core.layout import array_tasks, element_calls, map_choice, needs_sentinel, probe_call, sentinel_call
+from hpcflow.core.sizing import window_of
 from hpcflow.core.plan import JobPlan, Role, SbatchCall
 from hpcflow.loader import load_file
 from hpcflow.runtime.rundir import RunDir

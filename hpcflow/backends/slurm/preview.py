@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from hpcflow.core.layout import RunPlace, sized_by_producers
+from hpcflow.core.layout import RunPlace
+from hpcflow.core.sizing import sized_by_producers
 from hpcflow.core.plan import Plan, SbatchCall
 from hpcflow.backends.slurm.shell import sbatch_options
 from hpcflow.runtime.jobscript import render_call

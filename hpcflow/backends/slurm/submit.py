@@ -15,7 +15,8 @@ from hpcflow.backends.slurm.registry import Ref, Registry, WaitEdge, new_window
 from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.core.directives import Dependency
 from hpcflow.core.fitting import fit_under
-from hpcflow.core.layout import RunPlace, array_tasks, lay_out, sized_by_producers
+from hpcflow.core.layout import RunPlace, array_tasks, lay_out
+from hpcflow.core.sizing import sized_by_producers
 from hpcflow.core.plan import JobPlan, Plan, Role, SbatchCall, SubmissionRecord
 from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError

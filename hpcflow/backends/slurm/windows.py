@@ -19,7 +19,8 @@ from hpcflow.backends.slurm.registry import Registry, new_window
 from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.submit import held_until_committed, place_of, submit_calls, update_waiting
 from hpcflow.core.batching import batches
-from hpcflow.core.layout import element_calls, window_of
+from hpcflow.core.layout import element_calls
+from hpcflow.core.sizing import window_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.site.config import SiteConfig

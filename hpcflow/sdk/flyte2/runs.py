@@ -6,7 +6,7 @@ and its children in waves. Where flyte's config names a Flyte endpoint, hpcflow'
 `flyte.init_from_config("site.toml")` (an hpcflow site config), or a Flyte YAML config with an
 `hpcflow:` section that says `site: NAME_OR_PATH`; then runs are remote unless
 `with_runcontext(mode="local")` says otherwise. The sdk does not import the runtime: the runtime's
-submit is handed in through `use_remote` (hpcflow/__init__.py does it).
+submit is handed in through remote.py's `use_remote` (hpcflow/__init__.py does it).
 """
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from hpcflow.errors import InitializationError, TaskTimeoutError, WorkflowDefinitionError
 from hpcflow.sdk.flyte2.children import ChildCall
 from hpcflow.sdk.flyte2.local import LocalRunner, new_run_name
 from hpcflow.sdk.flyte2.notify import ActionPhase, announce, check_notifications
+from hpcflow.sdk.flyte2.remote import remote_submitter, use_remote  # noqa: F401 - use_remote: its old home
 
 _SETTINGS: dict[str, Any] = {}  # what flyte.init(...) was given: only project, domain and root_dir mean anything
 
@@ -158,16 +159,6 @@ def mode_of(settings: RunSettings) -> str:
     return settings.mode or ("remote" if current_site() else "local")
 
 
-# What submits a remote run: the runtime's submit of a Flyte 2 root, handed in by hpcflow/__init__.py
-# (the sdk sits below the runtime and does not import it).
-_REMOTE: list[Callable[..., Any]] = []
-
-
-def use_remote(submit: Callable[..., Any]) -> None:
-    """Set how a remote run is submitted: submit(task, inputs, site, settings) -> a run handle."""
-    _REMOTE[:] = [submit]
-
-
 def submit_remote(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunSettings) -> Any:
     """flyte.run in mode "remote": the root task submitted to the site's Slurm; its run, at once."""
     if not hasattr(task, "options") or not hasattr(task, "bind"):
@@ -176,10 +167,11 @@ def submit_remote(task: Any, args: tuple, kwargs: dict[str, Any], settings: RunS
     if not site:
         raise WorkflowDefinitionError("flyte.run in mode 'remote' needs a site to submit to: call "
                                       "flyte.init_from_config('SITE.toml') first, or set HPCFLOW_SITE")
-    if not _REMOTE:
+    submit = remote_submitter()
+    if submit is None:
         raise WorkflowDefinitionError("flyte.run in mode 'remote' needs hpcflow's runtime; import hpcflow first")
     with _environment(dict(settings.env_vars)):  # the jobs inherit the submitting environment (sbatch --export=ALL)
-        return _REMOTE[0](task, task.bind(args, kwargs), site, settings)
+        return submit(task, task.bind(args, kwargs), site, settings)
 
 
 async def run_async(settings: RunSettings, task: Any, args: tuple, kwargs: dict[str, Any]) -> Run:
