@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hpcflow.core.plan import JobPlan
-from hpcflow.site.config import SiteConfig
+if TYPE_CHECKING:  # an element imports this module; the site's loader (tomllib, ...) it does not need
+    from hpcflow.core.plan import JobPlan
+    from hpcflow.site.config import SiteConfig
 
 TARGET_FACTOR = 10  # an array task runs at least this many times its start-up
 
