@@ -27,6 +27,7 @@ from hpcflow.core.batching import batch_of, batches
 from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
+from hpcflow.runtime.heads import TaskSummary
 from hpcflow.runtime.records import TaskRecord, TaskRecords, task_range, tasks_of
 from hpcflow.runtime.statuses import ElementStatus, Lookups, Overlay
 from hpcflow.store import atomic
@@ -216,8 +217,12 @@ class RunDir:
         return [found[i] for i in indices]
 
     def task_record(self, job_id: str, task: int) -> TaskRecord:
-        """The raw records of one array task (for summaries)."""
+        """The raw records of one array task."""
         return self.records.read(job_id, task)
+
+    def task_summary(self, job_id: str, task: int) -> TaskSummary:
+        """What one array task's elements' statuses add up to (the head of its records, not its elements)."""
+        return self.records.summary(job_id, task)
 
     def task_count(self, job_id: str, size: int) -> int:
         """How many array tasks hold the records of a job of `size` elements."""

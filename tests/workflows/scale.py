@@ -51,3 +51,23 @@ def total(vs: list[np.ndarray]) -> float:
 def vectors(n: int) -> float:
     """n elements that each return 1,000 float64s, in array tasks of 1,000, and a reduce over them."""
     return total(vs=map_task(vector, batch_size=1000)(x=items(n=n)))
+
+
+@task
+def dies_once(x: int, folder: str) -> int:
+    """Element 150 loses its process (SIGKILL, as an out-of-memory kill would) the first time it runs."""
+    import os
+
+    marker = os.path.join(folder, "died")
+    if x == 150 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), 9)
+    return x
+
+
+@workflow
+def killed_once(n: int, folder: str) -> int:
+    """n items in array tasks of 100, one of which is killed part way through on its first run."""
+    import functools
+
+    return count(xs=map_task(functools.partial(dies_once, folder=folder), batch_size=100)(x=items(n=n)))
