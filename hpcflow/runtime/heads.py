@@ -128,14 +128,20 @@ def _decode(text: str) -> tuple[TaskSummary, list[str]]:
 
 def _grouped(values: dict[int, Any]) -> dict[Any, tuple[range, ...]]:
     """index -> value, as value -> runs of consecutive indices."""
-    runs: dict[Any, list[range]] = {}
+    indices: dict[Any, list[int]] = {}
     for index in sorted(values):
-        mine = runs.setdefault(values[index], [])
-        if mine and mine[-1].stop == index:
-            mine[-1] = range(mine[-1].start, index + 1)
-        else:
-            mine.append(range(index, index + 1))
-    return {v: tuple(r) for v, r in runs.items()}
+        indices.setdefault(values[index], []).append(index)
+    return {value: tuple(_runs_of(ix)) for value, ix in indices.items()}
+
+
+def _runs_of(indices: list[int]) -> Iterator[range]:
+    start = prev = indices[0]
+    for index in indices[1:]:
+        if index != prev + 1:
+            yield range(start, prev + 1)
+            start = index
+        prev = index
+    yield range(start, prev + 1)
 
 
 def _by_index(groups: dict[Any, tuple[range, ...]]) -> dict[int, Any]:
