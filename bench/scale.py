@@ -89,6 +89,20 @@ def sdiag_total() -> int | None:
     return sum(int(part.split()[0]) for part in section.split("count:")[1:])
 
 
+def rpcs_since(before: int | None) -> int | None:
+    """The controller's RPCs since sdiag_total() said `before` (None when either count is unknown, or sdiag was reset)."""
+    after = sdiag_total()
+    return None if before is None or after is None or after < before else after - before
+
+
+def finished(figures: Figures, rpcs: int | None, results: list, folder: Path) -> Figures:
+    """A peer's figures once its results are in: the RPCs since `rpcs`, and what it left in `folder`."""
+    figures.rpcs = rpcs_since(rpcs)
+    assert len(results) == figures.n, (len(results), figures.n)
+    figures.files, figures.bytes = tree_size(folder)
+    return figures
+
+
 def site_file(workdir: Path, site: str, max_fanout: str) -> Path:
     """A copy of the site config whose runs and cache live in `workdir`, with the max_fanout asked for."""
     sys.path.insert(0, str(HERE.parent))
@@ -148,8 +162,7 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
     else:
         subprocess.run([*CLI, "cancel", run_id], env=env, capture_output=True)
         raise SystemExit(f"hpcflow run of {n} did not finish within {timeout_s:.0f} s (cancelled)")
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
+    figures.rpcs = rpcs_since(rpcs)
     final = subprocess.run([*CLI, "outputs", run_id, "--json"], capture_output=True, text=True, env=env)
     outputs = json.loads(final.stdout or "{}").get("outputs")
     if outputs != {"o0": n}:
@@ -189,11 +202,7 @@ def submitit_run(n: int, workdir: Path, batches: int = 100) -> Figures:
     figures.submit_s = time.perf_counter() - start
     results = [x for job in jobs for x in job.result()]
     figures.makespan_s = time.perf_counter() - start
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
-    assert len(results) == n
-    figures.files, figures.bytes = tree_size(folder)
-    return figures
+    return finished(figures, rpcs, results, folder)
 
 
 def dask_run(n: int, workdir: Path) -> Figures:
@@ -215,11 +224,7 @@ def dask_run(n: int, workdir: Path) -> Figures:
         figures.submit_s = time.perf_counter() - start
         results = client.gather(futures)
         figures.makespan_s = time.perf_counter() - start
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
-    assert len(results) == n
-    figures.files, figures.bytes = tree_size(folder)
-    return figures
+    return finished(figures, rpcs, results, folder)
 
 
 def show(rows: list[Figures]) -> None:
