@@ -13,6 +13,7 @@ from pathlib import Path
 from hpcflow.core.states import State
 from hpcflow.runtime import records
 from hpcflow.runtime.records import TaskRecords
+from hpcflow.runtime.report import gather
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.summary import job_counts
 from hpcflow.store import atomic
@@ -69,17 +70,18 @@ class _Queued:
 
 
 def _count_reads(monkeypatch) -> tuple[list[int], list[int]]:
-    """(tasks whose head was read, tasks whose whole records file was read), as looks go on."""
+    """(tasks of n1 whose head was read, tasks of n1 whose whole records file was read), as looks go on."""
     heads: list[int] = []
     whole: list[int] = []
     real_head, real_json = records.read_head, records.atomic.read_json
 
     def read_head(path: Path):
-        heads.append(int(path.name.split(".")[0]))
+        if path.parents[1].name == "n1":
+            heads.append(int(path.name.split(".")[0]))
         return real_head(path)
 
     def read_json(path: Path, default=None):
-        if path.parent.name == "tasks":
+        if path.parent.name == "tasks" and path.parents[1].name == "n1":
             whole.append(int(path.name.split(".")[0]))
         return real_json(path, default)
 
@@ -111,6 +113,18 @@ def test_status_reads_the_heads_of_the_array_tasks_that_are_not_queued_nor_count
     counts, _, _ = job_counts(RunDir(rd.path), "n1", N, _Queued(rd, running=4))
     assert heads == [4] and whole == []  # the ended tasks are in the tally now: only the running one is read
     assert counts[State.SUCCEEDED] == 4499 and counts[State.RUNNING] == 500
+
+
+def test_a_report_reads_each_array_tasks_records_once(hpcflow, runs_dir: Path, tmp_path: Path, monkeypatch):
+    res = hpcflow("run", f"{SCALE}:killed_once", "-i", "n=300", "-i", f"folder={tmp_path}", "--json")
+    assert res.json["state"] == "FAILED", res.stderr  # task 1 (elements 100-199) was killed part way
+    rd = RunDir(runs_dir / res.json["run_id"])
+    _, whole = _count_reads(monkeypatch)
+    node = next(n for n in gather(rd).nodes if n.summary.label == "n1")
+    assert sorted(whole) == [0, 1, 2]  # not one read per element, failed ones included
+    spans = [s for s in node.spans if s.start is not None]
+    assert [s.task for s in node.spans] == [f"[{i}]" for i in range(300) if rd.status("n1", i).started is not None]
+    assert "FAILED" in {s.state for s in spans} and "SUCCEEDED" in {s.state for s in spans}
 
 
 def test_a_batch_on_several_processes_writes_one_part_each_and_folds_them(tmp_path: Path):
