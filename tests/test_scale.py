@@ -15,7 +15,7 @@ from hpcflow.runtime import records
 from hpcflow.runtime.records import TaskRecords
 from hpcflow.runtime.report import gather
 from hpcflow.runtime.rundir import RunDir
-from hpcflow.runtime.summary import job_counts
+from hpcflow.runtime.summary import job_counts, summarize
 from hpcflow.store import atomic
 from paths import ROOT
 
@@ -63,6 +63,9 @@ class _Queued:
 
     def queued(self, rd: RunDir, job_id: str, index: int) -> bool:
         return rd.task_of(job_id, index) > self.running
+
+    def pending_reason(self, job_ids: tuple[int, ...]) -> str:
+        return "Priority"
 
     def __call__(self, rd: RunDir, job_id: str, index: int) -> State | None:
         task = rd.task_of(job_id, index)
@@ -113,6 +116,8 @@ def test_status_reads_the_heads_of_the_array_tasks_that_are_not_queued_nor_count
     counts, _, _ = job_counts(RunDir(rd.path), "n1", N, _Queued(rd, running=4))
     assert heads == [4] and whole == []  # the ended tasks are in the tally now: only the running one is read
     assert counts[State.SUCCEEDED] == 4499 and counts[State.RUNNING] == 500
+    jobs = {j.label: j for j in summarize(RunDir(rd.path), _Queued(rd, running=4))}
+    assert jobs["n1"].pending_reason == "Priority" and jobs["n0"].pending_reason == ""  # asked only with work pending
 
 
 def test_a_report_reads_each_array_tasks_records_once(hpcflow, runs_dir: Path, tmp_path: Path, monkeypatch):

@@ -17,7 +17,6 @@ from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.statuses import Overlay
 from hpcflow.runtime.tally import KEEP, load_tally, save_tally
 
-Live = Callable[[RunDir, str, int], "State | None"]
 _BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
 
 
@@ -57,7 +56,7 @@ class JobSummary:
         return done == self.size and not self.failed
 
 
-def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: bool = False) -> Iterator[JobSummary]:
+def summarize(rd: RunDir, live: LiveView | None = None, prefix: str = "", handling: bool = False) -> Iterator[JobSummary]:
     """Summaries of every job of a run, depth first into dynamic sub-runs (`handling`: the
     sub-run of a failure watch)."""
     submitted_under = environment_id(rd.meta.environment) if rd.meta.environment else ""
@@ -72,7 +71,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
         elif size is None:
-            state = live(rd, job.id, 0) if live else None
+            state = live(rd, job.id, 0) if live is not None else None
             counts[state if state in _BAD else State.PENDING] = 1
         else:
             counts, bad, other = job_counts(rd, job.id, size, live, submitted_under)
@@ -85,7 +84,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
             note = note or "conditional: runs the branch taken, as a sub-run"
         if job.on_failure:
             note = note or "runs the workflow's on_failure handler once its jobs have ended, if one failed"
-        reason = live.pending_reason(ids) if counts.get(State.PENDING) and hasattr(live, "pending_reason") else ""
+        reason = live.pending_reason(ids) if live is not None and counts.get(State.PENDING) else ""
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
                          tuple(other), handling or job.on_failure, tuple(r.id for r in records if r.role.runs_elements),
                          reason)
@@ -96,7 +95,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
                     yield from summarize(RunDir(sub), live, f"{label}[{i}]/", handling or job.on_failure)
 
 
-def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
+def job_counts(rd: RunDir, job_id: str, size: int, live: LiveView | None,
                submitted_under: str = "") -> tuple[Counter, list[int], list[int]]:
     """A job's element counts by state, its bad elements and those run under another environment.
 
@@ -111,7 +110,7 @@ def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
     if len(tally.final) >= tasks:
         return counts, bad, other
     written = (rd.job_dir(job_id) / "tasks").is_dir()  # no task has recorded anything yet
-    queued = getattr(live, "queued", None)
+    queued = live.queued if live is not None else None
     settled = rd.settled
     grown = False
     for task in range(tasks):
@@ -147,7 +146,7 @@ class TaskLook:
 
 
 def look_at_task(rd: RunDir, job_id: str, task: int, elements: range, summary: TaskSummary,
-                 live: Live | None, settled: bool) -> TaskLook:
+                 live: LiveView | None, settled: bool) -> TaskLook:
     """An array task's elements by state: their records' word (`summary`) where final, else a cache hit's,
     else the monitor's (the overlay), else the backend's (`live`, asked once: its view is per array task).
     Elements in the same state are counted together, so a task costs its recorded elements, not its size."""
@@ -199,7 +198,7 @@ def _not_final(elements: range, states: dict[int, State],
     return groups
 
 
-def settle(rd: RunDir, live: Live) -> None:
+def settle(rd: RunDir, live: LiveView) -> None:
     """Record the backend's final word for elements whose process could not (killed, cancelled):
     per array task, in the job's overlay (the monitor's own file: the tasks' records keep one writer)."""
     for job in rd.plan.jobs:
