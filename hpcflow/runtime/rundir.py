@@ -4,7 +4,8 @@ Layout (a dynamic element's sub-workflow is a nested run directory of the same s
 
     run.json  plan.json  state.json  outputs.json  blobs/
     jobs/<job>/job.sh  size.json  batch.json  logs/<task>.log
-    jobs/<job>/tasks/<task>.json   the records of an array task's elements (runtime/records.py)
+    jobs/<job>/tasks/<task>.json   the records of an array task's elements (runtime/records.py), headed by
+                                   their summary, which status reads instead (runtime/heads.py)
     jobs/<job>/cache.json          the elements taken from the cache at submit, and their keys
     jobs/<job>/overlay.json        the monitor's word on elements whose own task could not record it
     jobs/<job>/<index>/            only for an element that needs a folder: sub/ (a dynamic's
