@@ -81,18 +81,26 @@ def test_a_head_longer_than_the_first_read_and_a_file_without_one_are_read_whole
     assert whole == [tmp_path / "n1" / "tasks" / "1.json"]
 
 
-def test_the_heads_of_parts_count_over_the_tasks_own(tmp_path: Path):
+def test_the_heads_of_parts_count_over_the_tasks_own(tmp_path: Path, monkeypatch):
     records_ = _records(tmp_path)
-    records_.put("n1", 0, 0, "status", {"state": "FAILED"})  # an earlier attempt's
+    records_.put("n1", 0, 0, "status", {"state": "FAILED", "environment": "old"})  # an earlier attempt's
     records_.put("n1", 0, 1, "status", {"state": "FAILED"})
     parts = records_.start_parts("n1", 0, 2)
+    whole: list[Path] = []
+    real = records.atomic.read_json
+    monkeypatch.setattr(records.atomic, "read_json", lambda path, default=None: whole.append(path) or real(path, default))
+    # the workers have not published their parts yet: the task's own head is all there is
+    assert _records(tmp_path).summary("n1", 0).counts() == Counter({State.FAILED: 2}) and whole == []
     for k, part in enumerate(parts):  # each worker the one writer of its part; element 1 still runs
         worker = _records(tmp_path)
         worker.own("n1", 0, part, indices=[k])
         worker.put("n1", 0, k, "status", {"state": "RUNNING" if k else "SUCCEEDED"})
         worker.release("n1", 0)
+    whole.clear()
+    summary = _records(tmp_path).summary("n1", 0)
     expected = Counter({State.SUCCEEDED: 1, State.RUNNING: 1})
-    assert _records(tmp_path).summary("n1", 0).counts() == expected
+    assert summary.counts() == expected and whole == []
+    assert summary.ran_under(10) == {}  # element 0's new status replaced the old one, environment and all
     records_.fold_parts("n1", 0)
     assert read_head(tmp_path / "n1" / "tasks" / "0.json")[0].counts() == expected
 

@@ -64,8 +64,9 @@ class TaskSummary:
 
     def merged(self, newer: "TaskSummary") -> "TaskSummary":
         """This summary with `newer`'s elements taking the place of its own (a part's records over its task's)."""
-        states, env = self.by_index(), _by_index(self.env)
-        states.update(newer.by_index())
+        replaced = newer.by_index()  # an element's newer status replaces its older one whole, environment too
+        states = {**self.by_index(), **replaced}
+        env = {i: e for i, e in _by_index(self.env).items() if i not in replaced}
         env.update(_by_index(newer.env))
         return TaskSummary(_grouped(states), _grouped(env))
 

@@ -140,24 +140,32 @@ class TaskRecords:
         key = (job_id, task)
         if key in self.writers or (self.deferred is not None and key in self.deferred):
             return summary_of(self.read(job_id, task).elements)
-        for _ in range(2):
+        found = self._from_heads(job_id, task)
+        if found is not None and found[1]:  # a part it lists is missing: folded in since, or not published yet
+            found = self._from_heads(job_id, task)  # (a part still missing now has not been published)
+        return found[0] if found is not None else summary_of(self.read(job_id, task).elements)
+
+    def _from_heads(self, job_id: str, task: int) -> tuple[TaskSummary, bool] | None:
+        """The task's summary from the heads of its file and its parts, and whether a part it lists is missing;
+        None when a file has no head."""
+        try:
+            found = read_head(self.path(job_id, task))
+        except FileNotFoundError:
+            return TaskSummary(), False  # nothing recorded yet
+        if found is None:
+            return None
+        summary, parts = found
+        missing = False
+        for part in parts:  # each newer than the task's file for the elements it ran
             try:
-                found = read_head(self.path(job_id, task))
+                head = read_head(self.path(job_id, task, part))
             except FileNotFoundError:
-                return TaskSummary()  # nothing recorded yet
-            if found is None:
-                break
-            summary, parts = found
-            try:
-                for part in parts:  # each newer than the task's file for the elements it ran
-                    head = read_head(self.path(job_id, task, part))
-                    if head is None:
-                        return summary_of(self.read(job_id, task).elements)
-                    summary = summary.merged(head[0])
-            except FileNotFoundError:
-                continue  # the parts were folded into the task's file between the two reads: read it again
-            return summary
-        return summary_of(self.read(job_id, task).elements)
+                missing = True
+                continue
+            if head is None:
+                return None
+            summary = summary.merged(head[0])
+        return summary, missing
 
     def read_for(self, job_id: str, task: int, index: int) -> TaskRecord:
         """read(), answered from memory when an earlier read found `index` ended well: the elements of a
