@@ -32,7 +32,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from submit import site_copy  # noqa: E402
+from submit import sacct_ended, site_copy  # noqa: E402
 
 WORKFLOWS = BENCH / "_floor_workflows.py"
 METHODS = ["floor (true)", "floor (python)", "hpcflow", "submitit"]
@@ -40,16 +40,10 @@ METHODS = ["floor (true)", "floor (python)", "hpcflow", "submitit"]
 
 def sacct_span(name: str, expect_jobs: int, timeout: float = 120) -> tuple[float, float]:
     """(first Submit, last End) of the jobs called `name`, once sacct has the end of all of them."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "JobID,Submit,End", f"--name={name}", "-S", "now-2hours"],
-                             capture_output=True, text=True, check=True).stdout
-        rows = [line.split("|") for line in out.splitlines() if line.strip()]
-        if len({r[0].split("_")[0] for r in rows}) >= expect_jobs and rows and all(r[2] not in ("Unknown", "")
-                                                                                  for r in rows):
-            return (min(_t(r[1]) for r in rows), max(_t(r[2]) for r in rows))
-        time.sleep(1)
-    raise SystemExit(f"sacct did not report every job of {name} in time")
+    found = sacct_ended(name, expect_jobs, timeout)
+    if not found.complete:
+        raise SystemExit(f"sacct did not report every job of {name} in time")
+    return min(_t(r["Submit"]) for r in found.rows), max(_t(r["End"]) for r in found.rows)
 
 
 def _t(text: str) -> float:

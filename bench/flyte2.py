@@ -31,7 +31,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from submit import read_stats, reset_stats, run, site_copy  # noqa: E402
+from submit import read_stats, reset_stats, sacct_ended, site_copy  # noqa: E402
 
 WORKFLOWS = BENCH / "_flyte2_workflows.py"
 SLURM_FORMS = ["static_form", "dynamic_form", "plain_dataset", "process_dataset"]
@@ -98,13 +98,7 @@ def on_slurm(form: str, n: int, site: Path, env: dict[str, str]) -> dict:
     # a pool outlives the run by a few seconds at most (it ends once its run has no job left): cancel it anyway
     name = f"hf-{result['run_id']}"
     subprocess.run(["scancel", f"--name={name}"], check=False)
-    deadline, jobs = time.time() + 60, set()
-    while time.time() < deadline:  # accounting lags behind the end of the last jobs
-        jobs = {j.split("_")[0] for j in run(["sacct", "-n", "-X", "-P", "-o", "JobID", f"--name={name}",
-                                               "-S", "now-1hour"]).split()}
-        if len(jobs) >= ctld["REQUEST_SUBMIT_BATCH_JOB"]:
-            break
-        time.sleep(1)
+    jobs = sacct_ended(name, ctld["REQUEST_SUBMIT_BATCH_JOB"], timeout=60, since="now-1hour").jobs
     return {"makespan_s": makespan, "sbatch": ctld["REQUEST_SUBMIT_BATCH_JOB"], "jobs": len(jobs),
             "waves": waves if form.endswith("dataset") else None}
 

@@ -31,7 +31,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from submit import read_stats, reset_stats, run, site_copy  # noqa: E402
+from submit import read_stats, reset_stats, sacct_ended, site_copy  # noqa: E402
 
 CASES = [  # (name, target, inputs, nodes)
     ("partitioned_mean", f"{ROOT / 'examples' / 'partitioned_mean.py'}:partitioned_mean", ["n=1000", "parts=4"], 4),
@@ -53,13 +53,7 @@ def hpcflow_case(target: str, inputs: list[str], site: Path, env: dict[str, str]
         raise SystemExit(f"run {run_id} failed: {done.stdout}{done.stderr}")
     makespan = time.time() - start
     ctld, _ = read_stats()
-    deadline, jobs = time.time() + 60, set()
-    while time.time() < deadline:  # the accounting of jobs that just ended can lag behind
-        jobs = {j.split("_")[0] for j in run(["sacct", "-n", "-X", "-P", "-o", "JobID", f"--name=hf-{run_id}",
-                                               "-S", "now-1hour"]).split()}
-        if len(jobs) >= ctld["REQUEST_SUBMIT_BATCH_JOB"]:
-            break
-        time.sleep(1)
+    jobs = sacct_ended(f"hf-{run_id}", ctld["REQUEST_SUBMIT_BATCH_JOB"], timeout=60, since="now-1hour").jobs
     return {"sbatch": ctld["REQUEST_SUBMIT_BATCH_JOB"], "jobs": len(jobs), "submitter_s": lived,
             "makespan_s": makespan, "rpcs": sum(ctld.values())}
 

@@ -8,7 +8,8 @@ For each size, hpcflow's `trivial` workflow (bench/_scale_workflows.py: items ->
 - makespan: from the start of the submit until `hpcflow status` first says SUCCEEDED (polled);
 - files and bytes: entries (files and folders) and bytes under the run directory at the end;
 - status latency: `hpcflow status RUN --json` as a process (median and max over the polls while it
-  runs, and once after it ended), and Run.status() in this process after it ended;
+  runs, the poll that first saw it end, and once after that), with each process's CPU time (the
+  machine may be loaded by the run itself), and Run.status() in this process after it ended;
 - Slurm commands: every command hpcflow ran (login node and jobs), from HPCFLOW_SLURM_CALL_LOG;
   and the controller's RPC count delta (sdiag; the cluster is shared, so other users add to it).
 Then how each figure grows from the smallest size to the largest (exponent k of size^k: below 1
@@ -30,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -55,6 +57,9 @@ class Figures:
     files: int = 0
     bytes: int = 0
     status_running_s: list[float] = field(default_factory=list)
+    status_running_cpu_s: list[float] = field(default_factory=list)  # the CPU time of each of those processes
+    status_end_s: float = math.nan  # the poll that first saw the run end (it counts what ended since the last)
+    status_end_cpu_s: float = math.nan
     status_running_in_process: list[tuple[float, float]] = field(default_factory=list)  # (wall s, CPU s)
     status_after_s: float = math.nan
     status_in_process_s: float = math.nan
@@ -86,6 +91,20 @@ def sdiag_total() -> int | None:
     return sum(int(part.split()[0]) for part in section.split("count:")[1:])
 
 
+def rpcs_since(before: int | None) -> int | None:
+    """The controller's RPCs since sdiag_total() said `before` (None when either count is unknown, or sdiag was reset)."""
+    after = sdiag_total()
+    return None if before is None or after is None or after < before else after - before
+
+
+def finished(figures: Figures, rpcs: int | None, results: list, folder: Path) -> Figures:
+    """A peer's figures once its results are in: the RPCs since `rpcs`, and what it left in `folder`."""
+    figures.rpcs = rpcs_since(rpcs)
+    assert len(results) == figures.n, (len(results), figures.n)
+    figures.files, figures.bytes = tree_size(folder)
+    return figures
+
+
 def site_file(workdir: Path, site: str, max_fanout: str) -> Path:
     """A copy of the site config whose runs and cache live in `workdir`, with the max_fanout asked for."""
     sys.path.insert(0, str(HERE.parent))
@@ -102,11 +121,15 @@ def site_file(workdir: Path, site: str, max_fanout: str) -> Path:
     return path
 
 
-def status_once(run_id: str, env: dict) -> tuple[float, dict]:
+def status_once(run_id: str, env: dict) -> tuple[float, float, dict]:
+    """`hpcflow status RUN --json` as a process: its wall time, its CPU time (user and system) and its answer."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run([*CLI, "status", run_id, "--json"], capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
-    return elapsed, json.loads(out.stdout or "{}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu, json.loads(out.stdout or "{}")
 
 
 def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
@@ -127,11 +150,13 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
 
     view: dict = {}
     while time.perf_counter() - start < timeout_s:
-        elapsed, view = status_once(run_id, env)
+        elapsed, cpu, view = status_once(run_id, env)
         if view.get("state") in ("SUCCEEDED", "FAILED", "CANCELLED"):
             figures.makespan_s = time.perf_counter() - start
+            figures.status_end_s, figures.status_end_cpu_s = elapsed, cpu
             break
         figures.status_running_s.append(elapsed)
+        figures.status_running_cpu_s.append(cpu)
         t0, c0 = time.perf_counter(), time.process_time()
         Run.attach(run_id, workdir / "runs").status()  # the same look without a process's start-up
         figures.status_running_in_process.append((time.perf_counter() - t0, time.process_time() - c0))
@@ -139,13 +164,12 @@ def hpcflow_run(n: int, site: Path, workdir: Path, timeout_s: float) -> Figures:
     else:
         subprocess.run([*CLI, "cancel", run_id], env=env, capture_output=True)
         raise SystemExit(f"hpcflow run of {n} did not finish within {timeout_s:.0f} s (cancelled)")
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
+    figures.rpcs = rpcs_since(rpcs)
     final = subprocess.run([*CLI, "outputs", run_id, "--json"], capture_output=True, text=True, env=env)
     outputs = json.loads(final.stdout or "{}").get("outputs")
     if outputs != {"o0": n}:
         raise SystemExit(f"hpcflow run of {n} gave {outputs} ({view.get('state')}: {view.get('error')})")
-    figures.status_after_s, _ = status_once(run_id, env)
+    figures.status_after_s, _, _ = status_once(run_id, env)
     t0 = time.perf_counter()
     Run.attach(run_id, workdir / "runs").status()
     figures.status_in_process_s = time.perf_counter() - t0
@@ -180,11 +204,7 @@ def submitit_run(n: int, workdir: Path, batches: int = 100) -> Figures:
     figures.submit_s = time.perf_counter() - start
     results = [x for job in jobs for x in job.result()]
     figures.makespan_s = time.perf_counter() - start
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
-    assert len(results) == n
-    figures.files, figures.bytes = tree_size(folder)
-    return figures
+    return finished(figures, rpcs, results, folder)
 
 
 def dask_run(n: int, workdir: Path) -> Figures:
@@ -206,11 +226,7 @@ def dask_run(n: int, workdir: Path) -> Figures:
         figures.submit_s = time.perf_counter() - start
         results = client.gather(futures)
         figures.makespan_s = time.perf_counter() - start
-    after = sdiag_total()
-    figures.rpcs = None if rpcs is None or after is None or after < rpcs else after - rpcs
-    assert len(results) == n
-    figures.files, figures.bytes = tree_size(folder)
-    return figures
+    return finished(figures, rpcs, results, folder)
 
 
 def show(rows: list[Figures]) -> None:
@@ -227,6 +243,10 @@ def show(rows: list[Figures]) -> None:
     for f in rows:
         if f.slurm_commands or f.note:
             print(f"  {f.method} n={f.n}: slurm commands {f.slurm_commands}; {f.note}")
+        if f.status_running_cpu_s:
+            print(f"  {f.method} n={f.n}: status as a process: while running CPU median "
+                  f"{statistics.median(f.status_running_cpu_s):.2f} max {max(f.status_running_cpu_s):.2f} s; "
+                  f"the look that first saw the end {f.status_end_s:.2f} s (CPU {f.status_end_cpu_s:.2f} s)")
         if f.status_running_in_process:
             walls = [w for w, _ in f.status_running_in_process]
             cpus = [c for _, c in f.status_running_in_process]

@@ -115,6 +115,34 @@ def read_stats() -> tuple[Counter[str], Counter[str]]:
     return +ctld, parse_rpc_counts(run(["sacctmgr", "show", "stats"]))
 
 
+@dataclass(frozen=True)
+class SacctJobs:
+    """What sacct keeps of the jobs of one name: each array task's (or job's) row, and whether it had them all."""
+
+    rows: list[dict[str, str]]  # JobID, Submit, End (End is "Unknown" while a job runs)
+    complete: bool  # at least the jobs expected, each with its end
+
+    @property
+    def jobs(self) -> set[str]:
+        """The Slurm job ids (an array's tasks count once)."""
+        return {r["JobID"].split("_")[0] for r in self.rows}
+
+
+def sacct_ended(name: str, expect_jobs: int, timeout: float = 120, since: str = "now-2hours") -> SacctJobs:
+    """Poll sacct until it lists at least `expect_jobs` jobs called `name` and the end of every one (its
+    accounting lags behind the jobs); what it lists by then, whether complete or not."""
+    deadline = time.time() + timeout
+    while True:
+        out = run(["sacct", "-n", "-X", "-P", "-o", "JobID,Submit,End", f"--name={name}", "-S", since])
+        rows = [dict(zip(("JobID", "Submit", "End"), line.split("|"))) for line in out.splitlines() if line.strip()]
+        found = SacctJobs(rows, False)
+        if len(found.jobs) >= expect_jobs and all(r.get("End") not in (None, "", "Unknown") for r in rows):
+            return SacctJobs(rows, True)
+        if time.time() >= deadline:
+            return found
+        time.sleep(1)
+
+
 # --- measurements ---------------------------------------------------------------------------
 
 @dataclass

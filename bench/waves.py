@@ -26,7 +26,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from submit import read_stats, reset_stats, run, site_copy  # noqa: E402
+from submit import read_stats, reset_stats, sacct_ended, site_copy  # noqa: E402
 
 FORMS = ["static_form", "dynamic_form", "eager_form"]
 
@@ -43,13 +43,7 @@ def one(form: str, n: int, site: Path, env: dict[str, str]) -> dict[str, float]:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["outputs"] == {"o0": sum(x ** 4 for x in range(n))}, result
     ctld, _ = read_stats()
-    deadline, jobs = time.time() + 60, set()
-    while time.time() < deadline:  # accounting lags behind the end of the last jobs
-        jobs = {j.split("_")[0] for j in run(["sacct", "-n", "-X", "-P", "-o", "JobID",
-                                               f"--name=hf-{result['run_id']}", "-S", "now-1hour"]).split()}
-        if len(jobs) >= ctld["REQUEST_SUBMIT_BATCH_JOB"]:
-            break
-        time.sleep(1)
+    jobs = sacct_ended(f"hf-{result['run_id']}", ctld["REQUEST_SUBMIT_BATCH_JOB"], timeout=60, since="now-1hour").jobs
     return {"makespan_s": makespan, "sbatch": ctld["REQUEST_SUBMIT_BATCH_JOB"], "jobs": len(jobs)}
 
 

@@ -75,6 +75,10 @@ def _no_marker(tmp: Path, out: str) -> None:
     assert not (ROOT / "PWNED").exists() and not (tmp / "PWNED").exists()
 
 
+def _no_folder(tmp: Path, out: str) -> None:
+    assert not (tmp / "no").exists()  # refused, not made
+
+
 CASES = [
     # 1: node names reach the shell
     Case("name-built-from-input", ("run", f"{WF}:named", "-i", 'samples=["x\\ntouch PWNED #"]'),
@@ -133,6 +137,8 @@ CASES = [
     Case("logs-index-negative", ("logs", "{run_id}", "n0[-1]"), "has no element 'n0[-1]'", setup=_finished),
     Case("explain-index-too-high", ("cache", "explain", "{run_id}", "n0[999]"), "has no element 'n0[999]'",
          setup=_finished),
+    Case("report-into-missing-folder", ("report", "{run_id}", "-o", "{tmp}/no/such/folder/report.html"),
+         "/no/such/folder does not exist; create it", setup=_finished, check=_no_folder),
     Case("gc-empty-age", ("cache", "gc", "--older-than", ""), "age '' is not understood"),
     Case("gc-empty-size", ("cache", "gc", "--max-size", ""), "--max-size '' is not a size"),
 ]

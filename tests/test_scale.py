@@ -11,9 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 from hpcflow.core.states import State
+from hpcflow.runtime import records
 from hpcflow.runtime.records import TaskRecords
+from hpcflow.runtime.report import gather
 from hpcflow.runtime.rundir import RunDir
-from hpcflow.runtime.summary import job_counts
+from hpcflow.runtime.summary import job_counts, summarize
+from hpcflow.store import atomic
 from paths import ROOT
 
 SCALE = str(ROOT / "tests" / "workflows" / "scale.py")
@@ -61,29 +64,72 @@ class _Queued:
     def queued(self, rd: RunDir, job_id: str, index: int) -> bool:
         return rd.task_of(job_id, index) > self.running
 
+    def pending_reason(self, job_ids: tuple[int, ...]) -> str:
+        return "Priority"
+
     def __call__(self, rd: RunDir, job_id: str, index: int) -> State | None:
         task = rd.task_of(job_id, index)
         return State.PENDING if task > self.running else State.RUNNING if task == self.running else None
 
 
-def test_status_reads_only_the_array_tasks_that_are_not_queued_nor_counted(hpcflow, runs_dir: Path, monkeypatch):
+def _count_reads(monkeypatch) -> tuple[list[int], list[int]]:
+    """(tasks of n1 whose head was read, tasks of n1 whose whole records file was read), as looks go on."""
+    heads: list[int] = []
+    whole: list[int] = []
+    real_head, real_json = records.read_head, records.atomic.read_json
+
+    def read_head(path: Path):
+        if path.parents[1].name == "n1":
+            heads.append(int(path.name.split(".")[0]))
+        return real_head(path)
+
+    def read_json(path: Path, default=None):
+        if path.parent.name == "tasks" and path.parents[1].name == "n1":
+            whole.append(int(path.name.split(".")[0]))
+        return real_json(path, default)
+
+    monkeypatch.setattr(records, "read_head", read_head)
+    monkeypatch.setattr(records.atomic, "read_json", read_json)
+    return heads, whole
+
+
+def test_status_reads_the_heads_of_the_array_tasks_that_are_not_queued_nor_counted(hpcflow, runs_dir: Path,
+                                                                                   monkeypatch):
     res = hpcflow("run", f"{SCALE}:thousands", "-i", f"n={N}", "--json")
     assert res.code == 0, res.stderr
     rd = RunDir(runs_dir / res.json["run_id"])
-    for task in range(10):  # as if tasks 4.. had not run yet: 0-3 ended, 4 runs, the rest are queued
-        if task >= 4:
-            (rd.job_dir("n1") / "tasks" / f"{task}.json").unlink()
+    # as if the map ran now: tasks 0-3 ended, 4 runs (half its elements done, one running), the rest are queued
+    running = rd.task_record("n1", 4)
+    running.elements = {i: f for i, f in running.elements.items() if i < 4500}
+    running.put(4500, "status", {"state": "RUNNING", "environment": "elsewhere"})
+    atomic.write_json_compact(rd.records.path("n1", 4), running.to_json())
+    for task in range(5, 10):
+        rd.records.path("n1", task).unlink()
     rd.forget_tally("n1")
-    reads: list[int] = []
-    real = RunDir.task_record
-    monkeypatch.setattr(RunDir, "task_record", lambda self, job_id, task: reads.append(task) or real(self, job_id, task))
-    counts, bad, _ = job_counts(rd, "n1", N, _Queued(rd, running=4))
-    assert sorted(reads) == [0, 1, 2, 3, 4]  # five reads for ten thousand elements: queued tasks are not read
-    assert counts == Counter({State.SUCCEEDED: 4000, State.RUNNING: 1000, State.PENDING: 5000}) and bad == []
-    reads.clear()
-    counts, _, _ = job_counts(rd, "n1", N, _Queued(rd, running=4))
-    assert sorted(reads) == [4]  # the ended tasks are in the tally now: only the running one is read
-    assert counts[State.SUCCEEDED] == 4000
+    heads, whole = _count_reads(monkeypatch)
+    counts, bad, other = job_counts(RunDir(rd.path), "n1", N, _Queued(rd, running=4), submitted_under="here")
+    assert sorted(heads) == [0, 1, 2, 3, 4] and whole == []  # five heads for ten thousand elements, no records
+    assert counts == Counter({State.SUCCEEDED: 4499, State.FAILED: 1, State.RUNNING: 500, State.PENDING: 5000})
+    assert all(counts.values())  # no state counted none (status --json would show it)
+    assert bad == [4321] and 4500 in other
+    heads.clear()
+    counts, _, _ = job_counts(RunDir(rd.path), "n1", N, _Queued(rd, running=4))
+    assert heads == [4] and whole == []  # the ended tasks are in the tally now: only the running one is read
+    assert counts[State.SUCCEEDED] == 4499 and counts[State.RUNNING] == 500
+    jobs = {j.label: j for j in summarize(RunDir(rd.path), _Queued(rd, running=4))}
+    assert jobs["n1"].pending_reason == "Priority" and jobs["n0"].pending_reason == ""  # asked only with work pending
+
+
+def test_a_report_reads_each_array_tasks_records_once(hpcflow, runs_dir: Path, tmp_path: Path, monkeypatch):
+    res = hpcflow("run", f"{SCALE}:killed_once", "-i", "n=300", "-i", f"folder={tmp_path}", "--json")
+    assert res.json["state"] == "FAILED", res.stderr  # task 1 (elements 100-199) was killed part way
+    rd = RunDir(runs_dir / res.json["run_id"])
+    _, whole = _count_reads(monkeypatch)
+    node = next(n for n in gather(rd).nodes if n.summary.label == "n1")
+    assert sorted(whole) == [0, 1, 2]  # not one read per element, failed ones included
+    spans = [s for s in node.spans if s.start is not None]
+    assert [s.task for s in node.spans] == [f"[{i}]" for i in range(300) if rd.status("n1", i).started is not None]
+    assert "FAILED" in {s.state for s in spans} and "SUCCEEDED" in {s.state for s in spans}
 
 
 def test_a_batch_on_several_processes_writes_one_part_each_and_folds_them(tmp_path: Path):

@@ -334,6 +334,10 @@ def report(run_id: str, output: str, runs_dir: Path | None) -> None:
     from hpcflow.runtime.runs import find_run
     from hpcflow.store.atomic import write_bytes
 
+    folder = Path(output).parent
+    if not folder.is_dir():  # before the run is read: a typo in the path is not worth a refresh
+        raise InputError(f"-o {output}: the folder {folder} does not exist; create it (mkdir -p {folder}) "
+                         "or write the report into a folder that does")
     write_bytes(Path(output), render(gather(find_run(run_id, runs_dir))).encode())
     click.echo(f"wrote {output}")
 

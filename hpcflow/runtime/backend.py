@@ -7,7 +7,7 @@ name, so no layer below `backends` imports a backend's internals.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Protocol
 
 from hpcflow.core.efficiency import TaskRecord, TaskUsage
 from hpcflow.core.plan import JobPlan
@@ -15,8 +15,20 @@ from hpcflow.core.states import State
 from hpcflow.errors import HpcflowError
 from hpcflow.runtime.rundir import RunDir
 
-# Slurm's (or any scheduler's) view of one element, for summaries of the run directory
-LiveView = Callable[[RunDir, str, int], Optional[State]]
+
+
+class LiveView(Protocol):
+    """The scheduler's view of a run's elements right now, for summaries of the run directory (a backend
+    with no scheduler to ask gives none). Its word is per array task: the elements of one task share it."""
+
+    def __call__(self, rd: RunDir, job_id: str, index: int) -> State | None:
+        """The scheduler's state of the latest array task that runs element `index` (None: it knows none)."""
+
+    def queued(self, rd: RunDir, job_id: str, index: int) -> bool:
+        """True when the scheduler holds the latest array task of element `index` pending (it has not started)."""
+
+    def pending_reason(self, job_ids: tuple[int, ...]) -> str:
+        """Why the first of these scheduler jobs that is pending waits ('' when none is, or it does not say)."""
 
 _BACKENDS = {
     "local": "hpcflow.backends.local:LocalBackend",

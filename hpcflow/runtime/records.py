@@ -15,7 +15,9 @@ writer at a time, so no file is locked:
   sentinel after its array ended, a resume, the local backend after reaping it), one process
   edits it: read, change, publish.
 A reader merges the task's file with the parts it lists, published atomically (store/atomic.py):
-one element's record is one or a few reads, whatever the size of its map.
+one element's record is one or a few reads, whatever the size of its map. Each file starts with a
+summary of its statuses (runtime/heads.py), published with it, which a status look reads instead of
+the elements.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from hpcflow.runtime.heads import TaskSummary, read_head, summary_of
 from hpcflow.store import atomic
 
 FLUSH_S = 1.0  # at most one publication per writer per second: a killed task re-runs at most that much work
@@ -57,8 +60,9 @@ class TaskRecord:
             self.elements.setdefault(index, {}).update(fields)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of the task's file."""
-        return {"elements": {str(i): f for i, f in self.elements.items()}, "parts": self.parts}
+        """The JSON object of the task's file: its head first (heads.py reads it without the rest)."""
+        return {"head": summary_of(self.elements).to_json(), "parts": self.parts,
+                "elements": {str(i): f for i, f in self.elements.items()}}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any] | None) -> "TaskRecord":
@@ -128,6 +132,40 @@ class TaskRecords:
         if self.deferred is not None and (job_id, task) in self.deferred:
             head.update(self.deferred[(job_id, task)])
         return head
+
+    def summary(self, job_id: str, task: int) -> TaskSummary:
+        """What the task's elements' statuses add up to: from the heads of its file and of the parts it lists
+        (a few kilobytes each, whatever the task's size); from its records where a file has no head (an older
+        hpcflow wrote it) or this process holds writes of the task not yet published."""
+        key = (job_id, task)
+        if key in self.writers or (self.deferred is not None and key in self.deferred):
+            return summary_of(self.read(job_id, task).elements)
+        found = self._from_heads(job_id, task)
+        if found is not None and found[1]:  # a part it lists is missing: folded in since, or not published yet
+            found = self._from_heads(job_id, task)  # (a part still missing now has not been published)
+        return found[0] if found is not None else summary_of(self.read(job_id, task).elements)
+
+    def _from_heads(self, job_id: str, task: int) -> tuple[TaskSummary, bool] | None:
+        """The task's summary from the heads of its file and its parts, and whether a part it lists is missing;
+        None when a file has no head."""
+        try:
+            found = read_head(self.path(job_id, task))
+        except FileNotFoundError:
+            return TaskSummary(), False  # nothing recorded yet
+        if found is None:
+            return None
+        summary, parts = found
+        missing = False
+        for part in parts:  # each newer than the task's file for the elements it ran
+            try:
+                head = read_head(self.path(job_id, task, part))
+            except FileNotFoundError:
+                missing = True
+                continue
+            if head is None:
+                return None
+            summary = summary.merged(head[0])
+        return summary, missing
 
     def read_for(self, job_id: str, task: int, index: int) -> TaskRecord:
         """read(), answered from memory when an earlier read found `index` ended well: the elements of a

@@ -74,12 +74,14 @@ def gather(rd: RunDir, backend: Backend | None = None) -> Report:
 
 
 def _elements(rd: RunDir, node: NodeReport, with_spans: bool) -> None:
-    """Retries and requeues from the elements' own records; for a local run, its spans too."""
+    """Retries and requeues from the elements' own records (each array task's file read once); for a local
+    run, its spans too."""
     summary = node.summary
-    for index in range(summary.size or 0):
+    if not summary.size:
+        return
+    sub, job_id, _ = find_element(rd, f"{summary.label}[0]")  # the (sub-)run directory that holds the node
+    for index, status in enumerate(sub.statuses(job_id, summary.size)):
         label = f"{summary.label}[{index}]"
-        sub, job_id, i = find_element(rd, label)
-        status = sub.status(job_id, i)
         if status.attempts > 1:
             node.retried.append(f"{label}: {status.attempts} attempts")
         if status.restarts:

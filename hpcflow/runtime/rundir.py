@@ -4,7 +4,8 @@ Layout (a dynamic element's sub-workflow is a nested run directory of the same s
 
     run.json  plan.json  state.json  outputs.json  blobs/
     jobs/<job>/job.sh  size.json  batch.json  logs/<task>.log
-    jobs/<job>/tasks/<task>.json   the records of an array task's elements (runtime/records.py)
+    jobs/<job>/tasks/<task>.json   the records of an array task's elements (runtime/records.py), headed by
+                                   their summary, which status reads instead (runtime/heads.py)
     jobs/<job>/cache.json          the elements taken from the cache at submit, and their keys
     jobs/<job>/overlay.json        the monitor's word on elements whose own task could not record it
     jobs/<job>/<index>/            only for an element that needs a folder: sub/ (a dynamic's
@@ -25,6 +26,7 @@ from hpcflow.core.batching import batch_of, batches
 from hpcflow.core.plan import Plan, SubmissionRecord, plan_from_json, plan_to_json
 from hpcflow.core.states import State
 from hpcflow.errors import RunDirError
+from hpcflow.runtime.heads import TaskSummary
 from hpcflow.runtime.records import TaskRecord, TaskRecords, task_range, tasks_of
 from hpcflow.runtime.statuses import ElementStatus, Lookups, Overlay
 from hpcflow.store import atomic
@@ -214,8 +216,12 @@ class RunDir:
         return [found[i] for i in indices]
 
     def task_record(self, job_id: str, task: int) -> TaskRecord:
-        """The raw records of one array task (for summaries)."""
+        """The raw records of one array task."""
         return self.records.read(job_id, task)
+
+    def task_summary(self, job_id: str, task: int) -> TaskSummary:
+        """What one array task's elements' statuses add up to (the head of its records, not its elements)."""
+        return self.records.summary(job_id, task)
 
     def task_count(self, job_id: str, size: int) -> int:
         """How many array tasks hold the records of a job of `size` elements."""

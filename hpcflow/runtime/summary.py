@@ -5,18 +5,18 @@ add what it knows (Slurm's view from one squeue and one sacct call) through `liv
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from hpcflow.core.states import State
 from hpcflow.runtime.pinning import environment_id
-from hpcflow.runtime.records import TaskRecord
+from hpcflow.runtime.heads import TaskSummary
 from hpcflow.runtime.rundir import RunDir
-from hpcflow.runtime.statuses import ElementStatus, Overlay
-from hpcflow.runtime.tally import load_tally, save_tally
+from hpcflow.runtime.statuses import Overlay
+from hpcflow.runtime.tally import KEEP, load_tally, save_tally
 
-Live = Callable[[RunDir, str, int], "State | None"]
 _BAD = (State.FAILED, State.TIMEOUT, State.CANCELLED)
 
 
@@ -56,7 +56,7 @@ class JobSummary:
         return done == self.size and not self.failed
 
 
-def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: bool = False) -> Iterator[JobSummary]:
+def summarize(rd: RunDir, live: LiveView | None = None, prefix: str = "", handling: bool = False) -> Iterator[JobSummary]:
     """Summaries of every job of a run, depth first into dynamic sub-runs (`handling`: the
     sub-run of a failure watch)."""
     submitted_under = environment_id(rd.meta.environment) if rd.meta.environment else ""
@@ -71,7 +71,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
         if job_state is not None and job_state[0] is State.CANCELLED:
             counts[State.CANCELLED] = size if size is not None else 1
         elif size is None:
-            state = live(rd, job.id, 0) if live else None
+            state = live(rd, job.id, 0) if live is not None else None
             counts[state if state in _BAD else State.PENDING] = 1
         else:
             counts, bad, other = job_counts(rd, job.id, size, live, submitted_under)
@@ -88,7 +88,7 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
             note = note or "conditional: runs the branch taken, as a sub-run"
         if job.on_failure:
             note = note or "runs the workflow's on_failure handler once its jobs have ended, if one failed"
-        reason = live.pending_reason(ids) if counts.get(State.PENDING) and hasattr(live, "pending_reason") else ""
+        reason = live.pending_reason(ids) if live is not None and counts.get(State.PENDING) else ""
         yield JobSummary(label, job.name, job.kind, size, dict(counts), job.min_success_ratio, note, tuple(bad), ids,
                          tuple(other), handling or job.on_failure, tuple(r.id for r in records if r.role.runs_elements),
                          reason)
@@ -99,13 +99,14 @@ def summarize(rd: RunDir, live: Live | None = None, prefix: str = "", handling: 
                     yield from summarize(RunDir(sub), live, f"{label}[{i}]/", handling or job.on_failure)
 
 
-def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
+def job_counts(rd: RunDir, job_id: str, size: int, live: LiveView | None,
                submitted_under: str = "") -> tuple[Counter, list[int], list[int]]:
     """A job's element counts by state, its bad elements and those run under another environment.
 
     The tasks counted in the job's tally are not read again; of the others, a task the backend
     holds queued is not read either (its elements are pending, or cached at submit): a look reads
-    the tasks that run now or ended since the last look, and keeps what ended (runtime/tally.py)."""
+    the heads of the tasks that run now or ended since the last look (runtime/heads.py: a few
+    kilobytes each, not the elements' records), and keeps what ended (runtime/tally.py)."""
     tally = load_tally(rd.tally_path(job_id), size, rd.batch_size(job_id))
     counts: Counter[State] = Counter(tally.counts)
     bad, other = list(tally.bad), tally.other(submitted_under)
@@ -113,7 +114,7 @@ def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
     if len(tally.final) >= tasks:
         return counts, bad, other
     written = (rd.job_dir(job_id) / "tasks").is_dir()  # no task has recorded anything yet
-    queued = getattr(live, "queued", None)
+    queued = live.queued if live is not None else None
     settled = rd.settled
     grown = False
     for task in range(tasks):
@@ -121,47 +122,87 @@ def job_counts(rd: RunDir, job_id: str, size: int, live: Live | None,
             continue
         elements = rd.task_elements(job_id, task, size)
         if not written or (queued is not None and queued(rd, job_id, elements[0])):
-            record = TaskRecord()
+            summary = TaskSummary()
         else:
-            record = rd.task_record(job_id, task)
-        mine: Counter[State] = Counter()
-        my_bad: list[int] = []
-        ran_under: dict[str, list[int]] = {}
-        ended = True
-        for i in elements:
-            own = rd.resolve(job_id, i, task, record, overlay=False)
-            status = rd.overlay(job_id).apply(own, task)
-            state = element_state(rd, job_id, i, live, status)
-            mine[state] += 1
-            # the monitor's word is kept only once the run has settled: before, the element may still run
-            ended = ended and (own.state.finished or (settled and status.state.finished))
-            if state in _BAD:
-                my_bad.append(i)
-            if status.environment:
-                ran_under.setdefault(status.environment, []).append(i)
-        counts.update(mine)
-        bad += my_bad
+            summary = rd.task_summary(job_id, task)
+        look = look_at_task(rd, job_id, task, elements, summary, live, settled)
+        counts.update(look.counts)
+        bad += look.bad
         if submitted_under:
-            other += [i for env, ix in ran_under.items() if env != submitted_under for i in ix]
-        if ended:
-            tally.add(task, mine, my_bad, ran_under)
+            other += [i for env, ix in look.ran_under.items() if env != submitted_under for i in ix]
+        if look.ended:
+            tally.add(task, look.counts, look.bad, look.ran_under)
             grown = True
     if grown:
         save_tally(rd.tally_path(job_id), tally)
     return counts, sorted(bad), sorted(other)
 
 
-def element_state(rd: RunDir, job_id: str, index: int, live: Live | None,
-                  status: ElementStatus | None = None) -> State:
-    """The run directory's word if final, else the backend's, else the run directory's
-    (`status`: the element's record, when the caller has read it already)."""
-    recorded = (status or rd.status(job_id, index)).state
-    if recorded.finished or live is None:
-        return recorded
-    return live(rd, job_id, index) or recorded
+@dataclass
+class TaskLook:
+    """One array task's elements as a look sees them."""
+
+    counts: Counter
+    bad: list[int]
+    ran_under: dict[str, list[int]]  # elements by the environment they ran under (at most KEEP of each)
+    ended: bool  # every element's end is final: the tally may keep the task
+    unfinished: int | None  # an element whose end is on record nowhere yet (None: none)
 
 
-def settle(rd: RunDir, live: Live) -> None:
+def look_at_task(rd: RunDir, job_id: str, task: int, elements: range, summary: TaskSummary,
+                 live: LiveView | None, settled: bool) -> TaskLook:
+    """An array task's elements by state: their records' word (`summary`) where final, else a cache hit's,
+    else the monitor's (the overlay), else the backend's (`live`, asked once: its view is per array task).
+    Elements in the same state are counted together, so a task costs its recorded elements, not its size."""
+    recorded = summary.counts()
+    ran_under = summary.ran_under(KEEP)
+    if sum(n for s, n in recorded.items() if s.finished) == len(elements) and summary.within(elements):
+        return TaskLook(recorded, sorted(i for s in _BAD for i in summary.indices(s)), ran_under, True, None)
+    states = {i: s for i, s in summary.by_index().items() if i in elements}
+    counts: Counter[State] = Counter(s for s in states.values() if s.finished)
+    bad = [i for i, s in states.items() if s in _BAD]
+    hits = rd.lookups(job_id).hits
+    cached = {i for i in (hits if len(hits) < len(elements) else elements)
+              if i in hits and i in elements and not (i in states and states[i].finished)}
+    if cached:
+        counts[State.CACHED] += len(cached)
+    groups = _not_final(elements, states, cached)
+    overlay = rd.overlay(job_id)
+    word = overlay.tasks.get(task)
+    ended, unfinished, asked, said = True, None, False, None
+    for own, (n, members) in groups.items():
+        shown = word[0] if word else overlay.pending[0] if overlay.pending and own is State.PENDING else own
+        # the monitor's word is kept only once the run has settled: before, the element may still run
+        ended = ended and settled and shown.finished
+        if not shown.finished:
+            if unfinished is None:
+                unfinished = next(members())
+            if live is not None:
+                if not asked:
+                    said, asked = live(rd, job_id, unfinished), True
+                shown = said or shown
+        counts[shown] += n
+        if shown in _BAD:
+            bad += members()
+    return TaskLook(counts, sorted(bad), ran_under, ended, unfinished)
+
+
+def _not_final(elements: range, states: dict[int, State],
+               cached: set[int]) -> dict[State, tuple[int, Callable[[], Iterator[int]]]]:
+    """A task's elements whose records are not final (nor cache hits), by the state they recorded (PENDING:
+    none): how many, and which (listed only when asked: a queued task's thousand elements are one group)."""
+    sizes = Counter(s for i, s in states.items() if not s.finished and i not in cached)
+    groups = {s: (n, lambda s=s: (i for i, t in states.items() if t is s and i not in cached))
+              for s, n in sizes.items()}
+    unrecorded = len(elements) - len(states) - len(cached - states.keys())
+    if unrecorded:
+        n, recorded = groups.get(State.PENDING, (0, lambda: iter(())))
+        groups[State.PENDING] = (n + unrecorded, lambda: itertools.chain(
+            recorded(), (i for i in elements if i not in states and i not in cached)))
+    return groups
+
+
+def settle(rd: RunDir, live: LiveView) -> None:
     """Record the backend's final word for elements whose process could not (killed, cancelled):
     per array task, in the job's overlay (the monitor's own file: the tasks' records keep one writer)."""
     for job in rd.plan.jobs:
@@ -173,8 +214,8 @@ def settle(rd: RunDir, live: Live) -> None:
             if task in counted:
                 continue
             elements = rd.task_elements(job.id, task, size)
-            unfinished = [i for i, st in zip(elements, rd.statuses_of(job.id, elements)) if not st.state.finished]
-            state = live(rd, job.id, unfinished[0]) if unfinished else None
+            unfinished = look_at_task(rd, job.id, task, elements, rd.task_summary(job.id, task), None, False).unfinished
+            state = live(rd, job.id, unfinished) if unfinished is not None else None
             if state is not None and state.finished:
                 words[task] = (state, f"Slurm reports {state.value}")
         if words != overlay.tasks:

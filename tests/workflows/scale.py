@@ -66,3 +66,23 @@ def nap(x: int) -> int:
 def napping(n: int) -> int:
     """n elements of 10 ms each, batched by what they cost (the site's defaults), then a count."""
     return count(xs=map_task(nap)(x=items(n=n)))
+
+
+@task
+def dies_once(x: int, folder: str) -> int:
+    """Element 150 loses its process (SIGKILL, as an out-of-memory kill would) the first time it runs."""
+    import os
+
+    marker = os.path.join(folder, "died")
+    if x == 150 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), 9)
+    return x
+
+
+@workflow
+def killed_once(n: int, folder: str) -> int:
+    """n items in array tasks of 100, one of which is killed part way through on its first run."""
+    import functools
+
+    return count(xs=map_task(functools.partial(dies_once, folder=folder), batch_size=100)(x=items(n=n)))

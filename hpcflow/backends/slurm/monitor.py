@@ -3,7 +3,6 @@ element ended without recording it, sacct by job id in bounded chunks."""
 from __future__ import annotations
 
 import re
-from typing import Callable
 
 from hpcflow.core.directives import job_name
 from hpcflow.backends.slurm.registry import Registry
@@ -11,6 +10,7 @@ from hpcflow.backends.slurm.shell import SlurmShell
 from hpcflow.backends.slurm.states import translate
 from hpcflow.core.plan import Role
 from hpcflow.core.states import State
+from hpcflow.runtime.backend import LiveView
 from hpcflow.runtime.rundir import RunDir
 
 LiveKey = tuple[int, "int | None"]
@@ -97,8 +97,8 @@ def job_keys(job: str) -> list[LiveKey]:
     return keys
 
 
-class SlurmView:
-    """Slurm's view of one element, for summaries of the run directory (runtime/backend.py's LiveView)."""
+class SlurmView(LiveView):
+    """Slurm's view of the run's elements, for summaries of the run directory."""
 
     def __init__(self, states: "LiveStates | dict[LiveKey, State]"):
         self.states = states
@@ -152,6 +152,6 @@ class SlurmView:
         return sentinel is not None and not (self._get((sentinel.id, None)) or State.PENDING).finished
 
 
-def overlay(states: "LiveStates | dict[LiveKey, State]") -> Callable[[RunDir, str, int], State | None]:
-    """A function giving Slurm's view of one element, for summaries of the run directory."""
+def overlay(states: "LiveStates | dict[LiveKey, State]") -> LiveView:
+    """Slurm's view of the run's elements, for summaries of the run directory."""
     return SlurmView(states)
