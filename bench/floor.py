@@ -8,6 +8,9 @@ Four ways of running the same two stages, interleaved (one of each per repetitio
   - floor (python): each array task a `python3 -c` that writes x*x to a file, the reduce summing the files;
   - hpcflow:        `hpcflow submit --wait` of map_task(square) over N items and a sum (unbatched: one array
                     task per element, the site's max_fanout set above N);
+  - hpcflow by work: the same, with the site's auto_batch_above at 1, so the map is batched by what its
+                    elements cost (its first run times them in its probe; the later ones use that time): the
+                    stage costs about one job start, as issue "Overhead at the floor" item 4 asks;
   - submitit:       `executor.map_array` over the items and a reduce job waiting on it (afterok), its
                     results read by the submitting process.
 Then, for hpcflow, where an element's time goes (medians over the map's elements of the last repetition):
@@ -35,7 +38,7 @@ sys.path.insert(0, str(BENCH))
 from submit import sacct_ended, site_copy  # noqa: E402
 
 WORKFLOWS = BENCH / "_floor_workflows.py"
-METHODS = ["floor (true)", "floor (python)", "hpcflow", "submitit"]
+METHODS = ["floor (true)", "floor (python)", "hpcflow", "hpcflow by work", "submitit"]
 
 
 def sacct_span(name: str, expect_jobs: int, timeout: float = 120) -> tuple[float, float]:
@@ -164,6 +167,8 @@ def main() -> None:
         text = site_copy(args.site, tmp / "runs", tmp / "cache", hold=False)
         site.write_text(f"max_fanout = {max(args.n, 10_000)}\n" + "\n".join(
             line for line in text.splitlines() if not line.startswith("max_fanout =")) + "\n")
+        by_work = tmp / "site-by-work.toml"  # the same map batched by what its elements cost (see the docstring)
+        by_work.write_text(f"auto_batch_above = 1\n{site.read_text()}")
         env = {**os.environ, "HPCFLOW_HOME": str(tmp / "home")}
         run_id = ""
         for rep in range(args.repeat):
@@ -171,6 +176,7 @@ def main() -> None:
             times["floor (python)"].append(floor(args.n, tmp, python=True, tag=f"py-{rep}-{os.getpid()}"))
             makespan, run_id = hpcflow(args.n, site, env)
             times["hpcflow"].append(makespan)
+            times["hpcflow by work"].append(hpcflow(args.n, by_work, env)[0])
             times["submitit"].append(submitit_run(args.n, tmp, f"{rep}-{os.getpid()}"))
         phases = element_phases(tmp / "runs" / run_id)
     finally:
