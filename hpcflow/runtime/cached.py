@@ -25,9 +25,9 @@ def lookup(rd: RunDir, job: JobPlan, task: Any, inputs: dict[str, Any],
 
 
 def run_cached(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],
-               compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    """(encoded outputs, whether they came from the cache). `compute` returns encoded outputs."""
-    store = cache_store_for(rd)
+               compute: Callable[[], dict[str, Any]], store: CacheStore | None) -> tuple[dict[str, Any], bool]:
+    """(encoded outputs, whether they came from the cache). `compute` returns encoded outputs; `store` is
+    the run's cache when the job caches (the caller's, opened once for all the elements it runs)."""
     if store is None or not job.cache:
         return compute(), False
     key = cache_key(task, job, inputs)

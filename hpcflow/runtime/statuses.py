@@ -32,8 +32,14 @@ class ElementStatus:
         return {**asdict(self), "state": self.state.value}
 
     def compact(self) -> dict[str, Any]:
-        """The fields that differ from a new status (a task's file holds many of these)."""
-        return {k: v for k, v in self.to_json().items() if v != _DEFAULTS[k] or k == "state"}
+        """The fields that differ from a new status (a task's file holds many of these). Every field is
+        a scalar, so no copy is made: asdict's deep copy cost more than a trivial element's call."""
+        out: dict[str, Any] = {"state": self.state.value}
+        for name, default in _DEFAULTS.items():
+            value = getattr(self, name)
+            if name != "state" and value != default:
+                out[name] = value
+        return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":
