@@ -3,6 +3,7 @@ traceback, cache key), in one file of the task's own, not in files per element.
 
     jobs/<job>/tasks/<task>.json          the task's records, and the parts being written now
     jobs/<job>/tasks/<task>.<part>.json   one worker process's records, while a batch runs on several
+    jobs/<job>/tasks/<name>.starts        while a task whose elements retry runs: its elements' starts
 
 Parallel filesystems pay per file and per metadata operation, so a map of a million elements
 in array tasks of a thousand makes a thousand files here, not a million. Every file has one
@@ -10,7 +11,10 @@ writer at a time, so no file is locked:
 - while an array task runs, its process writes the task's file (a batch spread over worker
   processes: each worker its part, which the task's file lists; the task folds them in when
   the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
-  the writer closes), so a batch of trivial elements costs a few writes, not two per element;
+  the writer closes), so a batch of trivial elements costs a few writes, not two per element.
+  An element whose start must be published at once (a kill must find that its attempt began:
+  the recover step counts attempts from it) appends a line to the writer's `.starts` file, which
+  its file lists, instead of publishing every record of the task again;
 - when no process of the task runs (the recover step after its Python process was killed, a
   sentinel after its array ended, a resume, the local backend after reaping it), one process
   edits it: read, change, publish.
@@ -19,6 +23,7 @@ one element's record is one or a few reads, whatever the size of its map.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,6 +33,9 @@ from typing import Any, Callable, Iterator
 from hpcflow.store import atomic
 
 FLUSH_S = 1.0  # at most one publication per writer per second: a killed task re-runs at most that much work
+# ... and at most this share of a writer's time goes to publishing: a task of many elements publishes
+# more records each time, so its publications are further apart (a killed task re-runs a bit more)
+SPEND = 0.05
 FIELDS = ("status", "outputs", "error", "key")  # what an element records; each a JSON value
 _OK = ("SUCCEEDED", "CACHED")
 
@@ -38,6 +46,7 @@ class TaskRecord:
 
     elements: dict[int, dict[str, Any]] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)
+    starts: list[str] = field(default_factory=list)  # the .starts files this file's writer appends to
 
     def ok(self, index: int) -> bool:
         """True when the element's own record says it ended well (then none of it changes again)."""
@@ -56,16 +65,45 @@ class TaskRecord:
         for index, fields in other.elements.items():
             self.elements.setdefault(index, {}).update(fields)
 
+    def started(self, index: int, status: dict[str, Any]) -> None:
+        """Take a status from a .starts file when it is newer than the element's record: a later start, or
+        the same start after more attempts (the element's final status has as many as its last start)."""
+        old = self.get(index, "status")
+        if old is None or _when(status) > _when(old):
+            self.put(index, "status", status)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the task's file."""
-        return {"elements": {str(i): f for i, f in self.elements.items()}, "parts": self.parts}
+        obj = {"elements": {str(i): f for i, f in self.elements.items()}, "parts": self.parts}
+        if self.starts:
+            obj["starts"] = self.starts
+        return obj
 
     @classmethod
     def from_json(cls, obj: dict[str, Any] | None) -> "TaskRecord":
         """A record back from its file's JSON (an empty one for no file)."""
         if not obj:
             return cls()
-        return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])))
+        return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])),
+                   list(obj.get("starts", [])))
+
+
+def _when(status: dict[str, Any]) -> tuple[float, int]:
+    return status.get("started") or 0.0, status.get("attempts", 0)
+
+
+def _read_starts(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The (index, status) lines of a .starts file; a line cut short by a kill is left out."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return
+    for line in text.splitlines():
+        try:
+            index, status = json.loads(line)
+        except ValueError:
+            continue
+        yield int(index), status
 
 
 class _Writer:
@@ -78,7 +116,9 @@ class _Writer:
         # from `base` (the task's records when it began; the record itself, for the task's own writer)
         self.base, self.mine = (record if base is None else base), mine
         self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
-        self.dirty, self.last = False, 0.0
+        self.dirty, self.last, self.interval = False, 0.0, FLUSH_S
+        self.starts: Any = None  # the open .starts file, once an element's start was urgent
+        self.starts_path: Path | None = None
 
     def view(self, index: int) -> TaskRecord:
         """Element `index`'s record as this process knows it (for an element it runs: all there is)."""
@@ -88,18 +128,47 @@ class _Writer:
     def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
         self.record.put(index, name, value)
         self.dirty = True
-        if urgent or time.monotonic() - self.last >= FLUSH_S:
+        if urgent and name == "status":
+            self.mark_started(index, value)
+        elif urgent:
             self.flush()
+        if time.monotonic() - self.last >= self.interval:
+            self.flush()
+
+    def mark_started(self, index: int, status: dict[str, Any]) -> None:
+        """Publish an element's status at once by a line in this writer's .starts file: one small write to
+        an open file, where publishing the file would write every record of the task again."""
+        if self.starts is None:
+            name = f"{self.path.stem}.{secrets.token_hex(3)}.starts"  # afresh: an earlier writer's may be read
+            self.starts_path = self.path.with_name(name)
+            self.record.starts = [name]
+            self.flush()  # readers find the .starts file from the file that lists it (and its folder is made)
+            self.starts = open(self.starts_path, "ab", buffering=0)  # noqa: SIM115 - open until close()
+        self.starts.write(json.dumps([index, status], separators=(",", ":")).encode() + b"\n")
 
     def flush(self) -> None:
         if self.dirty:
+            start = time.monotonic()
             if self.before is not None:
                 self.before()
             atomic.write_json_compact(self.path, self.record.to_json())
             self.dirty, self.last = False, time.monotonic()
+            self.interval = max(FLUSH_S, (self.last - start) / SPEND)
             for path in self.stale:  # parts already folded into the task's file
                 path.unlink(missing_ok=True)
             self.stale = []
+
+    def close(self) -> None:
+        """Publish what is left; the file then holds every start, and its .starts file goes."""
+        if self.starts is None:
+            self.flush()
+            return
+        self.starts.close()
+        self.record.starts, self.dirty = [], True
+        self.flush()
+        if self.starts_path is not None:
+            self.starts_path.unlink(missing_ok=True)
+        self.starts = self.starts_path = None
 
 
 class TaskRecords:
@@ -118,10 +187,27 @@ class TaskRecords:
     # --- reading ---------------------------------------------------------------------------
     def read(self, job_id: str, task: int) -> TaskRecord:
         """What the task recorded: its file, the parts it lists, and this process's unpublished writes."""
+        return self._mine(job_id, task, self._published(job_id, task)[0])
+
+    def _published(self, job_id: str, task: int) -> tuple[TaskRecord, list[Path]]:
+        """What the task's files say (its file, the parts and .starts files it lists, merged), and the
+        files other than its own that were merged (they go once the merged record is published)."""
         head = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        more, starts = [], list(head.starts)
         for part in head.parts:
-            head.update(TaskRecord.from_json(atomic.read_json(self.path(job_id, task, part))))
-        head.parts = []
+            more.append(self.path(job_id, task, part))
+            record = TaskRecord.from_json(atomic.read_json(more[-1]))
+            head.update(record)
+            starts += record.starts
+        for name in starts:
+            more.append(self.job_dir(job_id) / "tasks" / name)
+            for index, status in _read_starts(more[-1]):
+                head.started(index, status)
+        head.parts, head.starts = [], []
+        return head, more
+
+    def _mine(self, job_id: str, task: int, head: TaskRecord) -> TaskRecord:
+        """`head` with this process's writes to the task that are not published yet."""
         writer = self.writers.get((job_id, task))
         if writer is not None:
             head.update(writer.record)
@@ -145,12 +231,12 @@ class TaskRecords:
     def start_parts(self, job_id: str, task: int, count: int) -> list[str]:
         """Before a batch forks `count` workers: fold an earlier attempt's parts into the task's file
         and list the new parts there (named afresh, so a part an earlier attempt left is never read)."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        merged = self.read(job_id, task)
+        published, more = self._published(job_id, task)
+        merged = self._mine(job_id, task, published)
         merged.parts = [f"{secrets.token_hex(3)}-{k}" for k in range(count)]
         atomic.write_json_compact(self.path(job_id, task), merged.to_json())
-        for part in old.parts:
-            self.path(job_id, task, part).unlink(missing_ok=True)
+        for path in more:
+            path.unlink(missing_ok=True)
         return merged.parts
 
     def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
@@ -161,24 +247,23 @@ class TaskRecords:
             self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
                                                    base=self.read(job_id, task), mine=set(indices or ()))
             return
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        record = self.read(job_id, task)
-        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record,
-                                               [self.path(job_id, task, p) for p in old.parts], before)
+        published, more = self._published(job_id, task)
+        record = self._mine(job_id, task, published)
+        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""
         writer = self.writers.pop((job_id, task), None)
         if writer is not None:
-            writer.flush()
+            writer.close()
 
     def fold_parts(self, job_id: str, task: int) -> None:
         """After a batch's workers are done: take their parts into the task's file (one file again)."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        if old.parts:
-            atomic.write_json_compact(self.path(job_id, task), self.read(job_id, task).to_json())
-            for part in old.parts:
-                self.path(job_id, task, part).unlink(missing_ok=True)
+        published, more = self._published(job_id, task)
+        if more:
+            atomic.write_json_compact(self.path(job_id, task), self._mine(job_id, task, published).to_json())
+            for path in more:
+                path.unlink(missing_ok=True)
 
     def flush(self) -> None:
         """Publish every buffered write of this process (before another process reads them)."""
@@ -198,12 +283,12 @@ class TaskRecords:
 
     def _edit(self, job_id: str, task: int, changes: dict[int, dict[str, Any]]) -> None:
         """Read, change and publish a task's file; only while no process of the task runs."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        record = self.read(job_id, task)
+        published, more = self._published(job_id, task)
+        record = self._mine(job_id, task, published)
         record.update(TaskRecord(changes))
         atomic.write_json_compact(self.path(job_id, task), record.to_json())
-        for part in old.parts:
-            self.path(job_id, task, part).unlink(missing_ok=True)
+        for path in more:
+            path.unlink(missing_ok=True)
         self.done_cache.pop((job_id, task), None)
 
     def deferring(self) -> "_Deferring":

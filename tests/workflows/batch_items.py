@@ -1,0 +1,47 @@
+"""Workflows for tests/test_batch_items.py: maps of trivial items, run as one batch in-process."""
+from typing import Optional
+
+from hpcflow import current_context, map_task, task, workflow
+
+
+@task
+def square(x: int) -> int:
+    if x == 13:
+        raise ValueError("unlucky")
+    return x * x
+
+
+@task(retries=2)
+def square_retried(x: int) -> int:
+    return x * x
+
+
+@task(cache=True, cache_version="1")
+def square_cached(x: int) -> int:
+    return x * x
+
+
+@task
+def in_folder(x: int) -> str:
+    """Uses its element's working directory only for some items."""
+    return current_context().working_directory if x % 1000 == 0 else ""
+
+
+@workflow
+def squares(xs: list[int]) -> list[Optional[int]]:
+    return map_task(square, min_success_ratio=0.5)(x=xs)
+
+
+@workflow
+def squares_retried(xs: list[int]) -> list[int]:
+    return map_task(square_retried)(x=xs)
+
+
+@workflow
+def squares_cached(xs: list[int]) -> list[int]:
+    return map_task(square_cached)(x=xs)
+
+
+@workflow
+def folders(xs: list[int]) -> list[str]:
+    return map_task(in_folder)(x=xs)
