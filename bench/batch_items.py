@@ -13,8 +13,9 @@ one array task runs every item; then, in this process:
 - dask: the same calls as delayed tasks, dask.compute with the synchronous scheduler, and as a
   dask.bag of one partition.
 Each figure is the best of --repeat (a fresh run each time, as every array task is fresh; dask
-delayed above 20,000 items is timed once), given
-as overhead per item: (time - N x one bare call) / N. Writes: the files the array task published
+delayed above 20,000 items is timed once), given as overhead per item: (time - N x one bare call) / N,
+in wall time and in this process's CPU time (steadier on a machine shared with other work; the
+process figure is wall time only, and a batch on more than one CPU is wall time). Writes: the files the array task published
 (atomic writes) while it ran. --profile N prints cProfile's top N functions of one run_batch.
 Every run is checked: each element SUCCEEDED with x * x as its output.
 """
@@ -95,34 +96,47 @@ def cpus(count: int) -> Iterator[None]:
             os.environ["SLURM_CPUS_PER_TASK"] = old
 
 
-def best(repeat: int, once: Callable[[], float]) -> float:
-    return min(once() for _ in range(repeat))
+Timing = tuple[float, float]  # wall seconds, CPU seconds of this process
 
 
-def hpcflow_batch(n: int, workdir: Path, cpu_count: int, profile: int = 0) -> tuple[float, int]:
+class timer:
+    """`with timer() as t:` ... then t.wall, t.cpu."""
+
+    def __enter__(self) -> "timer":
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def best(repeat: int, once: Callable[[], Timing]) -> Timing:
+    runs = [once() for _ in range(repeat)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
+
+
+def hpcflow_batch(n: int, workdir: Path, cpu_count: int, profile: int = 0) -> tuple[Timing, int]:
     """Seconds of run_batch over n items, and the files it wrote."""
     rd, job_id = new_run(n, workdir)
     profiler = cProfile.Profile() if profile else None
-    with cpus(cpu_count), counting_writes() as written:
-        t0 = time.perf_counter()
+    with cpus(cpu_count), counting_writes() as written, timer() as t:
         if profiler:
             profiler.enable()
         ok = run_batch(rd, job_id, 0, n)
         if profiler:
             profiler.disable()
-        elapsed = time.perf_counter() - t0
     if not ok:
         raise SystemExit(f"run_batch of {n} items failed (run {rd.path})")
     check(rd.path, job_id, n)
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(profile)
+        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(profile)
         print(out.getvalue())
     shutil.rmtree(rd.path)
-    return elapsed, len(written)
+    return (t.wall, t.cpu), len(written)
 
 
-def hpcflow_process(n: int, workdir: Path) -> float:
+def hpcflow_process(n: int, workdir: Path) -> Timing:
     """Seconds of `python -m hpcflow.runtime.entry RUN_DIR JOB 0` (the array task as Slurm runs it)."""
     rd, job_id = new_run(n, workdir)
     env = {**os.environ, "SLURM_CPUS_PER_TASK": "1", "PYTHONPATH": str(HERE.parent)}
@@ -131,34 +145,32 @@ def hpcflow_process(n: int, workdir: Path) -> float:
     elapsed = time.perf_counter() - t0
     check(rd.path, job_id, n)
     shutil.rmtree(rd.path)
-    return elapsed
+    return elapsed, float("nan")
 
 
-def bare(fn: Callable[[int], int], xs: list[int]) -> float:
-    t0 = time.perf_counter()
-    for x in xs:
-        fn(x)
-    return time.perf_counter() - t0
+def bare(fn: Callable[[int], int], xs: list[int]) -> Timing:
+    with timer() as t:
+        for x in xs:
+            fn(x)
+    return t.wall, t.cpu
 
 
-def dask_delayed(fn: Callable[[int], int], xs: list[int]) -> float:
+def dask_delayed(fn: Callable[[int], int], xs: list[int]) -> Timing:
     import dask
 
-    t0 = time.perf_counter()
-    out = dask.compute(*[dask.delayed(fn)(x) for x in xs], scheduler="synchronous")
-    elapsed = time.perf_counter() - t0
+    with timer() as t:
+        out = dask.compute(*[dask.delayed(fn)(x) for x in xs], scheduler="synchronous")
     assert list(out) == [fn(x) for x in xs]
-    return elapsed
+    return t.wall, t.cpu
 
 
-def dask_bag(fn: Callable[[int], int], xs: list[int]) -> float:
+def dask_bag(fn: Callable[[int], int], xs: list[int]) -> Timing:
     import dask.bag
 
-    t0 = time.perf_counter()
-    out = dask.bag.from_sequence(xs, npartitions=1).map(fn).compute(scheduler="synchronous")
-    elapsed = time.perf_counter() - t0
+    with timer() as t:
+        out = dask.bag.from_sequence(xs, npartitions=1).map(fn).compute(scheduler="synchronous")
     assert out == [fn(x) for x in xs]
-    return elapsed
+    return t.wall, t.cpu
 
 
 def main() -> None:
@@ -176,20 +188,22 @@ def main() -> None:
 
     fn = square.fn
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs on this machine; best of {args.repeat}")
-    print(f"{'N':>8}  {'method':<28} {'total s':>9} {'overhead us/item':>17} {'files written':>14}")
+    print(f"{'':>38} {'wall':>18} {'CPU':>18}")
+    print(f"{'N':>8}  {'method':<28} {'s':>8} {'us/item':>9} {'s':>8} {'us/item':>9} {'files written':>14}")
     for n in [int(s) for s in args.sizes.split(",")]:
         xs = list(range(n))
         floor = best(args.repeat, lambda: bare(fn, xs))
-        call = floor / n
 
-        def row(method: str, seconds: float, files: str = "") -> None:
-            print(f"{n:>8}  {method:<28} {seconds:>9.3f} {(seconds - n * call) / n * 1e6:>17.2f} {files:>14}")
+        def row(method: str, timing: Timing, files: str = "") -> None:
+            (wall, cpu), (call_wall, call_cpu) = timing, floor
+            print(f"{n:>8}  {method:<28} {wall:>8.3f} {(wall - call_wall) / n * 1e6:>9.2f} "
+                  f"{cpu:>8.3f} {(cpu - call_cpu) / n * 1e6:>9.2f} {files:>14}")
 
         row("bare loop", floor)
         for count in [int(c) for c in args.cpus.split(",")]:
             runs = [hpcflow_batch(n, workdir, count) for _ in range(args.repeat)]
-            seconds, files = min(runs)
-            row(f"hpcflow run_batch, {count} CPU", seconds, str(files))
+            timing = min(w for (w, _), _ in runs), min(c for (_, c), _ in runs)
+            row(f"hpcflow run_batch, {count} CPU", timing, str(max(files for _, files in runs)))
         if args.process:
             row("hpcflow array task process", best(args.repeat, lambda: hpcflow_process(n, workdir)))
         # about a millisecond per delayed call: at 100k items, one try is a minute and a half

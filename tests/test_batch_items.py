@@ -153,3 +153,17 @@ def test_an_item_that_asks_for_its_folder_gets_it_and_the_others_make_none(runs_
     assert [i for i, v in enumerate(values) if v] == [0, 1000, 2000]
     assert all(Path(values[i]) == rd.element_dir(job_id, i) / "work" and Path(values[i]).is_dir() for i in (0, 1000))
     assert sorted(int(p.name) for p in rd.job_dir(job_id).iterdir() if p.name.isdigit()) == [0, 1000, 2000]
+
+
+def test_trivial_items_stay_in_the_process_and_long_ones_go_to_workers(runs_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "2")
+    rd, job_id = new_batch(runs_dir, "quick_pids", 300)  # far below a second of work: the pool never pays
+    assert run_batch(rd, job_id, 0, 300) is True
+    assert set(map_outputs(RunDir(rd.path), job_id, 300, "o0")[0]) == {os.getpid()}
+    rd, job_id = new_batch(runs_dir, "slow_pids", 8)  # 2.4 s of work: the rest goes to 2 workers after one
+    assert run_batch(rd, job_id, 0, 8) is True
+    pids = map_outputs(RunDir(rd.path), job_id, 8, "o0")[0]
+    assert pids[0] == os.getpid() and len(set(pids[1:]) - {os.getpid()}) == 2
+    assert [p.name for p in (rd.job_dir(job_id) / "tasks").iterdir()] == ["0.json"]  # the parts folded in
+    assert [st.state for st in RunDir(rd.path).statuses(job_id)] == [State.SUCCEEDED] * 8

@@ -18,13 +18,14 @@ from functools import lru_cache
 
 from hpcflow.runtime.rundir import RunDir
 
-# When a batch goes to worker processes. Forking a pool, importing dask and writing, then folding, a
-# part per worker costs about POOL_S (measured with bench/batch_items.py: ~0.3 s for 2 workers on a
-# loaded 2-CPU machine, most of it dask's import); spreading the rest of the batch over `workers`
-# CPUs saves (1 - 1/workers) of its time. So the batch runs here first, and every PROBE_S looks at
-# the time its items took so far: once the rest promises to save more than POOL_S, the rest goes to
-# the pool. Trivial items (microseconds each) never pay for it, however many; long items (the test
-# suite's half-second sleeps) do after the first; items that start quick and turn slow, once they do.
+# When a batch goes to worker processes. Forking a pool of 2 workers, writing a part each and folding
+# them costs ~0.15 s, and importing dask ~0.2 s more the first time (measured on the 2-CPU test machine
+# under load, /tmp runs dir); spreading what is left of the batch over `workers` CPUs saves
+# (1 - 1/workers) of its time. So the batch runs here, and every PROBE_S this process looks at how
+# long its latest items took: once the rest, at that pace, would save more than POOL_S (about twice
+# the cost measured), the rest goes to the pool. A batch of trivial items (tens of microseconds each)
+# stays here unless it has tens of thousands left; long items go after the first (the half-second
+# sleeps of the test suite); items that start quick and turn slow, within PROBE_S of turning.
 POOL_S = 0.5
 PROBE_S = 0.2
 
@@ -79,16 +80,16 @@ def _run_here(rd: RunDir, job_id: str, todo: list[int], workers: int) -> tuple[i
     from hpcflow.runtime.entry import run_element
 
     ok = True
-    start = time.monotonic()
-    check = start + PROBE_S if workers > 1 else float("inf")
+    since, before = time.monotonic(), 0  # the latest window of items: when it began, how many had run
+    check = since + PROBE_S if workers > 1 else float("inf")
     for ran, index in enumerate(todo, 1):
         ok = run_element(rd, job_id, index, notify=False).ok and ok
         if ran < len(todo) and time.monotonic() >= check:
             now = time.monotonic()
-            rest = (now - start) / ran * (len(todo) - ran)
+            rest = (now - since) / (ran - before) * (len(todo) - ran)  # at the latest window's pace
             if rest * (1 - 1 / min(workers, len(todo) - ran)) > POOL_S:
                 return ran, ok
-            check = now + PROBE_S
+            since, before, check = now, ran, now + PROBE_S
     return len(todo), ok
 
 

@@ -16,7 +16,9 @@ import socket
 import sys
 import threading
 import time
+import logging
 import traceback
+from pathlib import Path
 from typing import Any
 
 from hpcflow.runtime.cached import run_cached
@@ -34,6 +36,9 @@ from hpcflow.runtime.prepared import prepared, prepared_already, process_facts
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.codec import encode
+
+
+_TASK_LOG = logging.getLogger("hpcflow.task")  # current_context().logging: the same logger for every element
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +106,7 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> Sta
             status.state = State.SUCCEEDED
         else:
             def compute() -> dict[str, Any]:
-                outputs = _run_with_retries(entity, inputs, rd, job, index, status)
+                outputs = _run_with_retries(entity, inputs, rd, job, index, status, prep.job_dir / str(index))
                 blobs = rd.blobs
                 blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
                 try:
@@ -147,14 +152,14 @@ def tell_ended(rd: RunDir, job_id: str, index: int, status: ElementStatus | None
 
 
 def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int,
-                      status: ElementStatus) -> dict[str, Any]:
+                      status: ElementStatus, folder: Path) -> dict[str, Any]:
+    """`folder`: the element's (rd.element_dir), a path only: made when a traced call or the task puts something there."""
     where = f"{job.name} ({job.id})"
-    folder = rd.element_dir(job.id, index)  # a path only: made when a traced call or the task puts something there
     log = TraceLog(folder / "trace", rd.blobs)
     carried = (status.trace_executed, status.trace_replayed)
     # current_context(): the element's folder holds its working directory and checkpoint, so a
     # checkpoint outlives a retry, a requeue and a resubmission of the element
-    token = CURRENT.set(ExecutionParameters(ExecutionId(rd.meta.run_id), folder=folder))
+    token = CURRENT.set(ExecutionParameters(ExecutionId(rd.meta.run_id), folder=folder, logging=_TASK_LOG))
     try:
         return _attempts(task, inputs, rd, job, index, status, log, where)
     finally:

@@ -14,6 +14,7 @@ import socket
 import weakref
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 from hpcflow.cache.store import CacheStore
@@ -55,6 +56,11 @@ class PreparedJob:
         """The job's task (or dynamic) object; resolved when the first element needs it, so a name
         that no longer resolves fails each element as it did, after its RUNNING status is recorded."""
         return resolve_entity(self.job.entity)
+
+    @cached_property
+    def job_dir(self) -> Path:
+        """The job's folder (an element's is job_dir / str(index): one path join, not three)."""
+        return self.rd.job_dir(self.job.id)
 
     @cached_property
     def urgent_start(self) -> bool:

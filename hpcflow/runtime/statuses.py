@@ -34,12 +34,8 @@ class ElementStatus:
     def compact(self) -> dict[str, Any]:
         """The fields that differ from a new status (a task's file holds many of these). Every field is
         a scalar, so no copy is made: asdict's deep copy cost more than a trivial element's call."""
-        out: dict[str, Any] = {"state": self.state.value}
-        for name, default in _DEFAULTS.items():
-            value = getattr(self, name)
-            if name != "state" and value != default:
-                out[name] = value
-        return out
+        return {"state": self.state.value,
+                **{k: v for k, v in self.__dict__.items() if k != "state" and v != _DEFAULTS[k]}}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":

@@ -45,3 +45,30 @@ def squares_cached(xs: list[int]) -> list[int]:
 @workflow
 def folders(xs: list[int]) -> list[str]:
     return map_task(in_folder)(x=xs)
+
+
+@task
+def pid_after(x: int) -> int:
+    """Slow enough that a batch of them pays for worker processes."""
+    import os
+    import time
+
+    time.sleep(0.3)
+    return os.getpid()
+
+
+@task
+def pid_now(x: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+@workflow
+def slow_pids(xs: list[int]) -> list[int]:
+    return map_task(pid_after)(x=xs)
+
+
+@workflow
+def quick_pids(xs: list[int]) -> list[int]:
+    return map_task(pid_now)(x=xs)
