@@ -98,41 +98,56 @@ def test_a_resumed_batch_runs_only_its_failed_items(runs_dir: Path, monkeypatch:
     assert RunDir(rd.path).status(job_id, 13).state is State.FAILED
 
 
-def test_items_that_retry_mark_their_starts_without_publishing_the_task_per_item(runs_dir: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch):
+def test_items_that_retry_publish_their_starts_without_publishing_the_task_per_item(runs_dir: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch):
     rd, job_id = new_batch(runs_dir, "squares_retried", N)
     ops = FileOps(monkeypatch)
     assert run_batch(rd, job_id, 0, N) is True
-    # the .starts file is listed once, and the records published at the end: not a file per item
+    # the journal is listed once, and the records published at the end: not a file per item
     assert ops.written == [rd.records.path(job_id, 0)] * 2 and ops.replaces == 2
-    assert [p.name for p in (rd.job_dir(job_id) / "tasks").iterdir()] == ["0.json"]  # the .starts file went
+    assert [p.name for p in (rd.job_dir(job_id) / "tasks").iterdir()] == ["0.json"]  # the journal went
     monkeypatch.undo()
     statuses = RunDir(rd.path).statuses(job_id)
     assert all(st.state is State.SUCCEEDED and st.attempts == 1 for st in statuses)
 
 
-def test_a_killed_writer_leaves_its_started_items_where_the_recover_step_reads_them(tmp_path: Path):
+def test_a_killed_writer_leaves_what_it_recorded_before_its_last_urgent_write(tmp_path: Path):
     writer = TaskRecords(lambda job_id: tmp_path / job_id)
     writer.own("n1", 0)
     for i in range(3):
         writer.put("n1", 0, i, "status", {"state": "RUNNING", "started": 10.0 + i}, urgent=True)
         if i < 2:
+            writer.put("n1", 0, i, "outputs", {"o0": i})
             writer.put("n1", 0, i, "status", {"state": "SUCCEEDED", "started": 10.0 + i, "attempts": 1})
     writer.put("n1", 0, 2, "status", {"state": "RUNNING", "started": 12.0, "attempts": 1}, urgent=True)  # a retry
-    # killed here: nothing published but the starts (FLUSH_S is infinite in these tests)
+    # killed here: the file was published once, at the first urgent write (FLUSH_S is infinite in these tests)
     reader = TaskRecords(lambda job_id: tmp_path / job_id)
     record = reader.read("n1", 0)
     assert record.get(2, "status") == {"state": "RUNNING", "started": 12.0, "attempts": 1}
-    assert record.get(0, "status") == {"state": "RUNNING", "started": 10.0}  # its end was not published
+    assert record.ok(0) and record.ok(1) and record.get(1, "outputs") == {"o0": 1}  # done: not run again
     with reader.deferring():  # the recover step: the task's one writer now
         reader.put("n1", 0, 2, "status", {"state": "PENDING", "started": 12.0, "attempts": 2})
     assert [p.suffix for p in (tmp_path / "n1" / "tasks").iterdir()] == [".json"]  # merged in, and gone
-    assert reader.read("n1", 0).get(2, "status")["attempts"] == 2
+    assert reader.read("n1", 0).get(2, "status")["attempts"] == 2 and reader.read("n1", 0).ok(1)
     again = TaskRecords(lambda job_id: tmp_path / job_id)  # the task runs again
     again.own("n1", 0)
     again.put("n1", 0, 2, "status", {"state": "SUCCEEDED", "started": 20.0, "attempts": 3})
     again.release("n1", 0)
     assert TaskRecords(lambda job_id: tmp_path / job_id).read("n1", 0).ok(2)
+
+
+def test_a_journal_holds_only_what_is_newer_than_the_file_that_lists_it(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    writer = TaskRecords(lambda job_id: tmp_path / job_id)
+    writer.own("n1", 0)
+    writer.put("n1", 0, 0, "status", {"state": "RUNNING", "started": 1.0}, urgent=True)
+    writer.put("n1", 0, 0, "status", {"state": "SUCCEEDED", "started": 1.0, "attempts": 1})
+    writer.put("n1", 0, 1, "status", {"state": "RUNNING", "started": 2.0}, urgent=True)  # a line for 0 and 1
+    writer.put("n1", 0, 1, "status", {"state": "FAILED", "started": 2.0, "attempts": 1})
+    writer.flush()  # a timed publication: the file has 1 FAILED, the journal's older line 1 RUNNING
+    writer.put("n1", 0, 2, "status", {"state": "RUNNING", "started": 3.0}, urgent=True)
+    record = TaskRecords(lambda job_id: tmp_path / job_id).read("n1", 0)
+    assert [record.get(i, "status")["state"] for i in range(3)] == ["SUCCEEDED", "FAILED", "RUNNING"]
 
 
 def test_cached_items_keep_a_cache_entry_each(runs_dir: Path, tmp_path: Path):

@@ -3,7 +3,8 @@ traceback, cache key), in one file of the task's own, not in files per element.
 
     jobs/<job>/tasks/<task>.json          the task's records, and the parts being written now
     jobs/<job>/tasks/<task>.<part>.json   one worker process's records, while a batch runs on several
-    jobs/<job>/tasks/<name>.starts        while a task whose elements retry runs: its elements' starts
+    jobs/<job>/tasks/<name>.journal       what a writer recorded since its file was last published, while
+                                          the task runs elements whose starts are urgent (below)
 
 Parallel filesystems pay per file and per metadata operation, so a map of a million elements
 in array tasks of a thousand makes a thousand files here, not a million. Every file has one
@@ -13,8 +14,9 @@ writer at a time, so no file is locked:
   the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
   the writer closes), so a batch of trivial elements costs a few writes, not two per element.
   An element whose start must be published at once (a kill must find that its attempt began:
-  the recover step counts attempts from it) appends a line to the writer's `.starts` file, which
-  its file lists, instead of publishing every record of the task again;
+  the recover step counts attempts from it) appends what was recorded since the last publication
+  to the writer's journal, which its file lists with the offset its lines start to be newer
+  from, instead of publishing every record of the task again: one small append per element;
 - when no process of the task runs (the recover step after its Python process was killed, a
   sentinel after its array ended, a resume, the local backend after reaping it), one process
   edits it: read, change, publish.
@@ -46,7 +48,7 @@ class TaskRecord:
 
     elements: dict[int, dict[str, Any]] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)
-    starts: list[str] = field(default_factory=list)  # the .starts files this file's writer appends to
+    journal: list[Any] = field(default_factory=list)  # [name, offset]: the journal's lines from offset on are newer
 
     def ok(self, index: int) -> bool:
         """True when the element's own record says it ended well (then none of it changes again)."""
@@ -65,18 +67,11 @@ class TaskRecord:
         for index, fields in other.elements.items():
             self.elements.setdefault(index, {}).update(fields)
 
-    def started(self, index: int, status: dict[str, Any]) -> None:
-        """Take a status from a .starts file when it is newer than the element's record: a later start, or
-        the same start after more attempts (the element's final status has as many as its last start)."""
-        old = self.get(index, "status")
-        if old is None or _when(status) > _when(old):
-            self.put(index, "status", status)
-
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the task's file."""
         obj = {"elements": {str(i): f for i, f in self.elements.items()}, "parts": self.parts}
-        if self.starts:
-            obj["starts"] = self.starts
+        if self.journal:
+            obj["journal"] = self.journal
         return obj
 
     @classmethod
@@ -85,25 +80,23 @@ class TaskRecord:
         if not obj:
             return cls()
         return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])),
-                   list(obj.get("starts", [])))
+                   list(obj.get("journal", [])))
 
 
-def _when(status: dict[str, Any]) -> tuple[float, int]:
-    return status.get("started") or 0.0, status.get("attempts", 0)
-
-
-def _read_starts(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The (index, status) lines of a .starts file; a line cut short by a kill is left out."""
+def _journal_lines(path: Path, offset: int) -> Iterator[tuple[int, str, Any]]:
+    """The (index, field, value) lines of a journal from byte `offset` on; a line cut short by a kill is left out."""
     try:
-        text = path.read_bytes()
-    except FileNotFoundError:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            text = fh.read()
+    except FileNotFoundError:  # its writer published everything and removed it since its file was read
         return
-    for line in text.splitlines():
+    for line in text.split(b"\n"):
         try:
-            index, status = json.loads(line)
+            index, name, value = json.loads(line)
         except ValueError:
             continue
-        yield int(index), status
+        yield int(index), name, value
 
 
 class _Writer:
@@ -117,8 +110,10 @@ class _Writer:
         self.base, self.mine = (record if base is None else base), mine
         self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
         self.dirty, self.last, self.interval = False, 0.0, FLUSH_S
-        self.starts: Any = None  # the open .starts file, once an element's start was urgent
-        self.starts_path: Path | None = None
+        self.journal: Any = None  # the open journal, once a write was urgent
+        self.journal_path: Path | None = None
+        self.journal_size = 0
+        self.unlogged: list[tuple[int, str, Any]] = []  # put since the file or the journal last had them
 
     def view(self, index: int) -> TaskRecord:
         """Element `index`'s record as this process knows it (for an element it runs: all there is)."""
@@ -128,47 +123,54 @@ class _Writer:
     def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
         self.record.put(index, name, value)
         self.dirty = True
-        if urgent and name == "status":
-            self.mark_started(index, value)
-        elif urgent:
-            self.flush()
+        if self.journal is not None:
+            self.unlogged.append((index, name, value))
+        if urgent:
+            self.log()
         if time.monotonic() - self.last >= self.interval:
             self.flush()
 
-    def mark_started(self, index: int, status: dict[str, Any]) -> None:
-        """Publish an element's status at once by a line in this writer's .starts file: one small write to
-        an open file, where publishing the file would write every record of the task again."""
-        if self.starts is None:
-            name = f"{self.path.stem}.{secrets.token_hex(3)}.starts"  # afresh: an earlier writer's may be read
-            self.starts_path = self.path.with_name(name)
-            self.record.starts = [name]
-            self.flush()  # readers find the .starts file from the file that lists it (and its folder is made)
-            self.starts = open(self.starts_path, "ab", buffering=0)  # noqa: SIM115 - open until close()
-        self.starts.write(json.dumps([index, status], separators=(",", ":")).encode() + b"\n")
+    def log(self) -> None:
+        """Publish what was put since the last publication at once: appended to this writer's journal (one
+        small write, where publishing the file would write every record of the task again)."""
+        if self.journal is None:  # the first time: publish the file, which lists the journal from here on
+            self.journal_path = self.path.with_name(f"{self.path.stem}.{secrets.token_hex(3)}.journal")
+            self.flush()
+            self.journal = open(self.journal_path, "ab")  # noqa: SIM115 - open until close()
+            return
+        if not self.unlogged:
+            return
+        if self.before is not None and any(name == "outputs" for _, name, _ in self.unlogged):
+            self.before()  # arrays the outputs name are published ahead of them
+        data = b"".join(json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in self.unlogged)
+        self.journal.write(data)
+        self.journal.flush()
+        self.journal_size += len(data)
+        self.unlogged = []
 
     def flush(self) -> None:
         if self.dirty:
             start = time.monotonic()
             if self.before is not None:
                 self.before()
+            if self.journal_path is not None:  # what the journal has so far is in the file too
+                self.record.journal = [self.journal_path.name, self.journal_size]
             atomic.write_json_compact(self.path, self.record.to_json())
-            self.dirty, self.last = False, time.monotonic()
+            self.dirty, self.last, self.unlogged = False, time.monotonic(), []
             self.interval = max(FLUSH_S, (self.last - start) / SPEND)
             for path in self.stale:  # parts already folded into the task's file
                 path.unlink(missing_ok=True)
             self.stale = []
 
     def close(self) -> None:
-        """Publish what is left; the file then holds every start, and its .starts file goes."""
-        if self.starts is None:
-            self.flush()
-            return
-        self.starts.close()
-        self.record.starts, self.dirty = [], True
+        """Publish what is left; the file then holds everything, and the journal goes."""
+        path, self.journal_path = self.journal_path, None
+        if self.journal is not None:
+            self.journal.close()
+            self.journal, self.record.journal, self.dirty = None, [], True
         self.flush()
-        if self.starts_path is not None:
-            self.starts_path.unlink(missing_ok=True)
-        self.starts = self.starts_path = None
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 class TaskRecords:
@@ -190,21 +192,27 @@ class TaskRecords:
         return self._mine(job_id, task, self._published(job_id, task)[0])
 
     def _published(self, job_id: str, task: int) -> tuple[TaskRecord, list[Path]]:
-        """What the task's files say (its file, the parts and .starts files it lists, merged), and the
+        """What the task's files say (its file and the parts and journals it lists, merged), and the
         files other than its own that were merged (they go once the merged record is published)."""
         head = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        more, starts = [], list(head.starts)
+        more: list[Path] = []
+        self._replay(job_id, head, more)
         for part in head.parts:
             more.append(self.path(job_id, task, part))
             record = TaskRecord.from_json(atomic.read_json(more[-1]))
+            self._replay(job_id, record, more)
             head.update(record)
-            starts += record.starts
-        for name in starts:
-            more.append(self.job_dir(job_id) / "tasks" / name)
-            for index, status in _read_starts(more[-1]):
-                head.started(index, status)
-        head.parts, head.starts = [], []
+        head.parts = []
         return head, more
+
+    def _replay(self, job_id: str, record: TaskRecord, more: list[Path]) -> None:
+        """Apply to a file's record what its journal has that is newer."""
+        if record.journal:
+            name, offset = record.journal
+            more.append(self.job_dir(job_id) / "tasks" / name)
+            for index, field_name, value in _journal_lines(more[-1], offset):
+                record.put(index, field_name, value)
+            record.journal = []
 
     def _mine(self, job_id: str, task: int, head: TaskRecord) -> TaskRecord:
         """`head` with this process's writes to the task that are not published yet."""

@@ -1,4 +1,5 @@
-"""Workflows for tests/test_batch_items.py: maps of trivial items, run as one batch in-process."""
+"""Workflows for tests/test_batch_items.py and the batch tests on the cluster: maps of trivial items."""
+import functools
 from typing import Optional
 
 from hpcflow import current_context, map_task, task, workflow
@@ -72,3 +73,20 @@ def slow_pids(xs: list[int]) -> list[int]:
 @workflow
 def quick_pids(xs: list[int]) -> list[int]:
     return map_task(pid_now)(x=xs)
+
+
+@task(retries=1)
+def dies_once_in_a_batch(x: int, folder: str) -> int:
+    """Item 4 loses its process (SIGKILL, as an out-of-memory kill would) on its first attempt."""
+    import os
+
+    marker = os.path.join(folder, f"died-{x}")
+    if x == 4 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), 9)
+    return x * 10
+
+
+@workflow
+def killed_in_a_batch(xs: list[int], folder: str) -> list[int]:
+    return map_task(functools.partial(dies_once_in_a_batch, folder=folder), batch_size=6)(x=xs)
