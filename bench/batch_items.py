@@ -1,6 +1,6 @@
 """What an item of a batched map costs inside its array task, against a bare loop and Dask.
 
-    python bench/batch_items.py [--sizes 10000,100000] [--cpus 1] [--repeat 3] [--process]
+    python bench/batch_items.py [--sizes 10000,100000] [--cpus 1] [--repeat 3] [--process] [--retries]
                                 [--workdir /tmp/batch-items-bench] [--profile N]
 
 For each size N, a real run of bench/_batch_items_workflows.py's `squares` (a map of
@@ -9,13 +9,15 @@ one array task runs every item; then, in this process:
 - hpcflow: `run_batch` of that array task (batch.py: the path every batched array task runs),
   under SLURM_CPUS_PER_TASK = each of --cpus; with --process also `python -m
   hpcflow.runtime.entry RUN_DIR JOB 0`, the array task as Slurm starts it (imports included);
+  with --retries also the same map of a task with retries=1 (each item's start is published at
+  once, as a kill must count the attempt), on 1 CPU;
 - bare: a loop calling the function on each item (its time is the floor);
 - dask: the same calls as delayed tasks, dask.compute with the synchronous scheduler, and as a
   dask.bag of one partition.
 Each figure is the best of --repeat (a fresh run each time, as every array task is fresh; dask
 delayed above 20,000 items is timed once), given as overhead per item: (time - N x one bare call) / N,
-in wall time and in this process's CPU time (steadier on a machine shared with other work; the
-process figure is wall time only, and a batch on more than one CPU is wall time). Writes: the files the array task published
+in wall time and in CPU time (steadier on a machine shared with other work: this process's and its
+worker processes', or the array task process's). Writes: the files the array task published
 (atomic writes) while it ran. --profile N prints cProfile's top N functions of one run_batch.
 Every run is checked: each element SUCCEEDED with x * x as its output.
 """
@@ -43,12 +45,12 @@ from hpcflow.runtime.rundir import RunDir  # noqa: E402
 from hpcflow.runtime.runs import compile_for, create_run  # noqa: E402
 from hpcflow.store import atomic  # noqa: E402
 
-WORKFLOW = f"{HERE / '_batch_items_workflows.py'}:squares"
+WORKFLOWS = HERE / "_batch_items_workflows.py"
 
 
-def new_run(n: int, workdir: Path) -> tuple[RunDir, str]:
+def new_run(n: int, workdir: Path, workflow: str = "squares") -> tuple[RunDir, str]:
     """A fresh run of the map over n items, one array task of n; its directory and the map's job id."""
-    wf, module = load_workflow(WORKFLOW)
+    wf, module = load_workflow(f"{WORKFLOWS}:{workflow}")
     plan = compile_for(wf, {"xs": list(range(n))})
     rd = create_run(wf, module, plan, workdir, index=False)
     job_id = next(job.id for job in plan.jobs if job.kind == "map")
@@ -99,15 +101,21 @@ def cpus(count: int) -> Iterator[None]:
 Timing = tuple[float, float]  # wall seconds, CPU seconds of this process
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that ended (a batch's worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 class timer:
     """`with timer() as t:` ... then t.wall, t.cpu."""
 
     def __enter__(self) -> "timer":
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.wall, self.cpu = time.perf_counter(), _cpu()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        self.wall, self.cpu = time.perf_counter() - self.wall, _cpu() - self.cpu
 
 
 def best(repeat: int, once: Callable[[], Timing]) -> Timing:
@@ -115,9 +123,10 @@ def best(repeat: int, once: Callable[[], Timing]) -> Timing:
     return min(w for w, _ in runs), min(c for _, c in runs)
 
 
-def hpcflow_batch(n: int, workdir: Path, cpu_count: int, profile: int = 0) -> tuple[Timing, int]:
+def hpcflow_batch(n: int, workdir: Path, cpu_count: int, profile: int = 0,
+                  workflow: str = "squares") -> tuple[Timing, int]:
     """Seconds of run_batch over n items, and the files it wrote."""
-    rd, job_id = new_run(n, workdir)
+    rd, job_id = new_run(n, workdir, workflow)
     profiler = cProfile.Profile() if profile else None
     with cpus(cpu_count), counting_writes() as written, timer() as t:
         if profiler:
@@ -140,12 +149,11 @@ def hpcflow_process(n: int, workdir: Path) -> Timing:
     """Seconds of `python -m hpcflow.runtime.entry RUN_DIR JOB 0` (the array task as Slurm runs it)."""
     rd, job_id = new_run(n, workdir)
     env = {**os.environ, "SLURM_CPUS_PER_TASK": "1", "PYTHONPATH": str(HERE.parent)}
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "hpcflow.runtime.entry", str(rd.path), job_id, "0"], check=True, env=env)
-    elapsed = time.perf_counter() - t0
+    with timer() as t:
+        subprocess.run([sys.executable, "-m", "hpcflow.runtime.entry", str(rd.path), job_id, "0"], check=True, env=env)
     check(rd.path, job_id, n)
     shutil.rmtree(rd.path)
-    return elapsed, float("nan")
+    return t.wall, t.cpu
 
 
 def bare(fn: Callable[[int], int], xs: list[int]) -> Timing:
@@ -179,6 +187,7 @@ def main() -> None:
     parser.add_argument("--cpus", default="1", help="SLURM_CPUS_PER_TASK values to run the batch under")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--process", action="store_true", help="also time the array task as a process")
+    parser.add_argument("--retries", action="store_true", help="also time a map of a task with retries=1")
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N of one run_batch")
     parser.add_argument("--workdir", default="/tmp/batch-items-bench")
     args = parser.parse_args()
@@ -204,6 +213,10 @@ def main() -> None:
             runs = [hpcflow_batch(n, workdir, count) for _ in range(args.repeat)]
             timing = min(w for (w, _), _ in runs), min(c for (_, c), _ in runs)
             row(f"hpcflow run_batch, {count} CPU", timing, str(max(files for _, files in runs)))
+        if args.retries:
+            runs = [hpcflow_batch(n, workdir, 1, workflow="squares_retried") for _ in range(args.repeat)]
+            timing = min(w for (w, _), _ in runs), min(c for (_, c), _ in runs)
+            row("hpcflow run_batch, retries=1", timing, str(max(files for _, files in runs)))
         if args.process:
             row("hpcflow array task process", best(args.repeat, lambda: hpcflow_process(n, workdir)))
         # about a millisecond per delayed call: at 100k items, one try is a minute and a half

@@ -9,6 +9,7 @@ traceback there too (`hpcflow logs` prints it).
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -16,7 +17,6 @@ import socket
 import sys
 import threading
 import time
-import logging
 import traceback
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> Sta
         prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
         job = prep.job
         # published at once where a kill must find that the attempt started (the recover step and the
-        # sentinel count attempts from it); else with the next write, at most a second later
+        # sentinel count attempts from it); else with the task's next publication of its records
         rd.write_status(job_id, index, status, urgent=prep.urgent_start)
         if job.interruptible and not prep.requeue_checked:  # about the Slurm job, not the element: once
             backend_of(rd).last_requeue(rd, status.restarts)

@@ -21,6 +21,7 @@ from hpcflow.cache.store import CacheStore
 from hpcflow.core.layout import sized_by_producers, window_of
 from hpcflow.core.plan import JobPlan
 from hpcflow.loader import load_file, resolve_entity
+from hpcflow.runtime.cached import cache_store_for
 from hpcflow.runtime.pinning import environment_digest, environment_id
 from hpcflow.runtime.rundir import RunDir
 
@@ -45,10 +46,15 @@ def process_facts() -> ProcessFacts:
 
 @dataclass
 class PreparedJob:
-    """One job's facts for its elements in this process."""
+    """One job's facts for its elements in this process (it holds no RunDir: the RunDir keys it, weakly)."""
 
-    rd: RunDir
     job: JobPlan
+    job_dir: Path  # the job's folder: an element's is job_dir / str(index), one path join rather than three
+    cache: CacheStore | None  # the cache its elements look up and publish to (None: the job does not cache)
+    # whether an ended element must tell the backend (it may be the last of a window, or of the producers
+    # of a map sized at run time): known by the first element, as a map is sized, and so windowed or not,
+    # before any of its elements runs
+    notifies: bool
     requeue_checked: bool = field(default=False)  # last_requeue is about the Slurm job: asked once
 
     @cached_property
@@ -57,31 +63,11 @@ class PreparedJob:
         that no longer resolves fails each element as it did, after its RUNNING status is recorded."""
         return resolve_entity(self.job.entity)
 
-    @cached_property
-    def job_dir(self) -> Path:
-        """The job's folder (an element's is job_dir / str(index): one path join, not three)."""
-        return self.rd.job_dir(self.job.id)
-
-    @cached_property
+    @property
     def urgent_start(self) -> bool:
         """Whether an element's start is published at once: where a kill must find that the attempt
         started (the recover step and the sentinel count attempts from it)."""
         return self.job.retries > 0 or self.job.interruptible
-
-    @cached_property
-    def cache(self) -> CacheStore | None:
-        """The cache this job's elements look up and publish to (None: the job does not cache)."""
-        cache_dir = self.rd.meta.cache_dir
-        return CacheStore(cache_dir) if cache_dir and self.job.cache else None  # type: ignore[arg-type]
-
-    @cached_property
-    def notifies(self) -> bool:
-        """Whether an ended element must tell the backend (it may be the last of a window, or of the
-        producers of a map sized at run time). The map is sized, and so windowed or not, before any
-        of its elements runs, so this is known by the first element."""
-        rd, job = self.rd, self.job
-        return bool(any(job.id in other.depends_on and sized_by_producers(rd.plan, other) for other in rd.plan.jobs)
-                    or window_of(rd.plan, job.id) or (job.size is None and rd.windows_dir(job.id).is_dir()))
 
 
 def prepared(rd: RunDir, job_id: str) -> PreparedJob:
@@ -93,7 +79,10 @@ def prepared(rd: RunDir, job_id: str) -> PreparedJob:
         meta = rd.meta
         if meta.file:
             load_file(meta.file, meta.module)
-        found = PreparedJob(rd, rd.plan.job(job_id))
+        job = rd.plan.job(job_id)
+        notifies = (any(job.id in other.depends_on and sized_by_producers(rd.plan, other) for other in rd.plan.jobs)
+                    or bool(window_of(rd.plan, job.id)) or (job.size is None and rd.windows_dir(job.id).is_dir()))
+        found = PreparedJob(job, rd.job_dir(job.id), cache_store_for(rd) if job.cache else None, notifies)
         jobs[job_id] = found  # only once it is whole: a module that fails to load fails every element
     return found
 
