@@ -1,7 +1,7 @@
 """What an item of a batched map costs inside its array task, against a bare loop and Dask.
 
     python bench/batch_items.py [--sizes 10000,100000] [--cpus 1] [--repeat 3] [--process] [--retries]
-                                [--workdir /tmp/batch-items-bench] [--profile N]
+                                [--delayed-max 20000] [--workdir /tmp/batch-items-bench] [--profile N]
 
 For each size N, a real run of bench/_batch_items_workflows.py's `squares` (a map of
 `square(x) = x * x` over N items) is created in --workdir with its batch size recorded as N, so
@@ -15,7 +15,7 @@ one array task runs every item; then, in this process:
 - dask: the same calls as delayed tasks, dask.compute with the synchronous scheduler, and as a
   dask.bag of one partition.
 Each figure is the best of --repeat (a fresh run each time, as every array task is fresh; dask
-delayed above 20,000 items is timed once), given as overhead per item: (time - N x one bare call) / N,
+delayed is left out above --delayed-max items), given as overhead per item: (time - N x one bare call) / N,
 in wall time and in CPU time (steadier on a machine shared with other work: this process's and its
 worker processes', or the array task process's). Writes: the files the array task published
 (atomic writes) while it ran. --profile N prints cProfile's top N functions of one run_batch.
@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--process", action="store_true", help="also time the array task as a process")
     parser.add_argument("--retries", action="store_true", help="also time a map of a task with retries=1")
+    parser.add_argument("--delayed-max", type=int, default=20000, help="the most items timed with dask delayed")
     parser.add_argument("--profile", type=int, default=0, help="print cProfile's top N of one run_batch")
     parser.add_argument("--workdir", default="/tmp/batch-items-bench")
     args = parser.parse_args()
@@ -219,8 +220,11 @@ def main() -> None:
             row("hpcflow run_batch, retries=1", timing, str(max(files for _, files in runs)))
         if args.process:
             row("hpcflow array task process", best(args.repeat, lambda: hpcflow_process(n, workdir)))
-        # about a millisecond per delayed call: at 100k items, one try is a minute and a half
-        row("dask delayed, synchronous", best(args.repeat if n <= 20000 else 1, lambda: dask_delayed(fn, xs)))
+        if n <= args.delayed_max:  # about a millisecond per delayed call, and more per call the more there are
+            row("dask delayed, synchronous", best(args.repeat, lambda: dask_delayed(fn, xs)))
+        else:
+            print(f"{n:>8}  dask delayed, synchronous: left out above --delayed-max {args.delayed_max} "
+                  "(over 15 min for 100k here)")
         row("dask.bag, synchronous", best(args.repeat, lambda: dask_bag(fn, xs)))
     if args.profile:
         n = int(args.sizes.split(",")[0])

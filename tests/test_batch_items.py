@@ -176,7 +176,7 @@ def test_trivial_items_stay_in_the_process_and_long_ones_go_to_workers(runs_dir:
     rd, job_id = new_batch(runs_dir, "quick_pids", 300)  # far below a second of work: the pool never pays
     assert run_batch(rd, job_id, 0, 300) is True
     assert set(map_outputs(RunDir(rd.path), job_id, 300, "o0")[0]) == {os.getpid()}
-    rd, job_id = new_batch(runs_dir, "slow_pids", 8)  # 2.4 s of work: the rest goes to 2 workers after one
+    rd, job_id = new_batch(runs_dir, "slow_pids", 8)  # 2.4 s of work: the rest goes to 2 workers after a few
     assert run_batch(rd, job_id, 0, 8) is True
     pids = map_outputs(RunDir(rd.path), job_id, 8, "o0")[0]
     assert pids[0] == os.getpid() and len(set(pids[1:]) - {os.getpid()}) == 2

@@ -19,14 +19,19 @@ from functools import lru_cache
 from hpcflow.runtime.rundir import RunDir
 
 # When a batch goes to worker processes. Forking a pool of 2 workers, writing a part each and folding
-# them costs ~0.15 s, and importing dask ~0.2 s more the first time (measured on the 2-CPU test machine
-# under load, /tmp runs dir); spreading what is left of the batch over `workers` CPUs saves
-# (1 - 1/workers) of its time. So the batch runs here, and every PROBE_S this process looks at how
-# long its latest items took: once the rest, at that pace, would save more than POOL_S (about twice
-# the cost measured), the rest goes to the pool. A batch of trivial items (tens of microseconds each)
-# stays here unless it has tens of thousands left; long items go after the first (the half-second
-# sleeps of the test suite); items that start quick and turn slow, within PROBE_S of turning.
+# them costs ~0.15 s, and importing dask ~0.2 s more the first time; and each item run there costs
+# ~25 us more CPU than here (its record written to a part, read back and folded in; the pages the fork
+# copies): measured with bench/batch_items.py on the 2-CPU test machine under load, where 100,000
+# trivial items took 4.8 s here and 5.4 s over 2 workers (2.6 s more CPU). Spreading what is left of
+# the batch over `workers` CPUs saves (1 - 1/workers) of its time. So the batch runs here, and every
+# PROBE_S this process looks at how long its latest items took (not counting the first, which loads
+# the job): once the rest, at that pace, would save more than the pool costs (POOL_S, about twice the
+# start measured, and ITEM_S an item), twice in a row, the rest goes to the pool. So trivial items
+# (tens of microseconds each) stay here, however many, unless there are several CPUs more; long items
+# go after the first three (the test suite's half-second sleeps); items that start quick and turn
+# slow, within two PROBE_S of turning.
 POOL_S = 0.5
+ITEM_S = 30e-6
 PROBE_S = 0.2
 
 
@@ -80,14 +85,19 @@ def _run_here(rd: RunDir, job_id: str, todo: list[int], workers: int) -> tuple[i
     from hpcflow.runtime.entry import run_element
 
     ok = True
-    since, before = time.monotonic(), 0  # the latest window of items: when it began, how many had run
-    check = since + PROBE_S if workers > 1 else float("inf")
+    since, before, check = 0.0, 1, float("inf")  # the latest window of items: when it began, how many had run
+    pays = 0  # how many windows in a row said the pool pays: one alone may hold a publication or a pause
     for ran, index in enumerate(todo, 1):
         ok = run_element(rd, job_id, index, notify=False).ok and ok
-        if ran < len(todo) and time.monotonic() >= check:
+        if ran == 1 and workers > 1:  # the first item loads the job: the pace is taken from the second on
+            since = time.monotonic()
+            check = since + PROBE_S
+        elif ran < len(todo) and time.monotonic() >= check:
             now = time.monotonic()
-            rest = (now - since) / (ran - before) * (len(todo) - ran)  # at the latest window's pace
-            if rest * (1 - 1 / min(workers, len(todo) - ran)) > POOL_S:
+            left = len(todo) - ran
+            rest = (now - since) / (ran - before) * left  # at the latest window's pace
+            pays = pays + 1 if rest * (1 - 1 / min(workers, left)) > POOL_S + ITEM_S * left else 0
+            if pays == 2:
                 return ran, ok
             since, before, check = now, ran, now + PROBE_S
     return len(todo), ok
