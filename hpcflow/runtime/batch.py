@@ -1,17 +1,38 @@
-"""One array task of a batched map: its elements run in parallel over the task's CPUs with Dask.
+"""One array task of a batched map: its elements are calls in this warm process, and, when the
+measured work is long enough for it to pay, spread over the task's CPUs with Dask.
 
 Each element keeps its own status, outputs, cache entry and error record, exactly as if it
 had its own array task, so min_success_ratio, caching and resume keep working per element;
 they are kept in the task's records (runtime/records.py): one file, written by this process,
-or one part per worker process while the batch runs on several, folded in at the end.
+or one part per worker process while the batch runs on several, folded in at the end. The
+records are gathered in memory and published at most once a second, so a batch of trivial
+items writes a few files, not one per item; what is the same for every element (the module,
+the plan, the function) is worked out once (runtime/prepared.py).
 dask is imported only here, and only when a batch has work for more than one CPU.
 """
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 
 from hpcflow.runtime.rundir import RunDir
+
+# When a batch goes to worker processes. Forking a pool of 2 workers, writing a part each and folding
+# them costs ~0.15 s, and importing dask ~0.2 s more the first time; and each item run there costs
+# ~25 us more CPU than here (its record written to a part, read back and folded in; the pages the fork
+# copies): measured with bench/batch_items.py on the 2-CPU test machine under load, where 100,000
+# trivial items took 4.8 s here and 5.4 s over 2 workers (2.6 s more CPU). Spreading what is left of
+# the batch over `workers` CPUs saves (1 - 1/workers) of its time. So the batch runs here, and every
+# PROBE_S this process looks at how long its latest items took (not counting the first, which loads
+# the job): once the rest, at that pace, would save more than the pool costs (POOL_S, about twice the
+# start measured, and ITEM_S an item), twice in a row, the rest goes to the pool. So trivial items
+# (tens of microseconds each) stay here, however many, unless there are several CPUs more; long items
+# go after the first three (the test suite's half-second sleeps); items that start quick and turn
+# slow, within two PROBE_S of turning.
+POOL_S = 0.5
+ITEM_S = 30e-6
+PROBE_S = 0.2
 
 
 @lru_cache(maxsize=4)
@@ -43,30 +64,62 @@ def run_alone(run_dir: str, job_id: str, index: int) -> bool:
 
 def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     """Run the elements of array task `batch` that have not succeeded yet; True when all did."""
+    from hpcflow.runtime.entry import tell_ended
+
     rd = _open(str(rd.path))  # the RunDir that run_one uses: its writes go through this process's writer
     mine = range(batch * batch_size, min(rd.size(job_id) or 0, (batch + 1) * batch_size))
     done = rd.done_among(job_id, mine)  # not the whole job's: a task's cost must not grow with the map
     todo = [i for i in mine if i not in done]
+    if not todo:
+        return True
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
-    if workers <= 1 or len(todo) <= 1:
-        rd.own_task(job_id, batch)
-        try:
-            return all([run_one(str(rd.path), job_id, i) for i in todo])
-        finally:
-            rd.release_task(job_id, batch)
+    rd.own_task(job_id, batch)
+    try:
+        ran, ok = _run_here(rd, job_id, todo, workers)
+    finally:
+        rd.release_task(job_id, batch)
+    if ran < len(todo):
+        ok = _run_on_pool(rd, job_id, batch, todo[ran:], workers) and ok
+    # once, for the batch: while any of its elements had yet to run, none could end a window or the producers
+    return tell_ended(rd, job_id, todo[-1]) and ok
+
+
+def _run_here(rd: RunDir, job_id: str, todo: list[int], workers: int) -> tuple[int, bool]:
+    """Run elements of `todo` in this process, in order, until the rest would be faster on `workers`
+    processes (see POOL_S); how many ran, and whether all of those succeeded."""
+    from hpcflow.runtime.entry import run_element
+
+    ok = True
+    since, before, check = 0.0, 1, float("inf")  # the latest window of items: when it began, how many had run
+    pays = 0  # how many windows in a row said the pool pays: one alone may hold a publication or a pause
+    for ran, index in enumerate(todo, 1):
+        ok = run_element(rd, job_id, index, notify=False).ok and ok
+        if ran == 1 and workers > 1:  # the first item loads the job: the pace is taken from the second on
+            since = time.monotonic()
+            check = since + PROBE_S
+        elif ran < len(todo) and time.monotonic() >= check:
+            now = time.monotonic()
+            left = len(todo) - ran
+            rest = (now - since) / (ran - before) * left  # at the latest window's pace
+            pays = pays + 1 if rest * (1 - 1 / min(workers, left)) > POOL_S + ITEM_S * left else 0
+            if pays == 2:
+                return ran, ok
+            since, before, check = now, ran, now + PROBE_S
+    return len(todo), ok
+
+
+def _run_on_pool(rd: RunDir, job_id: str, batch: int, todo: list[int], workers: int) -> bool:
+    """Run `todo` over `workers` forked processes, one Dask task per worker; True when all succeeded."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     import dask
 
-    if rd.meta.file:  # load the user's module before the workers fork, so they share it
-        from hpcflow.loader import load_file
-
-        load_file(rd.meta.file, rd.meta.module)
     workers = min(workers, len(todo))
     # one Dask task per worker, each a slice of the batch: Dask's per-task cost is paid per
     # worker, not per element. An explicit fork pool: the "processes" scheduler of dask
-    # 2026.8 ran everything in one process here (see bench/fanout.py).
+    # 2026.8 ran everything in one process here (see bench/fanout.py). The workers inherit the
+    # user's module and the job's prepared facts from this process, which ran the first elements.
     slices = [todo[k::workers] for k in range(workers)]
     parts = rd.records.start_parts(job_id, batch, workers)  # each slice writes a part of its own
     tasks = [dask.delayed(_run_slice)(str(rd.path), job_id, batch, part, indices)
@@ -80,9 +133,11 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
 
 
 def _run_slice(run_dir: str, job_id: str, task: int, part: str, indices: list[int]) -> bool:
+    from hpcflow.runtime.entry import run_element
+
     rd = _open(run_dir)
     rd.own_task(job_id, task, part, indices)
     try:
-        return all([run_one(run_dir, job_id, i) for i in indices])
+        return all([run_element(rd, job_id, i, notify=False).ok for i in indices])
     finally:
         rd.release_task(job_id, task)

@@ -31,15 +31,14 @@ def lookup(rd: RunDir, job: JobPlan, task: Any, inputs: dict[str, Any],
 
 
 def run_cached(rd: RunDir, job: JobPlan, index: int, task: Any, inputs: dict[str, Any],
-               compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    """(encoded outputs, whether they came from the cache). `compute` returns encoded outputs."""
-    if not job.cache or not rd.meta.cache_dir:
+               compute: Callable[[], dict[str, Any]], store: CacheStore | None) -> tuple[dict[str, Any], bool]:
+    """(encoded outputs, whether they came from the cache). `compute` returns encoded outputs; `store` is
+    the run's cache when the job caches (the caller's, opened once for all the elements it runs)."""
+    if store is None or not job.cache:
         return compute(), False
     from hpcflow.cache.key import cache_key
-    from hpcflow.cache.store import CacheStore
     from hpcflow.cache.use import through_cache
 
-    store = CacheStore(Path(rd.meta.cache_dir))
     key = cache_key(task, job, inputs)
     rd.write_cache_key(job.id, index, key.to_json())
     return through_cache(store, key, job.cache_serialize, rd.blobs, compute)

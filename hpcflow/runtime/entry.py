@@ -16,18 +16,17 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hpcflow.core.sizing import sized_by_producers, window_of
+from hpcflow.runtime.cached import run_cached
 from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
-from hpcflow.loader import load_file, resolve_entity
 from hpcflow.core.retry import attempt_timeouts, is_recoverable
 from hpcflow.sdk.context import CURRENT, ExecutionId, ExecutionParameters
 from hpcflow.sdk.trace import TraceLog, tracing
-from hpcflow.runtime.cached import run_cached
 from hpcflow.runtime.call import call_function
-from hpcflow.runtime.pinning import environment_digest, environment_id
+from hpcflow.runtime.prepared import prepared, prepared_already, process_facts
 from hpcflow.runtime.rundir import ElementStatus, RunDir
 from hpcflow.runtime.values import FORWARD, UpstreamFailed, element_inputs
 from hpcflow.store.codec import encode
@@ -36,10 +35,6 @@ if TYPE_CHECKING:
     from hpcflow.core.plan import JobPlan
     from hpcflow.runtime.backend import Backend
     from hpcflow.types.error.error import FlyteError
-
-
-def _host() -> str:
-    return os.uname().nodename  # socket.gethostname()'s answer, without importing socket
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,32 +65,32 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
     mine = range(index * batch, min(rd.size(job_id) or 0, (index + 1) * batch)) if batch else [index]
     with rd.records.deferring():  # one write of the task's records
         for i in mine:
-            rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=_host(),
+            rd.write_status(job_id, i, ElementStatus(state=State.FAILED, error=reason, host=os.uname().nodename,
                                                     started=time.time(), finished=time.time()))
     print(f"hpcflow: {reason}", file=sys.stderr)
     return 1
 
 
-def run_element(rd: RunDir, job_id: str, index: int) -> State:
-    """Run element `index` of a job and record its status; its final state."""
+def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> State:
+    """Run element `index` of a job and record its status; its final state. `notify` False: the caller
+    tells the backend when the elements it runs have ended (a batch does once, after its last: tell_ended)."""
     previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
-    status = ElementStatus(state=State.RUNNING, started=time.time(), host=_host(), pid=os.getpid(),
+    facts = process_facts()
+    status = ElementStatus(state=State.RUNNING, started=time.time(), host=facts.host, pid=os.getpid(),
                            attempts=previous.attempts, trace_executed=previous.trace_executed,
-                           trace_replayed=previous.trace_replayed,
-                           restarts=int(os.environ.get("SLURM_RESTART_COUNT", "0")),
-                           environment=environment_id(environment_digest()))
-    job = None
+                           trace_replayed=previous.trace_replayed, restarts=facts.restarts,
+                           environment=facts.environment)
+    prep = None
     try:
-        meta = rd.meta
-        if meta.file:
-            load_file(meta.file, meta.module)  # before the plan: its constants may be the module's own types
-        job = rd.plan.job(job_id)
+        prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
+        job = prep.job
         # published at once where a kill must find that the attempt started (the recover step and the
-        # sentinel count attempts from it); else with the next write, at most a second later
-        rd.write_status(job_id, index, status, urgent=job.retries > 0 or job.interruptible)
-        if job.interruptible:
+        # sentinel count attempts from it); else with the task's next publication of its records
+        rd.write_status(job_id, index, status, urgent=prep.urgent_start)
+        if job.interruptible and not prep.requeue_checked:  # about the Slurm job, not the element: once
             _backend(rd).last_requeue(rd, status.restarts)
-        entity = resolve_entity(job.entity)
+            prep.requeue_checked = True
+        entity = prep.entity
         inputs = element_inputs(rd, job, index)
         failure = _first_failure(rd, job) if job.on_failure else None
         if job.on_failure and failure is None:  # the workflow succeeded: its on_failure handler is not needed
@@ -107,14 +102,15 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
             status.state = State.SUCCEEDED
         else:
             def compute() -> dict[str, Any]:
-                outputs = _run_with_retries(entity, inputs, rd, job, index, status)
-                rd.blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
+                outputs = _run_with_retries(entity, inputs, rd, job, index, status, prep.job_dir / str(index))
+                blobs = rd.blobs
+                blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
                 try:
-                    return {k: encode(v, rd.blobs) for k, v in outputs.items()}
+                    return {k: encode(v, blobs) for k, v in outputs.items()}
                 finally:
-                    rd.blobs.packing(None)
+                    blobs.packing(None)
 
-            encoded, cached = run_cached(rd, job, index, entity, inputs, compute)
+            encoded, cached = run_cached(rd, job, index, entity, inputs, compute, prep.cache)
             rd.write_outputs(job_id, index, encoded)
             status.state = State.CACHED if cached else State.SUCCEEDED
     except ElementTimeout as exc:
@@ -129,15 +125,28 @@ def run_element(rd: RunDir, job_id: str, index: int) -> State:
         traceback.print_exc()
     status.finished = time.time()
     rd.write_status(job_id, index, status)
-    if job is not None and (_feeds_a_map_it_sizes(rd, job) or window_of(rd.plan, job.id)
-                            or (job.size is None and rd.windows_dir(job.id).is_dir())):  # windowed when sized
-        rd.records.flush()  # what decides below reads this element's record from the files
-        try:  # the last of the producers' elements submits the map (or of a window, the next) before it exits
-            _backend(rd).element_done(rd, job, index)
-        except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows
-            status.state, status.error = State.FAILED, f"could not submit the map it feeds: {type(exc).__name__}: {exc}"
-            rd.write_status(job_id, index, status)
+    if notify and prep is not None:
+        tell_ended(rd, job_id, index, status)
     return status.state
+
+
+def tell_ended(rd: RunDir, job_id: str, index: int, status: ElementStatus | None = None) -> bool:
+    """After element `index` (the last of those this process ran) has ended: tell the backend, when what
+    comes next waits on it: the last of the producers' elements submits the map they size, the last of a
+    window the next window, before it exits. When that fails, the element is recorded FAILED, where it
+    shows, and this is False."""
+    prep = prepared_already(rd, job_id)
+    if prep is None or not prep.notifies:  # (None: its job could not even be loaded, and nothing waits on it)
+        return True
+    rd.records.flush()  # what decides below reads this element's record from the files
+    try:
+        _backend(rd).element_done(rd, prep.job, index)
+    except Exception as exc:  # noqa: BLE001 - the map would never run: fail where it shows
+        status = status or rd.status(job_id, index)
+        status.state, status.error = State.FAILED, f"could not submit the map it feeds: {type(exc).__name__}: {exc}"
+        rd.write_status(job_id, index, status)
+        return False
+    return True
 
 
 def _backend(rd: RunDir) -> Backend:
@@ -158,18 +167,15 @@ def _with_error(inputs: dict[str, Any], failure: FlyteError) -> dict[str, Any]:
     return {**inputs, ERR: failure}
 
 
-def _feeds_a_map_it_sizes(rd: RunDir, job: JobPlan) -> bool:
-    return any(job.id in other.depends_on and sized_by_producers(rd.plan, other) for other in rd.plan.jobs)
-
-
 def _run_with_retries(task: Any, inputs: dict[str, Any], rd: RunDir, job: JobPlan, index: int,
-                      status: ElementStatus) -> dict[str, Any]:
+                      status: ElementStatus, folder: Path) -> dict[str, Any]:
+    """`folder`: the element's (rd.element_dir), a path only: made when a traced call or the task puts something there."""
     where = f"{job.name} ({job.id})"
-    log = TraceLog(rd.element_dir(job.id, index) / "trace", rd.blobs)
+    log = TraceLog(folder / "trace", rd.blobs)
     carried = (status.trace_executed, status.trace_replayed)
     # current_context(): the element's folder holds its working directory and checkpoint, so a
     # checkpoint outlives a retry, a requeue and a resubmission of the element
-    token = CURRENT.set(ExecutionParameters(ExecutionId(rd.meta.run_id), folder=rd.element_dir(job.id, index)))
+    token = CURRENT.set(ExecutionParameters(ExecutionId(rd.meta.run_id), folder=folder))
     try:
         return _attempts(task, inputs, rd, job, index, status, log, where)
     finally:

@@ -3,6 +3,8 @@ traceback, cache key), in one file of the task's own, not in files per element.
 
     jobs/<job>/tasks/<task>.json          the task's records, and the parts being written now
     jobs/<job>/tasks/<task>.<part>.json   one worker process's records, while a batch runs on several
+    jobs/<job>/tasks/<name>.journal       what a writer recorded since its file was last published, while
+                                          the task runs elements whose starts are urgent (below)
 
 Parallel filesystems pay per file and per metadata operation, so a map of a million elements
 in array tasks of a thousand makes a thousand files here, not a million. Every file has one
@@ -10,7 +12,11 @@ writer at a time, so no file is locked:
 - while an array task runs, its process writes the task's file (a batch spread over worker
   processes: each worker its part, which the task's file lists; the task folds them in when
   the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
-  the writer closes), so a batch of trivial elements costs a few writes, not two per element;
+  the writer closes), so a batch of trivial elements costs a few writes, not two per element.
+  An element whose start must be published at once (a kill must find that its attempt began:
+  the recover step counts attempts from it) appends what was recorded since the last publication
+  to the writer's journal, which its file lists with the offset its lines start to be newer
+  from, instead of publishing every record of the task again: one small append per element;
 - when no process of the task runs (the recover step after its Python process was killed, a
   sentinel after its array ended, a resume, the local backend after reaping it), one process
   edits it: read, change, publish.
@@ -21,6 +27,7 @@ the elements.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -31,6 +38,9 @@ from hpcflow.runtime.heads import TaskSummary, read_head, summary_of
 from hpcflow.store import atomic
 
 FLUSH_S = 1.0  # at most one publication per writer per second: a killed task re-runs at most that much work
+# ... and at most this share of a writer's time goes to publishing: a task of many elements publishes
+# more records each time, so its publications are further apart (a killed task re-runs a bit more)
+SPEND = 0.05
 FIELDS = ("status", "outputs", "error", "key")  # what an element records; each a JSON value
 _OK = ("SUCCEEDED", "CACHED")
 
@@ -41,6 +51,7 @@ class TaskRecord:
 
     elements: dict[int, dict[str, Any]] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)
+    journal: list[Any] = field(default_factory=list)  # [name, offset]: the journal's lines from offset on are newer
 
     def ok(self, index: int) -> bool:
         """True when the element's own record says it ended well (then none of it changes again)."""
@@ -60,16 +71,37 @@ class TaskRecord:
             self.elements.setdefault(index, {}).update(fields)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of the task's file: its head first (heads.py reads it without the rest)."""
-        return {"head": summary_of(self.elements).to_json(), "parts": self.parts,
-                "elements": {str(i): f for i, f in self.elements.items()}}
+        """The JSON object of the task's file: its head first (heads.py reads it without the rest; the head
+        counts what the file holds, not the newer lines of a journal it lists, which its next publication folds in)."""
+        obj = {"head": summary_of(self.elements).to_json(), "parts": self.parts}
+        if self.journal:
+            obj["journal"] = self.journal
+        obj["elements"] = {str(i): f for i, f in self.elements.items()}
+        return obj
 
     @classmethod
     def from_json(cls, obj: dict[str, Any] | None) -> "TaskRecord":
         """A record back from its file's JSON (an empty one for no file)."""
         if not obj:
             return cls()
-        return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])))
+        return cls({int(i): dict(f) for i, f in obj.get("elements", {}).items()}, list(obj.get("parts", [])),
+                   list(obj.get("journal", [])))
+
+
+def _journal_lines(path: Path, offset: int) -> Iterator[tuple[int, str, Any]]:
+    """The (index, field, value) lines of a journal from byte `offset` on; a line cut short by a kill is left out."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            text = fh.read()
+    except FileNotFoundError:  # its writer published everything and removed it since its file was read
+        return
+    for line in text.split(b"\n"):
+        try:
+            index, name, value = json.loads(line)
+        except ValueError:
+            continue
+        yield int(index), name, value
 
 
 class _Writer:
@@ -82,7 +114,11 @@ class _Writer:
         # from `base` (the task's records when it began; the record itself, for the task's own writer)
         self.base, self.mine = (record if base is None else base), mine
         self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
-        self.dirty, self.last = False, 0.0
+        self.dirty, self.last, self.interval = False, 0.0, FLUSH_S
+        self.journal: Any = None  # the open journal, once a write was urgent
+        self.journal_path: Path | None = None
+        self.journal_size = 0
+        self.unlogged: list[tuple[int, str, Any]] = []  # put since the file or the journal last had them
 
     def view(self, index: int) -> TaskRecord:
         """Element `index`'s record as this process knows it (for an element it runs: all there is)."""
@@ -92,18 +128,54 @@ class _Writer:
     def put(self, index: int, name: str, value: Any, urgent: bool) -> None:
         self.record.put(index, name, value)
         self.dirty = True
-        if urgent or time.monotonic() - self.last >= FLUSH_S:
+        if self.journal is not None:
+            self.unlogged.append((index, name, value))
+        if urgent:
+            self.log()
+        if time.monotonic() - self.last >= self.interval:
             self.flush()
+
+    def log(self) -> None:
+        """Publish what was put since the last publication at once: appended to this writer's journal (one
+        small write, where publishing the file would write every record of the task again)."""
+        if self.journal is None:  # the first time: publish the file, which lists the journal from here on
+            self.journal_path = self.path.with_name(f"{self.path.stem}.{os.urandom(3).hex()}.journal")
+            self.flush()
+            self.journal = open(self.journal_path, "ab")  # noqa: SIM115 - open until close()
+            return
+        if not self.unlogged:
+            return
+        if self.before is not None and any(name == "outputs" for _, name, _ in self.unlogged):
+            self.before()  # arrays the outputs name are published ahead of them
+        data = b"".join(json.dumps(line, separators=(",", ":")).encode() + b"\n" for line in self.unlogged)
+        self.journal.write(data)
+        self.journal.flush()
+        self.journal_size += len(data)
+        self.unlogged = []
 
     def flush(self) -> None:
         if self.dirty:
+            start = time.monotonic()
             if self.before is not None:
                 self.before()
+            if self.journal_path is not None:  # what the journal has so far is in the file too
+                self.record.journal = [self.journal_path.name, self.journal_size]
             atomic.write_json_compact(self.path, self.record.to_json())
-            self.dirty, self.last = False, time.monotonic()
+            self.dirty, self.last, self.unlogged = False, time.monotonic(), []
+            self.interval = max(FLUSH_S, (self.last - start) / SPEND)
             for path in self.stale:  # parts already folded into the task's file
                 path.unlink(missing_ok=True)
             self.stale = []
+
+    def close(self) -> None:
+        """Publish what is left; the file then holds everything, and the journal goes."""
+        path, self.journal_path = self.journal_path, None
+        if self.journal is not None:
+            self.journal.close()
+            self.journal, self.record.journal, self.dirty = None, [], True
+        self.flush()
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 class TaskRecords:
@@ -122,10 +194,33 @@ class TaskRecords:
     # --- reading ---------------------------------------------------------------------------
     def read(self, job_id: str, task: int) -> TaskRecord:
         """What the task recorded: its file, the parts it lists, and this process's unpublished writes."""
+        return self._mine(job_id, task, self._published(job_id, task)[0])
+
+    def _published(self, job_id: str, task: int) -> tuple[TaskRecord, list[Path]]:
+        """What the task's files say (its file and the parts and journals it lists, merged), and the
+        files other than its own that were merged (they go once the merged record is published)."""
         head = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
+        more: list[Path] = []
+        self._replay(job_id, head, more)
         for part in head.parts:
-            head.update(TaskRecord.from_json(atomic.read_json(self.path(job_id, task, part))))
+            more.append(self.path(job_id, task, part))
+            record = TaskRecord.from_json(atomic.read_json(more[-1]))
+            self._replay(job_id, record, more)
+            head.update(record)
         head.parts = []
+        return head, more
+
+    def _replay(self, job_id: str, record: TaskRecord, more: list[Path]) -> None:
+        """Apply to a file's record what its journal has that is newer."""
+        if record.journal:
+            name, offset = record.journal
+            more.append(self.job_dir(job_id) / "tasks" / name)
+            for index, field_name, value in _journal_lines(more[-1], offset):
+                record.put(index, field_name, value)
+            record.journal = []
+
+    def _mine(self, job_id: str, task: int, head: TaskRecord) -> TaskRecord:
+        """`head` with this process's writes to the task that are not published yet."""
         writer = self.writers.get((job_id, task))
         if writer is not None:
             head.update(writer.record)
@@ -183,12 +278,12 @@ class TaskRecords:
     def start_parts(self, job_id: str, task: int, count: int) -> list[str]:
         """Before a batch forks `count` workers: fold an earlier attempt's parts into the task's file
         and list the new parts there (named afresh, so a part an earlier attempt left is never read)."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        merged = self.read(job_id, task)
+        published, more = self._published(job_id, task)
+        merged = self._mine(job_id, task, published)
         merged.parts = [f"{os.urandom(3).hex()}-{k}" for k in range(count)]
         atomic.write_json_compact(self.path(job_id, task), merged.to_json())
-        for part in old.parts:
-            self.path(job_id, task, part).unlink(missing_ok=True)
+        for path in more:
+            path.unlink(missing_ok=True)
         return merged.parts
 
     def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
@@ -199,24 +294,23 @@ class TaskRecords:
             self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
                                                    base=self.read(job_id, task), mine=set(indices or ()))
             return
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        record = self.read(job_id, task)
-        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record,
-                                               [self.path(job_id, task, p) for p in old.parts], before)
+        published, more = self._published(job_id, task)
+        record = self._mine(job_id, task, published)
+        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""
         writer = self.writers.pop((job_id, task), None)
         if writer is not None:
-            writer.flush()
+            writer.close()
 
     def fold_parts(self, job_id: str, task: int) -> None:
         """After a batch's workers are done: take their parts into the task's file (one file again)."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        if old.parts:
-            atomic.write_json_compact(self.path(job_id, task), self.read(job_id, task).to_json())
-            for part in old.parts:
-                self.path(job_id, task, part).unlink(missing_ok=True)
+        published, more = self._published(job_id, task)
+        if more:
+            atomic.write_json_compact(self.path(job_id, task), self._mine(job_id, task, published).to_json())
+            for path in more:
+                path.unlink(missing_ok=True)
 
     def flush(self) -> None:
         """Publish every buffered write of this process (before another process reads them)."""
@@ -236,12 +330,12 @@ class TaskRecords:
 
     def _edit(self, job_id: str, task: int, changes: dict[int, dict[str, Any]]) -> None:
         """Read, change and publish a task's file; only while no process of the task runs."""
-        old = TaskRecord.from_json(atomic.read_json(self.path(job_id, task)))
-        record = self.read(job_id, task)
+        published, more = self._published(job_id, task)
+        record = self._mine(job_id, task, published)
         record.update(TaskRecord(changes))
         atomic.write_json_compact(self.path(job_id, task), record.to_json())
-        for part in old.parts:
-            self.path(job_id, task, part).unlink(missing_ok=True)
+        for path in more:
+            path.unlink(missing_ok=True)
         self.done_cache.pop((job_id, task), None)
 
     def deferring(self) -> "_Deferring":

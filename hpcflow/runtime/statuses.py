@@ -32,8 +32,10 @@ class ElementStatus:
         return {**asdict(self), "state": self.state.value}
 
     def compact(self) -> dict[str, Any]:
-        """The fields that differ from a new status (a task's file holds many of these)."""
-        return {k: v for k, v in self.to_json().items() if v != _DEFAULTS[k] or k == "state"}
+        """The fields that differ from a new status (a task's file holds many of these). Every field is
+        a scalar, so no copy is made: asdict's deep copy cost more than a trivial element's call."""
+        return {"state": self.state.value,
+                **{k: v for k, v in self.__dict__.items() if k != "state" and v != _DEFAULTS[k]}}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "ElementStatus":

@@ -115,9 +115,10 @@ class Interface:
                                     f"({', '.join(names)}), but returned {got}")
         else:
             values = list(result)
-        outputs = {n: _as_file(v, tp, where) for (n, tp), v in zip(self.outputs, values)}
+        outputs = {n: v if type(v) is tp and tp in _SCALARS else _as_file(v, tp, where)
+                   for (n, tp), v in zip(self.outputs, values)}
         for name, tp in self.outputs:
-            if not conforms(outputs[name], tp):
+            if not (type(outputs[name]) is tp and tp in _SCALARS) and not conforms(outputs[name], tp):
                 raise TypeMismatchError(f"{where} returned {value_type_name(outputs[name])} for output '{name}', "
                                         f"which is annotated {type_name(tp)}; return a {type_name(tp)}")
         return outputs
@@ -132,6 +133,9 @@ class Interface:
         if self.output_kind == "namedtuple" and self.output_class is not None:
             return self.output_class(*values)
         return tuple(values)
+
+
+_SCALARS = frozenset({int, float, str})  # a value of exactly such a type conforms as it is: no general check per call
 
 
 def _as_file(value: Any, tp: Any, where: str) -> Any:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from run_records import element_status
 from slurm_helpers import ROOT, RUNS, slurm_calls
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
@@ -49,3 +50,16 @@ def test_dask_spreads_a_batch_over_the_cpus_slurm_allocated(hpcflow, slurm_env):
     assert res.code == 0, res.stderr
     assert "--cpus-per-task=4" in (RUNS / res.json["run_id"] / "jobs" / "n0" / "job.sh").read_text()
     assert len(set(res.json["outputs"]["o0"])) > 1
+
+
+def test_an_item_killed_in_a_batch_runs_again_and_the_items_done_before_it_are_kept(hpcflow, slurm_env,
+                                                                                   tmp_path: Path):
+    items = str(ROOT / "tests" / "workflows" / "batch_items.py")
+    res = hpcflow("submit", f"{items}:killed_in_a_batch", "--site", "dev-cluster", "-i", f"xs={list(range(6))}",
+                  "-i", f"folder={tmp_path}", "--wait", "--json")
+    assert res.code == 0, res.stderr
+    assert res.json["outputs"] == {"o0": [x * 10 for x in range(6)]}
+    run = RUNS / res.json["run_id"]
+    # the items before the killed one were in the task's journal when it died: they ran once
+    assert [element_status(run, "n0", i)["attempts"] for i in range(6)] == [1, 1, 1, 1, 2, 1]
+    assert [p.name for p in (run / "jobs" / "n0" / "tasks").iterdir()] == ["0.json"]  # the journal folded in
