@@ -25,7 +25,8 @@ import traceback
 from hpcflow.core.batching import TARGET_FACTOR, BatchChoice, from_work
 from hpcflow.core.plan import JobPlan
 from hpcflow.runtime.backend import backend_of
-from hpcflow.runtime.batch import open_run, run_batch, run_one
+from hpcflow.runtime.batch import open_run, run_batch
+from hpcflow.runtime.entry import run_element, tell_ended
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.timings import remember
 from hpcflow.site.config import SiteConfig, load_site, machine_site
@@ -58,7 +59,7 @@ def run_probe(run_dir: str, job_id: str) -> bool:
     done = rd.done_among(job_id, range(size))
     watch = _Decider(rd, job, size, run_site(rd))
     rd.own_task(job_id, 0)
-    ok = True
+    ok, last = True, None
     watch.start()
     try:
         for index in range(size):
@@ -66,13 +67,16 @@ def run_probe(run_dir: str, job_id: str) -> bool:
                 continue
             if not watch.begin(index):
                 break  # the elements from here on are the other array tasks'
-            try:
-                ok = run_one(run_dir, job_id, index) and ok
+            try:  # as in a batch: the backend hears once, after the last (tell_ended)
+                ok = run_element(rd, job_id, index, notify=False).ok and ok
+                last = index
             finally:
                 watch.end()
     finally:
         watch.close()
         rd.release_task(job_id, 0)
+    if last is not None:
+        ok = tell_ended(rd, job_id, last) and ok
     if watch.error:
         print(f"hpcflow: the probe of {job.name} ({job_id}) could not submit the map's other array tasks: "
               f"{watch.error}; `hpcflow resume` submits them", file=sys.stderr)
