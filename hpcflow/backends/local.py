@@ -51,6 +51,7 @@ class _Job:
     todo: list[int] = field(default_factory=list)  # array task indices to launch (elements, or batches)
     batch: int | None = None  # elements per task of a batched map
     probing: bool = False  # its task 0 times its first elements; the other tasks wait for its batch size
+    probe_looked: float = 0.0  # when batch.json was last read for the probe's decision
     next_index: int = 0  # position in todo
     running: int = 0
     done: dict[int, State] = field(default_factory=dict)
@@ -261,7 +262,7 @@ class LocalBackend:
                 break
             if job.state is not State.RUNNING:
                 continue
-            if job.probing:
+            if job.probing and time.monotonic() - job.probe_looked >= _PROBE_LOOK_S:
                 self._probed(job)
             limit = job.plan.concurrency or job.size
             while job.next_index < len(job.todo) and job.running < limit and len(self._procs) < self.max_workers:
@@ -272,6 +273,7 @@ class LocalBackend:
 
     def _probed(self, job: _Job) -> None:
         """Once a map's probe has decided its batch size: queue the other array tasks with work left."""
+        job.probe_looked = time.monotonic()
         batching = job.rd.batching(job.plan.id)
         if batching.get("probing"):
             return
@@ -339,6 +341,9 @@ class LocalBackend:
                     if not status.state.finished:
                         job.rd.write_status(job.plan.id, index, ElementStatus(State.CANCELLED, error="interrupted"))
         self._procs.clear()
+
+
+_PROBE_LOOK_S = 0.05  # the scheduling loop turns every few ms: read a probe's batch.json at most this often
 
 
 def _kill_group(popen: subprocess.Popen) -> None:

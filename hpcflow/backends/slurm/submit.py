@@ -113,7 +113,7 @@ def element_seconds(rd: RunDir) -> dict[str, float]:
     """What one element of each map's task took in an earlier run here (runtime/timings.py)."""
     found = {}
     for job in rd.plan.jobs:
-        if job.is_array and job.size != 0:
+        if job.is_array and job.size != 0 and not job.batch_size:  # a given batch_size needs no time
             seconds = recall(rd.meta.cache_dir, job.entity)
             if seconds is not None:
                 found[job.id] = seconds
