@@ -70,3 +70,19 @@ def test_status_warns_when_elements_ran_under_another_environment(hpcflow, tmp_p
     assert warned.code == 0
     assert "warning: n0[0] ran under another Python, hpcflow or set of installed packages" in warned.stderr
     assert [j["other_environment"] for j in warned.json["jobs"]] == [[0], [0]]
+
+
+def test_the_pinned_code_is_compiled_once_at_submit_for_every_element_to_read(hpcflow, tmp_path, runs_dir,
+                                                                              monkeypatch):
+    import importlib.util
+    import struct
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # no element may write it: they all read the submit's
+    folder = _project(tmp_path)
+    res = hpcflow("run", f"{folder}/pinned_wf.py:pinned", "-i", f"folder={folder}", "--json")
+    assert res.code == 0, res.stderr
+    for source in (runs_dir / res.json["run_id"] / "code").glob("*.py"):
+        pyc = Path(importlib.util.cache_from_source(str(source))).read_bytes()
+        flags, mtime, size = struct.unpack("<III", pyc[4:16])
+        assert pyc[:4] == importlib.util.MAGIC_NUMBER and flags == 0  # what the import checks before using it
+        assert (mtime, size) == (int(source.stat().st_mtime) & 0xFFFFFFFF, source.stat().st_size & 0xFFFFFFFF)

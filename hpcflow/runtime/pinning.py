@@ -83,7 +83,22 @@ def pin_code(workflow_module: ModuleType, run_dir: Path) -> Path:
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+        _compile(target)
     return dest / Path(Path(workflow_module.__file__ or "").name)
+
+
+def _compile(source: Path) -> None:
+    """Write the copy's bytecode now, once: every element imports it, and where PYTHONDONTWRITEBYTECODE
+    is set (or the first elements race to write it) each would compile it again. An element whose Python
+    differs reads its own cache tag's file, and compiles as usual when there is none."""
+    import importlib.util
+    import py_compile
+
+    if source.suffix == ".py":
+        try:
+            py_compile.compile(str(source), cfile=importlib.util.cache_from_source(str(source)), doraise=True)
+        except (py_compile.PyCompileError, OSError):  # the import reports a syntax error where it matters
+            pass
 
 
 @functools.lru_cache(maxsize=1)  # once per process: a batch runs many elements under the same one

@@ -12,6 +12,7 @@ import fcntl
 import getpass
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -31,12 +32,38 @@ def cluster() -> None:
 
 
 @pytest.fixture(autouse=True)
-def cluster_share(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Hold the cluster lock, shared or (for `exclusive` tests) alone, for the test's duration."""
-    mode = fcntl.LOCK_EX if request.node.get_closest_marker("exclusive") else fcntl.LOCK_SH
+def cluster_share(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Hold the cluster lock, shared or (for `exclusive` tests) alone, for the test's duration.
+
+    A test may end while jobs of its runs still run or wait (a run it only polled for a while); they
+    are cancelled when it ends, so they hold no room that a later test counts on."""
+    exclusive = request.node.get_closest_marker("exclusive") is not None
     with open(CLUSTER_LOCK, "a+") as fh:
-        fcntl.flock(fh, mode)  # released when the file closes
-        yield
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)  # released when the file closes
+        if exclusive:
+            _wait_for_an_empty_queue()
+        try:
+            yield
+        finally:
+            _cancel_the_runs_of(tmp_path / "home")
+
+
+def _cancel_the_runs_of(home: Path) -> None:
+    """scancel every job of the runs submitted with this HPCFLOW_HOME (its index names them)."""
+    for entry in sorted((home / "index").glob("*.json")):
+        subprocess.run(["scancel", f"--name=hf-{entry.stem}", "-u", getpass.getuser()], capture_output=True)
+
+
+def _wait_for_an_empty_queue(timeout: float = 120) -> None:
+    """Cancelled jobs take a moment to leave the queue; a job that stays is another test's leak."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = subprocess.run(["squeue", "-h", "-o", "%i %u %j %T"], capture_output=True, text=True).stdout.strip()
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"an exclusive test needs the whole cluster, but these jobs stay queued: {left}")
+        time.sleep(0.5)
 
 
 @pytest.fixture

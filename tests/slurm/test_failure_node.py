@@ -53,7 +53,9 @@ def test_fail_immediately_cancels_queued_work_and_the_handler_runs_once_after_th
     # still runs, and the failure watch still waits for it
     assert _job(status, "n2")["counts"] == {"CANCELLED": 1}
     assert _job(status, "on_failure")["counts"] == {"PENDING": 1}
-    assert sacct_states(_job(status, "n2")["slurm_ids"])[str(_job(status, "n2")["slurm_ids"][0])].startswith("CANCELLED")
+    n2 = _job(status, "n2")["slurm_ids"]
+    # Slurm's accounting hears of the cancel a moment after squeue does
+    wait_until(lambda: sacct_states(n2).get(str(n2[0]), "").startswith("CANCELLED"), timeout=60, interval=1)
     gate.touch()
     res = hpcflow("wait", run_id, "--json", timeout=600)
     assert res.code == 1 and res.json["state"] == "FAILED", res.stdout + res.stderr
