@@ -26,6 +26,7 @@ NOT_NEEDED = (
     "rich", "dask", "distributed", "click", "h5py", "pydantic", "numpy", "submitit", "cloudpickle", "filelock",
     "asyncio", "logging", "socket", "ssl", "subprocess", "tempfile", "shutil", "pickle", "uuid", "tomllib",
     "threading", "datetime", "unicodedata", "platform", "secrets",
+    "hashlib", "_hashlib",  # OpenSSL: only an element that caches or stores a blob hashes
 )
 FLYTE2_HAND_OFF = {"hpcflow.sdk.flyte2", "hpcflow.sdk.flyte2.remote"}  # the one part of it the root imports
 

@@ -11,7 +11,6 @@ code/ is first on sys.path. Only Python modules, and the script files of ShellTa
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -113,7 +112,14 @@ def environment_digest() -> dict[str, str]:
             continue
     # sys.version starts with what platform.python_version() gives, without importing platform
     return {"python": sys.version.split()[0], "hpcflow": hpcflow.__version__,
-            "packages": hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]}
+            "packages": _checksum("\n".join(sorted(names)))}
+
+
+def _checksum(text: str) -> str:
+    """A change detector, not a secret: zlib's CRC-32, where hashlib would load OpenSSL in every element."""
+    import zlib
+
+    return f"{zlib.crc32(text.encode()):08x}"
 
 
 def environment_id(environment: dict[str, str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import hashlib
 import json
 import os
 import stat
@@ -19,15 +18,25 @@ from hpcflow.types.lazy_numpy import is_array, is_numpy_scalar
 _CHUNK = 1 << 20
 
 
+def _sha256() -> Any:
+    """A new SHA-256. hashlib loads OpenSSL (a few ms): every element imports this module, and only
+    one that caches or stores a blob hashes anything."""
+    import hashlib
+
+    return hashlib.sha256()
+
+
 def digest(data: bytes | memoryview) -> str:
     """The hash used everywhere in the cache: SHA-256, which CPUs with SHA extensions run at
     about twice BLAKE2b's speed (bench/cache.py measures both)."""
-    return hashlib.sha256(data).hexdigest()
+    h = _sha256()
+    h.update(data)
+    return h.hexdigest()
 
 
 def array_digest(array: Any) -> str:
     """Hash of dtype, shape and the raw buffer; contiguous arrays are hashed without a copy."""
-    h = hashlib.sha256()
+    h = _sha256()
     h.update(f"{array.dtype.str}|{array.shape}|".encode())
     data = array if array.flags.c_contiguous else array.copy(order="C")
     h.update(memoryview(data).cast("B"))
@@ -55,7 +64,7 @@ def file_digest(path: str | os.PathLike) -> str:
         raise InputError(f"{os.fspath(path)} is not a regular file (a device, FIFO or socket); "
                          "inputs are hashed by content, so give a regular file")
     with open(fd, "rb", closefd=True) as fh:
-        h = hashlib.sha256()
+        h = _sha256()
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
