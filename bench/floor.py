@@ -2,24 +2,29 @@
 
     python bench/floor.py [--n 200] [--repeat 3] [--site dev-cluster]
 
-Four ways of running the same two stages, interleaved (one of each per repetition), makespans from sacct
-(the first job's Submit to the last job's End), medians of --repeat, each as a ratio to the floor:
-  - floor (true):   `sbatch --array=0-(N-1) --wrap true`, then `sbatch --dependency=afterok --wrap true`;
-  - floor (python): each array task a `python3 -c` that writes x*x to a file, the reduce summing the files;
-  - hpcflow:        `hpcflow submit --wait` of map_task(square) over N items and a sum (unbatched: one array
-                    task per element, the site's max_fanout set above N);
-  - hpcflow by work: the same, with the site's auto_batch_above at 1, so the map is batched by what its
-                    elements cost (its first run times them in its probe; the later ones use that time): the
-                    stage costs about one job start, as issue "Overhead at the floor" item 4 asks;
-  - submitit:       `executor.map_array` over the items and a reduce job waiting on it (afterok), its
-                    results read by the submitting process.
+The same two stages run these ways, interleaved (one of each per repetition), makespans from sacct (the
+first job's Submit to the last job's End), medians of --repeat, each as a ratio to the floor:
+  - floor (true):    `sbatch --array=0-(N-1) --wrap true`, then `sbatch --dependency=afterok --wrap true`;
+  - floor (python):  each array task a `python3 -S -c` that writes x*x to a file, the reduce summing the files;
+  - hpcflow 1st run: `hpcflow submit --wait` of map_task(square) over N items and a sum, with a cache folder
+                     of its own (no history): one array task per element (the site's max_fanout set above N);
+  - hpcflow re-run:  the same workflow again, with the first run's cache folder: what one element cost is
+                     known, and a small map is batched so that an array task's work stays within one start-up
+                     (core/batching.py), so the stage costs about one job start;
+  - hpcflow by work: a first run with the site's auto_batch_above at 1: the map's first elements are timed in
+                     its probe, which batches the rest by what they cost;
+  - submitit:        `executor.map_array` over the items and a reduce job waiting on it (afterok), its
+                     results read by the submitting process.
+Beside each, the machine's CPU time per element over the whole run (from /proc/stat: Slurm's daemons, the
+jobs, and the submitting process): on a cluster whose nodes share fewer cores than they offer (the test
+cluster's 3 x 8 CPUs on 2 cores), that, not the scheduler, sets the makespan of an unbatched map.
 Then, for hpcflow, where an element's time goes (medians over the map's elements of the last repetition):
 Slurm starting the task to the element recording its start (bash, interpreter, imports, plan and inputs
 read), the user code with the element's bookkeeping, and the element recording its end to Slurm's End.
 Elements run as an installed wheel's do: hpcflow's modules compiled (pip compiles them at install; here
 compileall does, for a checkout), and without PYTHONDONTWRITEBYTECODE, which sbatch would pass to every
 element from the submitting shell, so that each compiled the same modules again.
-Run it on an otherwise idle cluster. Targets (issue "Overhead at the floor"): hpcflow at most 1.05x the
+Run it on an otherwise idle machine (the CPU column counts everything that runs on it). Targets (issue "Overhead at the floor"): hpcflow at most 1.05x the
 python floor and 1.2x the true floor; an element's own start under 50 ms of hpcflow's time.
 """
 from __future__ import annotations
@@ -35,13 +40,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from submit import sacct_ended, site_copy  # noqa: E402
 
 WORKFLOWS = BENCH / "_floor_workflows.py"
-METHODS = ["floor (true)", "floor (python)", "hpcflow", "hpcflow by work", "submitit"]
+METHODS = ["floor (true)", "floor (python)", "hpcflow 1st run", "hpcflow re-run", "hpcflow by work", "submitit"]
 
 
 def sacct_span(name: str, expect_jobs: int, timeout: float = 120) -> tuple[float, float]:
@@ -165,6 +171,13 @@ def element_phases(run_dir: Path) -> dict[str, float]:
             "element end -> Slurm end": statistics.median(ends)}
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (/proc/stat: every state but idle and iowait)."""
+    with open("/proc/stat") as fh:
+        ticks = [int(v) for v in fh.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
@@ -174,37 +187,57 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="hpcflow-bench-floor-", dir="/var/tmp"))
     os.chmod(tmp, 0o755)
     times: dict[str, list[float]] = {m: [] for m in METHODS}
+    cpu: dict[str, list[float]] = {m: [] for m in METHODS}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "HPCFLOW_HOME": str(tmp / "home")}
+    compile_hpcflow()
+
+    def site_for(run: str, by_work: bool = False) -> Path:
+        """A site config with its own runs and cache folders (a cache folder holds what elements cost)."""
+        text = site_copy(args.site, tmp / "runs", tmp / f"cache-{run}", hold=False)
+        path = tmp / f"site-{run}.toml"
+        path.write_text(f"max_fanout = {max(args.n, 10_000)}\n" + ("auto_batch_above = 1\n" if by_work else "") +
+                        "\n".join(line for line in text.splitlines()
+                                   if not line.startswith(("max_fanout =", "auto_batch_above ="))) + "\n")
+        return path
+
+    def timed(method: str, run: Callable[[], float]) -> None:
+        before = busy_cpu_seconds()
+        times[method].append(run())
+        cpu[method].append(busy_cpu_seconds() - before)
+
+    run_id = ""
     try:
-        site = tmp / "site.toml"
-        text = site_copy(args.site, tmp / "runs", tmp / "cache", hold=False)
-        site.write_text(f"max_fanout = {max(args.n, 10_000)}\n" + "\n".join(
-            line for line in text.splitlines() if not line.startswith("max_fanout =")) + "\n")
-        by_work = tmp / "site-by-work.toml"  # the same map batched by what its elements cost (see the docstring)
-        by_work.write_text(f"auto_batch_above = 1\n{site.read_text()}")
-        env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-               "HPCFLOW_HOME": str(tmp / "home")}
-        compile_hpcflow()
-        run_id = ""
         for rep in range(args.repeat):
-            times["floor (true)"].append(floor(args.n, tmp, python=False, tag=f"true-{rep}-{os.getpid()}"))
-            times["floor (python)"].append(floor(args.n, tmp, python=True, tag=f"py-{rep}-{os.getpid()}"))
-            makespan, run_id = hpcflow(args.n, site, env)
-            times["hpcflow"].append(makespan)
-            times["hpcflow by work"].append(hpcflow(args.n, by_work, env)[0])
-            times["submitit"].append(submitit_run(args.n, tmp, f"{rep}-{os.getpid()}"))
+            tag = f"{rep}-{os.getpid()}"
+            first = site_for(f"first-{rep}")
+            timed("floor (true)", lambda: floor(args.n, tmp, python=False, tag=f"true-{tag}"))
+            timed("floor (python)", lambda: floor(args.n, tmp, python=True, tag=f"py-{tag}"))
+            made: list[str] = []
+            timed("hpcflow 1st run", lambda: _keep(hpcflow(args.n, first, env), made))
+            run_id = made[0]
+            timed("hpcflow re-run", lambda: hpcflow(args.n, first, env)[0])
+            timed("hpcflow by work", lambda: hpcflow(args.n, site_for(f"by-work-{rep}", by_work=True), env)[0])
+            timed("submitit", lambda: submitit_run(args.n, tmp, tag))
         phases = element_phases(tmp / "runs" / run_id)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {m: statistics.median(v) for m, v in times.items()}
     print(f"a map of {args.n} elements and a reduce, median of {args.repeat} interleaved repetitions (sacct)")
-    print(f"{'method':<16}{'makespan s':>11}{'/ true floor':>14}{'/ python floor':>16}   runs")
+    print(f"{'method':<17}{'makespan s':>11}{'/ true floor':>14}{'/ python floor':>16}{'CPU/element':>13}   runs")
     for method, median in medians.items():
         runs = " ".join(f"{t:.0f}" for t in times[method])
-        print(f"{method:<16}{median:>11.1f}{median / medians['floor (true)']:>13.2f}x"
-              f"{median / medians['floor (python)']:>15.2f}x   {runs}")
-    print("\nhpcflow, where an element's time goes (median over the map's elements of the last run):")
+        per_element = statistics.median(cpu[method]) / args.n * 1000
+        print(f"{method:<17}{median:>11.1f}{median / medians['floor (true)']:>13.2f}x"
+              f"{median / medians['floor (python)']:>15.2f}x{per_element:>10.0f} ms   {runs}")
+    print("\nhpcflow's first run, where an element's time goes (median over the map's elements of the last run):")
     for phase, seconds in phases.items():
         print(f"  {phase:<32}{seconds * 1000:>8.0f} ms")
+
+
+def _keep(result: tuple[float, str], into: list[str]) -> float:
+    """The makespan of an hpcflow run, its run id kept in `into`."""
+    into.append(result[1])
+    return result[0]
 
 
 if __name__ == "__main__":
