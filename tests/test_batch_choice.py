@@ -122,6 +122,10 @@ def test_the_layout_batches_a_small_map_from_history_and_a_resume_keeps_its_reco
     array, _ = lay_out(plan, SITE, PLACE, done={job.id: frozenset(range(100))}, recorded={job.id: 50},
                        seconds={job.id: 4e-5})
     assert (array.batch, array.indices) == (50, (2, 3))  # only the tasks of the elements left
+    # a first submission that ran one element a task (its history unknown then): its resume keeps that
+    array, _ = lay_out(plan, SITE, PLACE, done={job.id: frozenset(range(100))}, recorded={job.id: 1},
+                       seconds={job.id: 4e-5})
+    assert array.batch == 1 and array.indices == tuple(range(100, 200))
 
 
 def test_a_small_map_batched_from_history_is_not_paired_task_by_task_with_another():
