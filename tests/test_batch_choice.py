@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from hpcflow.core.batching import choose_batch, from_work
+from hpcflow.core.batching import BatchChoice, choose_batch, from_work
 from hpcflow.core.compile import compile_plan
 from hpcflow.core.layout import RunPlace, lay_out
 from hpcflow.core.plan import Role
@@ -42,8 +42,7 @@ def test_an_unknown_cost_is_timed_by_a_probe_and_small_maps_stay_unbatched():
     _, job = _map(CASES.squares_summed, 5000)
     assert choose_batch(job, 5000, SITE).probe
     _, small = _map(CASES.squares_summed, 1000)
-    assert choose_batch(small, 1000, SITE) == choose_batch(small, 1000, SITE, seconds=1e-6)
-    assert choose_batch(small, 1000, SITE).batch is None  # at most auto_batch_above: one element per task
+    assert choose_batch(small, 1000, SITE) == BatchChoice(None)  # at most auto_batch_above: never probed
     off = dataclasses.replace(SITE, auto_batch_above=0)
     assert not choose_batch(job, 5000, off).probe and choose_batch(job, 5000, off).batch is None
 
@@ -56,6 +55,89 @@ def test_a_given_batch_size_and_maps_whose_tasks_are_not_plain_batches_are_not_s
         assert choose_batch(other, 5000, SITE, seconds=1e-6).batch is None
     retried = dataclasses.replace(job, batch_size=None, retries=2)  # the history sizes it, no probe
     assert not choose_batch(retried, 5000, SITE).probe and choose_batch(retried, 5000, SITE, 0.001).batch == 5000
+
+
+def test_a_small_map_with_a_known_cost_is_batched_so_a_task_runs_at_most_one_start_up():
+    _, job = _map(CASES.squares_summed, 200)
+    choice = choose_batch(job, 200, SITE, seconds=4e-5)  # x*x: 1 s of start-up holds all 200
+    assert (choice.batch, choice.probe) == (200, False)
+    assert choice.why == ("an element of map_square took 0.04 ms in an earlier run; so 1 array task of 200 elements, "
+                          "each running at most 1 s (a task's start-up)")
+    assert choose_batch(job, 200, SITE, seconds=0.1).batch == 10  # 10 of 0.1 s fill a start-up: 20 tasks
+    assert "20 array tasks of 10 elements" in choose_batch(job, 200, SITE, seconds=0.1).why
+    assert choose_batch(job, 200, SITE, seconds=0.3).batch == 3  # floor(1 / 0.3): never over a start-up
+    assert choose_batch(job, 200, SITE, seconds=1 / 3).batch == 3  # (3 of a third fit, floats or not)
+    _, full = _map(CASES.squares_summed, 1000)  # at auto_batch_above: still a small map, no probe
+    assert choose_batch(full, 1000, SITE, seconds=1e-3) == BatchChoice(
+        1000, "an element of map_square took 1 ms in an earlier run; so 1 array task of 1000 elements, each running "
+              "at most 1 s (a task's start-up)")
+
+
+def test_a_small_map_is_batched_only_when_at_least_two_elements_fit_in_a_start_up():
+    _, job = _map(CASES.squares_summed, 200)
+    assert choose_batch(job, 200, SITE, seconds=0.5).batch == 2  # two of 0.5 s: exactly one start-up
+    for seconds in (0.51, 0.9, 1.0, 30.0):  # one a task: batching would make the map end later
+        assert choose_batch(job, 200, SITE, seconds=seconds) == BatchChoice(None)
+    _, one = _map(CASES.squares_summed, 1)
+    assert choose_batch(one, 1, SITE, seconds=1e-6).batch is None  # a batch of one is no batch
+
+
+def test_a_small_map_batched_by_its_cost_stays_within_max_fanout():
+    _, job = _map(CASES.squares_summed, 900)
+    narrow = dataclasses.replace(SITE, max_fanout=100)
+    assert choose_batch(job, 900, narrow).batch == 9  # no history: the fanout rule, as before
+    assert choose_batch(job, 900, narrow, seconds=0.9).batch == 9  # 1 fits a start-up, 9 the fanout
+    choice = choose_batch(job, 900, narrow, seconds=0.4)  # 2 fit a start-up, but 100 tasks at most: 9 each
+    assert choice.batch == 9 and "the site's max_fanout is 100" in choice.why
+    assert choose_batch(job, 900, narrow, seconds=0.01).batch == 100  # 100 fit a start-up: 9 tasks
+
+
+def test_small_maps_of_kinds_not_sized_by_work_keep_their_batching_whatever_their_history():
+    _, job = _map(CASES.squares_in_fours, 200)
+    assert choose_batch(job, 200, SITE, seconds=1e-6).batch == 4  # map_task(batch_size=4) wins
+    for change in ({"interruptible": True}, {"pool": "warm"}, {"launcher": "mpi"}):
+        other = dataclasses.replace(job, batch_size=None, **change)
+        assert choose_batch(other, 200, SITE, seconds=1e-6) == BatchChoice(None)
+    off = dataclasses.replace(SITE, auto_batch_above=0)  # the site never batches by work
+    assert choose_batch(dataclasses.replace(job, batch_size=None), 200, off, seconds=1e-6) == BatchChoice(None)
+
+
+def test_large_maps_keep_ten_start_ups_a_task_whatever_the_small_maps_rule():
+    _, job = _map(CASES.squares_summed, 1001)  # just above auto_batch_above
+    assert choose_batch(job, 1001, SITE).probe
+    assert choose_batch(job, 1001, SITE, seconds=0.002).batch == 1001  # 10 s / 2 ms = 5,000: one task
+    assert choose_batch(job, 1001, SITE, seconds=0.04).batch == 250  # 10 s / 40 ms, not 1 s / 40 ms
+    assert "each running at least 10 s" in choose_batch(job, 1001, SITE, seconds=0.04).why
+
+
+def test_the_layout_batches_a_small_map_from_history_and_a_resume_keeps_its_recorded_batch():
+    plan, job = _map(CASES.squares_summed, 200)
+    unbatched, _ = lay_out(plan, SITE, PLACE)
+    assert unbatched.role is Role.ARRAY and (unbatched.batch, unbatched.count) == (None, 200) and not unbatched.why
+    array, reduce_ = lay_out(plan, SITE, PLACE, seconds={job.id: 4e-5})
+    assert (array.batch, array.count) == (200, 1) and "at most 1 s" in array.why
+    assert [e.kind for e in reduce_.after] == ["afterok"]
+    array, _ = lay_out(plan, SITE, PLACE, recorded={job.id: 50}, seconds={job.id: 4e-5})
+    assert (array.batch, array.count) == (50, 4)  # a resume keeps the batches its records follow
+    array, _ = lay_out(plan, SITE, PLACE, done={job.id: frozenset(range(100))}, recorded={job.id: 50},
+                       seconds={job.id: 4e-5})
+    assert (array.batch, array.indices) == (50, (2, 3))  # only the tasks of the elements left
+    # a first submission that ran one element a task (its history unknown then): its resume keeps that
+    array, _ = lay_out(plan, SITE, PLACE, done={job.id: frozenset(range(100))}, recorded={job.id: 1},
+                       seconds={job.id: 4e-5})
+    assert array.batch == 1 and array.indices == tuple(range(100, 200))
+
+
+def test_a_small_map_batched_from_history_is_not_paired_task_by_task_with_another():
+    plan = compile_plan(CASES.three_stages.graph, {"xs": list(range(200))})
+    a, b, c = [job for job in plan.jobs if job.is_array]
+    def edges(calls, job):  # noqa: E306
+        return [e.kind for e in next(call for call in calls if call.job == job.id).after]
+    calls = lay_out(plan, SITE, PLACE)
+    assert edges(calls, b) == edges(calls, c) == ["aftercorr"]  # unbatched, element-wise: task i after task i
+    calls = lay_out(plan, SITE, PLACE, seconds={a.id: 4e-5, b.id: 0.9})  # a batched, b not (one fits a start-up)
+    assert [call.batch for call in calls] == [200, None, None]
+    assert edges(calls, b) == ["afterok"] and edges(calls, c) == ["aftercorr"]
 
 
 def test_the_layout_submits_a_probe_alone_then_batches_from_history_or_the_recorded_batch():
@@ -84,3 +166,31 @@ def test_a_local_run_times_a_large_map_in_its_probe_then_batches_the_next_run_fr
     assert again.code == 0 and again.json["outputs"] == {"o0": 1500}, again.stderr
     job = runs_dir / again.json["run_id"] / "jobs" / "n1"
     assert "in an earlier run" in json.loads((job / "batch.json").read_text())["why"] and not (job / "probe.sh").exists()
+
+
+def test_a_local_run_of_a_small_trivial_map_records_its_cost_then_the_next_run_batches_it(hpcflow, runs_dir,
+                                                                                          tmp_path):
+    cases, xs = str(ROOT / "tests" / "workflows" / "slurm_cases.py"), list(range(50))
+    first = hpcflow("run", f"{cases}:squares_summed", "-i", f"xs={json.dumps(xs)}", "--json")
+    assert first.code == 0 and first.json["outputs"] == {"o0": sum(x * x for x in xs)}, first.stderr
+    job = runs_dir / first.json["run_id"] / "jobs" / "n0"
+    # no history: one element a task (never probed), and element 0 kept what its call cost
+    assert not (job / "batch.json").exists() and not (job / "probe.sh").exists()
+    assert len(list((job / "tasks").iterdir())) == 50
+    timings = list((tmp_path / "home").rglob("timings/*.json"))
+    assert len(timings) == 1
+    seconds = json.loads(timings[0].read_text())["seconds"]
+    assert 0 < seconds < 0.05  # x*x: microseconds (the call alone, not the process's start-up)
+    again = hpcflow("run", f"{cases}:squares_summed", "-i", f"xs={json.dumps(xs)}", "--json")
+    assert again.code == 0 and again.json["outputs"] == {"o0": sum(x * x for x in xs)}, again.stderr
+    job = runs_dir / again.json["run_id"] / "jobs" / "n0"
+    batching = json.loads((job / "batch.json").read_text())
+    # a local process's 0.25 s start-up holds all 50 (unless the machine's load stretched the one timed call)
+    batch = min(50, int(0.25 / seconds * (1 + 1e-9)))
+    tasks = -(-50 // batch)
+    assert batching["batch_size"] == batch and "probing" not in batching
+    said = f"in an earlier run; so {tasks} array task{'s' if tasks > 1 else ''} of {batch} elements"
+    assert said in batching["why"] and "each running at most 250 ms (a task's start-up)" in batching["why"]
+    assert len(list((job / "tasks").iterdir())) == tasks  # the array tasks' records
+    status = hpcflow("status", again.json["run_id"])
+    assert status.code == 0 and said in status.stdout, status.stderr

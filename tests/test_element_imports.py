@@ -100,6 +100,37 @@ def test_an_element_runs_its_user_code_with_only_what_it_needs(tmp_path: Path):
     assert unneeded(modules) == []
 
 
+def test_only_element_0_of_an_unbatched_map_loads_the_timings_to_keep_its_cost(tmp_path: Path):
+    """Element 0 of a map remembers what its call cost, for the next run's batches (core/batching.py);
+    the others pay nothing for it."""
+    source = tmp_path / "loaded_by_map.py"
+    source.write_text(textwrap.dedent("""
+        import sys
+
+        from hpcflow import map_task, task, workflow
+
+
+        @task
+        def loaded(x: int) -> list[str]:
+            return sorted(sys.modules)
+
+
+        @workflow
+        def wf(xs: list[int]) -> list[list[str]]:
+            return map_task(loaded)(x=xs)
+    """))
+    module = load_file(source)
+    rd = create_run(module.wf, module, compile_for(module.wf, {"xs": [1, 2]}), tmp_path / "runs", index=False)
+    for index in (1, 0):
+        subprocess.run([sys.executable, "-m", "hpcflow.runtime.entry", str(rd.path), "n0", str(index)], check=True,
+                       capture_output=True, text=True)
+    other = set(rd.raw_outputs("n0", 1)["o0"])
+    assert "hpcflow.runtime.rundir" in other and unneeded(sorted(other)) == []
+    # (the timings would bring hashlib, which store/hashing is losing from a plain element's imports)
+    assert "hpcflow.runtime.timings" not in other
+    assert unneeded(rd.raw_outputs("n0", 0)["o0"]) == []  # (what it loads to remember, it loads after its call)
+
+
 def test_every_public_name_is_reached_lazily():
     code = textwrap.dedent("""
         import hpcflow as flyte

@@ -203,9 +203,9 @@ class LocalBackend:
         job.size = size
         job.done.update({i: st.state for i, st in enumerate(job.rd.statuses(job.plan.id, size))
                          if st.state.ok})  # cached, or done before a resume
-        recorded = job.rd.batching(job.plan.id) if job.plan.kind == "map" else {}
-        if recorded.get("batch_size") and not recorded.get("probing"):  # a resume: the records follow it
-            job.batch = recorded["batch_size"]
+        recorded = job.rd.recorded_batch(job.plan.id) if job.plan.kind == "map" else None
+        if recorded:  # a resume: the records follow it (1: one element a task)
+            job.batch = recorded
         elif job.plan.kind == "map":
             choice = choose_batch(job.plan, size, run_site(job.rd), recall(job.rd.meta.cache_dir, job.plan.entity))
             job.batch, job.probing = (size, True) if choice.probe else (choice.batch, False)

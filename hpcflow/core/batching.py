@@ -5,6 +5,13 @@ times what starting it costs, or the cluster spends its time starting tasks. Wha
 costs is learned, not guessed: from the same task in an earlier run (runtime/timings.py), or,
 the first time, from the map's first elements (runtime/probe.py runs them in array task 0 and
 decides from their times). Within the site's limits: never more array tasks than max_fanout.
+
+That rule is for large maps (above the site's auto_batch_above), where throughput matters. A
+small map is about latency: on a cluster with room for all its tasks at once, unbatched, it ends
+one start-up plus one element after it starts. So a small map is batched only from a cost known
+from an earlier run (never probed: a probe would hold back elements that may be long), and only
+so far that a task's work stays within one start-up: batched, it then ends no later than
+unbatched, and the cluster starts far fewer tasks (see `within_start_up`).
 """
 from __future__ import annotations
 
@@ -38,16 +45,28 @@ def batch_size_for(size: int, requested: int | None, max_fanout: int | None) -> 
     return None
 
 
+def work_sizable(job: JobPlan) -> bool:
+    """True for a map whose batches hpcflow may choose from what its elements cost, at any size: one
+    with no batch_size of its own, whose array tasks are plain batches (not preemptible, pooled or
+    multi-node). Its unbatched element 0 records what it cost (runtime/entry.py)."""
+    return job.kind == "map" and not job.batch_size and not job.interruptible and not job.pool and not job.launcher
+
+
 def sized_by_work(job: JobPlan, size: int, site: SiteConfig) -> bool:
-    """True for a map whose batch size hpcflow chooses from what its elements cost: large enough
-    (above the site's auto_batch_above), with no batch_size of its own, and of a kind whose
-    array tasks are plain batches (not preemptible, pooled or multi-node)."""
-    return (job.kind == "map" and not job.batch_size and site.auto_batch_above > 0 and size > site.auto_batch_above
-            and not job.interruptible and not job.pool and not job.launcher)
+    """True for a map whose batch size hpcflow chooses from what its elements cost, timing them
+    first when no earlier run did: work_sizable and large (above the site's auto_batch_above)."""
+    return work_sizable(job) and site.auto_batch_above > 0 and size > site.auto_batch_above
+
+
+def small_by_work(job: JobPlan, size: int, site: SiteConfig) -> bool:
+    """True for a map batched from what its elements cost only when an earlier run measured it (never
+    probed), and only within one start-up a task (`within_start_up`): work_sizable, at most auto_batch_above."""
+    return work_sizable(job) and 0 < size <= site.auto_batch_above
 
 
 def choose_batch(job: JobPlan, size: int, site: SiteConfig, seconds: float | None = None) -> BatchChoice:
-    """The batching of a map of `size` elements, given what one element took before (`seconds`)."""
+    """The batching of a map of `size` elements, given what one element took before (`seconds`): a large
+    map's from its work (probed when unknown), a small map's within a start-up (when known), else the fanout rule's."""
     if job.batch_size:
         return BatchChoice(job.batch_size, f"batch_size={job.batch_size} given")
     if sized_by_work(job, size, site):
@@ -55,6 +74,11 @@ def choose_batch(job: JobPlan, size: int, site: SiteConfig, seconds: float | Non
             return from_work(size, seconds, site, 1, f"an element of {job.name} took {_secs(seconds)} in an earlier run")
         if not job.retries:  # a probe killed mid-way is not retried by its own job: such maps keep the fanout rule
             return BatchChoice(batch_size_for(size, None, site.max_fanout), "timing the first elements", probe=True)
+    elif seconds is not None and small_by_work(job, size, site):
+        measured = f"an element of {job.name} took {_secs(seconds)} in an earlier run"
+        choice = within_start_up(size, seconds, site, measured)
+        if choice.batch:
+            return choice
     batch = batch_size_for(size, None, site.max_fanout)
     return BatchChoice(batch, f"the site's max_fanout is {site.max_fanout}" if batch else "")
 
@@ -72,6 +96,29 @@ def from_work(size: int, seconds: float, site: SiteConfig, at_least: int, measur
     if by_fanout > max(at_least, by_work):
         why = f"{measured}; {tasks} array tasks of {batch}: the site's max_fanout is {site.max_fanout}"
     return BatchChoice(batch if batch > 1 else None, why)
+
+
+def within_start_up(size: int, seconds: float, site: SiteConfig, measured: str) -> BatchChoice:
+    """The batching of a small map whose element takes `seconds`, that never makes it slower than one
+    element per task where the cluster has room for all of them: each task's work is at most one
+    start-up (the site's task_start), so a batch ends by the time a lone element would have started
+    and run. Batched only when at least 2 elements fit (else batch None: the caller keeps the fanout rule)."""
+    # (a hair over the quotient: 0.3 / 0.1 is 2.999... in floats, and 3 elements of 0.1 s fit in 0.3 s)
+    by_work = math.floor(site.task_start_s / max(seconds, 1e-9) * (1 + 1e-9))
+    if by_work < 2:
+        return BatchChoice(None)
+    by_fanout = math.ceil(size / site.max_fanout)
+    batch = min(size, max(by_work, by_fanout))
+    tasks = math.ceil(size / batch)
+    why = (f"{measured}; so {_count(tasks, 'array task')} of {_count(batch, 'element')}, each running at most "
+           f"{_secs(site.task_start_s)} (a task's start-up)")
+    if by_fanout > by_work:
+        why = f"{measured}; {_count(tasks, 'array task')} of {batch}: the site's max_fanout is {site.max_fanout}"
+    return BatchChoice(batch if batch > 1 else None, why if batch > 1 else "")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _secs(seconds: float) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from hpcflow.core.batching import TARGET_FACTOR, BatchChoice, batch_of, batch_size_for, batches, choose_batch, sized_by_work
+from hpcflow.core.batching import (TARGET_FACTOR, BatchChoice, batch_of, batch_size_for, batches, choose_batch,
+                                   sized_by_work, small_by_work)
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.directives import Chunk, chunks, rank_launch, sbatch_directives
 from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
@@ -50,7 +51,8 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
     done, sizes, recorded, seconds = done or {}, sizes or {}, recorded or {}, seconds or {}
     windowed = frozenset(job.id for job in plan.jobs if window and job.is_array)  # no aftercorr across windows
     by_work = frozenset(job.id for job in plan.jobs if job.id in recorded  # their batches may differ: no aftercorr
-                        or sized_by_work(job, job.size if job.size is not None else sizes.get(job.id, 0), site))
+                        or by_its_work(job, job.size if job.size is not None else sizes.get(job.id, 0), site,
+                                       seconds.get(job.id)))
     partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed | by_work
     calls: list[SbatchCall] = []
     for job in plan.jobs:
@@ -87,6 +89,16 @@ def map_choice(job: JobPlan, size: int, site: SiteConfig, recorded: int | None =
     if recorded:
         return BatchChoice(recorded)
     return choose_batch(job, size, site, seconds)
+
+
+def by_its_work(job: JobPlan, size: int, site: SiteConfig, seconds: float | None) -> bool:
+    """True when a map's batches come from what its elements cost, so two maps of one size may be
+    batched differently (and aftercorr, which pairs their tasks, cannot join them): a large map's
+    always, a small map's when an earlier run's cost batched it."""
+    if sized_by_work(job, size, site):
+        return True
+    return (seconds is not None and small_by_work(job, size, site)
+            and choose_batch(job, size, site, seconds).batch != batch_size_for(size, None, site.max_fanout))
 
 
 def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[str, int]) -> bool:

@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
     rd.own_task(job_id, index)  # this process is the one writer of its task's records
-    try:
-        return 0 if run_element(rd, job_id, index).ok else 1
+    try:  # element 0 of an unbatched map keeps what its call cost, so the map's next run may batch it
+        return 0 if run_element(rd, job_id, index, timed=index == 0).ok else 1
     finally:
         rd.release_task(job_id, index)
 
@@ -81,9 +81,11 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
     return 1
 
 
-def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> State:
+def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed: bool = False) -> State:
     """Run element `index` of a job and record its status; its final state. `notify` False: the caller
-    tells the backend when the elements it runs have ended (a batch does once, after its last: tell_ended)."""
+    tells the backend when the elements it runs have ended (a batch does once, after its last: tell_ended).
+    `timed`: when the job is a map that may be batched by its work, remember what the function's call cost
+    (runtime/timings.py), so that its next run can size its batches (core/batching.py)."""
     previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
     facts = process_facts()
     status = ElementStatus(state=State.RUNNING, started=time.time(), host=facts.host, pid=os.getpid(),
@@ -111,8 +113,12 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> Sta
             status.expanded = True
             status.state = State.SUCCEEDED
         else:
+            called = [0.0]  # seconds the user's call took (its attempts), not this process's start
+
             def compute() -> dict[str, Any]:
+                began = time.perf_counter()
                 outputs = _run_with_retries(entity, inputs, rd, job, index, status, prep.job_dir / str(index))
+                called[0] = time.perf_counter() - began
                 blobs = rd.blobs
                 blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
                 try:
@@ -123,6 +129,8 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True) -> Sta
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute, prep.cache)
             rd.write_outputs(job_id, index, encoded)
             status.state = State.CACHED if cached else State.SUCCEEDED
+            if timed and called[0] and job.kind == "map":
+                _remember_cost(rd, job, called[0])
     except ElementTimeout as exc:
         status.state, status.error = State.TIMEOUT, f"timed out after {exc.args[0] if exc.args else 0:g} s"
     except UpstreamFailed as exc:  # nothing of this element ran: it is cancelled, not failed
@@ -163,6 +171,16 @@ def _backend(rd: RunDir) -> Backend:
     from hpcflow.runtime.backend import backend_of  # the backends' modules: only for elements that submit
 
     return backend_of(rd)
+
+
+def _remember_cost(rd: RunDir, job: JobPlan, seconds: float) -> None:
+    """Keep what one element of a map cost, when the map may be batched by it: one small file write.
+    (Imported here: the other elements of a map never load hashlib and the timings.)"""
+    from hpcflow.core.batching import work_sizable
+    from hpcflow.runtime.timings import remember
+
+    if work_sizable(job):
+        remember(rd.meta.cache_dir, job.entity, seconds, 1)
 
 
 def _first_failure(rd: RunDir, job: JobPlan) -> FlyteError | None:

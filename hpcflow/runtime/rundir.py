@@ -398,6 +398,17 @@ class RunDir:
         """What batch.json says: batch_size, why, and probing while the probe has not decided."""
         return atomic.read_json(self.job_dir(job_id) / "batch.json") or {}
 
+    def recorded_batch(self, job_id: str) -> int | None:
+        """The batch size a map's records follow, decided by an earlier submission of this run (or its
+        probe), which a resume must keep (None: not decided yet, or its probe had not decided): batch.json's,
+        else 1 when its elements have records without one (it ran one element per array task; its next
+        submission may know the elements' cost and would choose otherwise)."""
+        found = self.batching(job_id)
+        if found.get("batch_size"):
+            return None if found.get("probing") else found["batch_size"]
+        tasks = self.job_dir(job_id) / "tasks"
+        return 1 if tasks.is_dir() and any(tasks.iterdir()) else None
+
     def batch_size(self, job_id: str) -> int | None:
         """Elements per array task of a batched map (None: one element per task)."""
         if job_id not in self.batches:

@@ -82,7 +82,8 @@ def summarize(rd: RunDir, live: LiveView | None = None, prefix: str = "", handli
         if batching.get("probing"):
             note = note or "timing its first elements in its first array task, to choose its batch size"
         elif batch and batch > 1:
-            note = note or (f"batched: {size} elements in {-(-size // batch)} array tasks of {batch}"
+            tasks = -(-size // batch)
+            note = note or (f"batched: {size} elements in {tasks} array task{'s' if tasks > 1 else ''} of {batch}"
                             + (f" ({why})" if why else ""))
         if job.kind == "dynamic" and "#" in job.entity.qualname:  # workflow#node: a conditional (sdk/conditional.py)
             note = note or "conditional: runs the branch taken, as a sub-run"

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_LOCK = Path(tempfile.gettempdir()) / f"hpcflow-tests-cluster-{getpass.getuser()}.lock"  # this user's test runs
 
 
@@ -64,6 +65,21 @@ def _wait_for_an_empty_queue(timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"an exclusive test needs the whole cluster, but these jobs stay queued: {left}")
         time.sleep(0.5)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--site dev-cluster` names a copy of the site whose cache folder is the test's own. The shared
+    one keeps what earlier runs' elements cost (runtime/timings.py), and a map with a known cost is
+    batched (core/batching.py): what a test's maps do must not hang on which tests, of this session
+    or another, ran the same task before it. (Its runs_dir stays the shared one that RUNS names.)"""
+    text = (ROOT / "site-configs" / "dev-cluster.toml").read_text()
+    shared = 'cache_dir = "/var/tmp/hpcflow-$USER/cache"'
+    assert shared in text, "dev-cluster.toml no longer names its cache as this fixture expects"
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "dev-cluster.toml").write_text(text.replace(shared, f'cache_dir = "{tmp_path / "site-cache"}"'))
+    monkeypatch.setenv("HPCFLOW_SITE_DIRS", str(sites))  # looked up before the site-configs/ shipped
 
 
 @pytest.fixture

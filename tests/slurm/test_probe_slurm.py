@@ -1,6 +1,7 @@
 """Batch sizes from the work on the real test cluster: a large map whose elements' cost is not known
 is timed by its first array task (the probe), which submits the rest in batches that each run ten
-times a task's start-up; the next run of the same task is batched at submit from that time."""
+times a task's start-up; the next run of the same task is batched at submit from that time. A small
+map is never probed: its element 0 keeps what it cost, and the next run batches it within a start-up."""
 from __future__ import annotations
 
 import json
@@ -8,9 +9,10 @@ import math
 import subprocess
 from pathlib import Path
 
-from slurm_helpers import ROOT, RUNS, wait_until
+from slurm_helpers import ROOT, RUNS, slurm_calls, wait_until
 
 SCALE = str(ROOT / "tests" / "workflows" / "scale.py")
+CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 N = 1200  # above the site's auto_batch_above (1000); each element naps 10 ms
 
 
@@ -24,8 +26,38 @@ def _site(tmp_path: Path, task_start: float) -> str:
     return str(path)
 
 
-def _submissions(run_id: str) -> list[dict]:
-    return json.loads((RUNS / run_id / "jobs" / "n1" / "slurm.json").read_text())
+def _submissions(run_id: str, job: str = "n1") -> list[dict]:
+    return json.loads((RUNS / run_id / "jobs" / job / "slurm.json").read_text())
+
+
+def test_a_small_trivial_map_runs_unbatched_once_then_in_one_array_task(hpcflow, slurm_env, tmp_path):
+    site, xs = _site(tmp_path, 1), list(range(40))  # 40 elements: far below auto_batch_above (1000)
+
+    def arrays_submitted() -> list[str]:  # the --array line of every jobscript sbatch'ed so far
+        scripts = [Path(c[-1]).read_text() for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
+        return [line for script in scripts for line in script.splitlines() if line.startswith("#SBATCH --array=")]
+
+    first = hpcflow("submit", f"{CASES}:squares_summed", "--site", site, "-i", f"xs={xs}", "--wait", "--json",
+                    timeout=600)
+    assert first.code == 0 and first.json["outputs"] == {"o0": sum(x * x for x in xs)}, first.stderr
+    run = RUNS / first.json["run_id"] / "jobs" / "n0"
+    assert [(r["role"], r.get("batch")) for r in _submissions(first.json["run_id"], "n0")] == [("array", None)]
+    assert not (run / "batch.json").exists() and arrays_submitted() == ["#SBATCH --array=0-39"]  # never probed
+    timings = list((tmp_path / "cache" / "timings").glob("*.json"))  # element 0 kept what its call cost
+    # x*x: microseconds, the call alone (1 s / 40 = 25 ms: above that, the map would not fit one task)
+    assert len(timings) == 1 and 0 < json.loads(timings[0].read_text())["seconds"] < 0.025
+
+    again = hpcflow("submit", f"{CASES}:squares_summed", "--site", site, "-i", f"xs={xs}", "--wait", "--json",
+                    timeout=600)
+    assert again.code == 0 and again.json["outputs"] == {"o0": sum(x * x for x in xs)}, again.stderr
+    assert [(r["role"], r.get("batch")) for r in _submissions(again.json["run_id"], "n0")] == [("array", 40)]
+    assert arrays_submitted()[1:] == ["#SBATCH --array=0-0"]  # the whole map: one array task
+    run = RUNS / again.json["run_id"] / "jobs" / "n0"
+    why = json.loads((run / "batch.json").read_text())["why"]
+    assert "in an earlier run; so 1 array task of 40 elements, each running at most 1 s (a task's start-up)" in why
+    assert len(list((run / "tasks").iterdir())) == 1
+    note = hpcflow("status", again.json["run_id"], "--json").json["jobs"][0]["note"]
+    assert note.startswith("batched: 40 elements in 1 array task of 40 (an element of map_square took ")
 
 
 def test_a_large_map_is_batched_from_its_first_elements_then_from_the_last_run(hpcflow, slurm_env, tmp_path):

@@ -99,13 +99,14 @@ def laid_out(rd: RunDir, site: SiteConfig, place: RunPlace | None = None,
 
 
 def recorded_batches(rd: RunDir) -> dict[str, int]:
-    """The batch sizes the run's maps' records follow (decided by an earlier submission or a probe)."""
+    """The batch sizes the run's maps' records follow (decided by an earlier submission or a probe; 1 for
+    one element per task)."""
     found = {}
     for job in rd.plan.jobs:
         if job.is_array:
-            batching = rd.batching(job.id)
-            if batching.get("batch_size") and not batching.get("probing"):  # an undecided probe times again
-                found[job.id] = batching["batch_size"]
+            batch = rd.recorded_batch(job.id)  # (None for an undecided probe: it times again)
+            if batch:
+                found[job.id] = batch
     return found
 
 
