@@ -180,7 +180,10 @@ def test_a_local_run_of_a_small_trivial_map_records_its_cost_then_the_next_run_b
     timings = list((tmp_path / "home").rglob("timings/*.json"))
     assert len(timings) == 1
     seconds = json.loads(timings[0].read_text())["seconds"]
-    assert 0 < seconds < 0.05  # x*x: microseconds (the call alone, not the process's start-up)
+    # x*x: microseconds, the call alone, not the process's start-up (its wall time: a loaded machine may keep
+    # it waiting for a CPU for tens of ms, and the batch below follows what was measured); under 125 ms, at
+    # least two such elements fit a local task's 0.25 s start-up
+    assert 0 < seconds < 0.125
     again = hpcflow("run", f"{cases}:squares_summed", "-i", f"xs={json.dumps(xs)}", "--json")
     assert again.code == 0 and again.json["outputs"] == {"o0": sum(x * x for x in xs)}, again.stderr
     job = runs_dir / again.json["run_id"] / "jobs" / "n0"

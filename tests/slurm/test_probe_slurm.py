@@ -31,7 +31,10 @@ def _submissions(run_id: str, job: str = "n1") -> list[dict]:
 
 
 def test_a_small_trivial_map_runs_unbatched_once_then_in_one_array_task(hpcflow, slurm_env, tmp_path):
-    site, xs = _site(tmp_path, 1), list(range(40))  # 40 elements: far below auto_batch_above (1000)
+    # 40 elements: far below auto_batch_above (1000); a task start-up of 20 s, so that the call's time that
+    # element 0 keeps (its wall time: on a loaded machine, a trivial call may wait tens of ms for a CPU)
+    # fits the map in one task whenever it is under 0.5 s
+    site, xs = _site(tmp_path, 20), list(range(40))
 
     def arrays_submitted() -> list[str]:  # the --array line of every jobscript sbatch'ed so far
         scripts = [Path(c[-1]).read_text() for c in slurm_calls(slurm_env) if c[0] == "sbatch"]
@@ -44,8 +47,8 @@ def test_a_small_trivial_map_runs_unbatched_once_then_in_one_array_task(hpcflow,
     assert [(r["role"], r.get("batch")) for r in _submissions(first.json["run_id"], "n0")] == [("array", None)]
     assert not (run / "batch.json").exists() and arrays_submitted() == ["#SBATCH --array=0-39"]  # never probed
     timings = list((tmp_path / "cache" / "timings").glob("*.json"))  # element 0 kept what its call cost
-    # x*x: microseconds, the call alone (1 s / 40 = 25 ms: above that, the map would not fit one task)
-    assert len(timings) == 1 and 0 < json.loads(timings[0].read_text())["seconds"] < 0.025
+    # x*x: microseconds, the call alone (20 s / 40 = 0.5 s: above that, the map would not fit one task)
+    assert len(timings) == 1 and 0 < json.loads(timings[0].read_text())["seconds"] < 0.5
 
     again = hpcflow("submit", f"{CASES}:squares_summed", "--site", site, "-i", f"xs={xs}", "--wait", "--json",
                     timeout=600)
@@ -54,7 +57,7 @@ def test_a_small_trivial_map_runs_unbatched_once_then_in_one_array_task(hpcflow,
     assert arrays_submitted()[1:] == ["#SBATCH --array=0-0"]  # the whole map: one array task
     run = RUNS / again.json["run_id"] / "jobs" / "n0"
     why = json.loads((run / "batch.json").read_text())["why"]
-    assert "in an earlier run; so 1 array task of 40 elements, each running at most 1 s (a task's start-up)" in why
+    assert "in an earlier run; so 1 array task of 40 elements, each running at most 20 s (a task's start-up)" in why
     assert len(list((run / "tasks").iterdir())) == 1
     note = hpcflow("status", again.json["run_id"], "--json").json["jobs"][0]["note"]
     assert note.startswith("batched: 40 elements in 1 array task of 40 (an element of map_square took ")
