@@ -197,3 +197,39 @@ def test_a_local_run_of_a_small_trivial_map_records_its_cost_then_the_next_run_b
     assert len(list((job / "tasks").iterdir())) == tasks  # the array tasks' records
     status = hpcflow("status", again.json["run_id"])
     assert status.code == 0 and said in status.stdout, status.stderr
+
+
+def test_editing_a_tasks_body_times_it_afresh_rather_than_batching_it_on_the_old_bodys_cost(hpcflow, runs_dir,
+                                                                                              tmp_path):
+    """A map tried out on trivial work must not be batched as trivial once its body does real work."""
+    source = tmp_path / "edited.py"
+    body = '''
+from hpcflow import map_task, task, workflow
+
+
+@task
+def step(x: int) -> int:
+    return x * x
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@workflow
+def wf(xs: list[int]) -> int:
+    return total(xs=map_task(step)(x=xs))
+'''
+    xs = json.dumps(list(range(20)))
+    source.write_text(body)
+    for _ in range(2):  # timed, then batched on that time
+        res = hpcflow("run", f"{source}:wf", "-i", f"xs={xs}", "--json")
+        assert res.code == 0 and res.json["outputs"] == {"o0": sum(x * x for x in range(20))}, res.stderr
+    assert (runs_dir / res.json["run_id"] / "jobs" / "n0" / "batch.json").exists()
+    source.write_text(body.replace("return x * x", "return x * x + 1  # now the real work"))
+    edited = hpcflow("run", f"{source}:wf", "-i", f"xs={xs}", "--json")
+    assert edited.code == 0 and edited.json["outputs"] == {"o0": sum(x * x + 1 for x in range(20))}, edited.stderr
+    job = runs_dir / edited.json["run_id"] / "jobs" / "n0"
+    assert not (job / "batch.json").exists() and len(list((job / "tasks").iterdir())) == 20  # one element a task
+    assert len(list((tmp_path / "home").rglob("timings/*.json"))) == 2  # the old body's time and the new one's
