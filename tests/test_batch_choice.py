@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
+
+import pytest
 
 from hpcflow.core.batching import BatchChoice, choose_batch, from_work
 from hpcflow.core.compile import compile_plan
@@ -233,3 +236,43 @@ def wf(xs: list[int]) -> int:
     job = runs_dir / edited.json["run_id"] / "jobs" / "n0"
     assert not (job / "batch.json").exists() and len(list((job / "tasks").iterdir())) == 20  # one element a task
     assert len(list((tmp_path / "home").rglob("timings/*.json"))) == 2  # the old body's time and the new one's
+
+
+def test_a_batch_keeps_its_elements_pace_so_a_run_on_slower_inputs_makes_the_next_batches_smaller(hpcflow, runs_dir,
+                                                                                                   tmp_path):
+    source = tmp_path / "naps.py"
+    source.write_text('''
+import time
+
+from hpcflow import map_task, task, workflow
+
+
+@task
+def nap(x: float) -> float:
+    time.sleep(x)
+    return x
+
+
+@task
+def total(xs: list[float]) -> float:
+    return sum(xs)
+
+
+@workflow
+def wf(xs: list[float]) -> float:
+    return total(xs=map_task(nap)(x=xs))
+''')
+
+    def run(x: float) -> Path:
+        res = hpcflow("run", f"{source}:wf", "-i", f"xs={json.dumps([x] * 20)}", "--json", timeout=600)
+        assert res.code == 0 and res.json["outputs"] == {"o0": pytest.approx(20 * x)}, res.stderr
+        return runs_dir / res.json["run_id"] / "jobs" / "n0"
+
+    run(0.0)  # tried out on no work: element 0 keeps a cost of microseconds
+    slow = run(0.05)  # so the real inputs run as one batch (20 x 50 ms in one local task of 0.25 s start-up)
+    assert json.loads((slow / "batch.json").read_text())["batch_size"] == 20
+    (timings,) = (tmp_path / "home").rglob("timings/*.json")
+    assert json.loads(timings.read_text())["seconds"] >= 0.05  # the batch kept the pace it found
+    again = run(0.05)
+    batch = json.loads((again / "batch.json").read_text())["batch_size"]
+    assert batch < 20 and len(list((again / "tasks").iterdir())) == -(-20 // batch)  # at most a start-up a task

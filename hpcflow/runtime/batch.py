@@ -75,37 +75,55 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
     rd.own_task(job_id, batch)
     try:
-        ran, ok = _run_here(rd, job_id, todo, workers)
+        ran, ok, pace = _run_here(rd, job_id, todo, workers)
     finally:
         rd.release_task(job_id, batch)
+    if pace is not None:
+        _remember_pace(rd, job_id, pace, ran - 1)
     if ran < len(todo):
         ok = _run_on_pool(rd, job_id, batch, todo[ran:], workers) and ok
     # once, for the batch: while any of its elements had yet to run, none could end a window or the producers
     return tell_ended(rd, job_id, todo[-1]) and ok
 
 
-def _run_here(rd: RunDir, job_id: str, todo: list[int], workers: int) -> tuple[int, bool]:
+def _run_here(rd: RunDir, job_id: str, todo: list[int], workers: int) -> tuple[int, bool, float | None]:
     """Run elements of `todo` in this process, in order, until the rest would be faster on `workers`
-    processes (see POOL_S); how many ran, and whether all of those succeeded."""
+    processes (see POOL_S); how many ran, whether all of those succeeded, and the seconds an element took
+    after the first (None: only one ran)."""
     from hpcflow.runtime.entry import run_element
 
     ok = True
     since, before, check = 0.0, 1, float("inf")  # the latest window of items: when it began, how many had run
     pays = 0  # how many windows in a row said the pool pays: one alone may hold a publication or a pause
+    loaded = 0.0  # when the first item, which loads the job, ended: the pace is taken from the second on
     for ran, index in enumerate(todo, 1):
         ok = run_element(rd, job_id, index, notify=False).ok and ok
-        if ran == 1 and workers > 1:  # the first item loads the job: the pace is taken from the second on
-            since = time.monotonic()
-            check = since + PROBE_S
+        if ran == 1:
+            loaded = time.monotonic()
+            if workers > 1:
+                since, check = loaded, loaded + PROBE_S
         elif ran < len(todo) and time.monotonic() >= check:
             now = time.monotonic()
             left = len(todo) - ran
             rest = (now - since) / (ran - before) * left  # at the latest window's pace
             pays = pays + 1 if rest * (1 - 1 / min(workers, left)) > POOL_S + ITEM_S * left else 0
             if pays == 2:
-                return ran, ok
+                return ran, ok, (now - loaded) / (ran - 1)
             since, before, check = now, ran, now + PROBE_S
-    return len(todo), ok
+    ran = len(todo)
+    return ran, ok, (time.monotonic() - loaded) / (ran - 1) if ran > 1 else None
+
+
+def _remember_pace(rd: RunDir, job_id: str, seconds: float, elements: int) -> None:
+    """Keep what an element of this batch took, for the map's next run (runtime/timings.py): a run whose
+    elements got slower (other inputs, say) makes the next run's batches smaller, so a batch size is never
+    taken from one early measure for good. Only for a map whose batches hpcflow sizes (not a batch_size)."""
+    from hpcflow.core.batching import work_sizable
+    from hpcflow.runtime.timings import remember
+
+    job = rd.plan.job(job_id)
+    if work_sizable(job):
+        remember(rd.meta.cache_dir, job.entity, seconds, elements)
 
 
 def _run_on_pool(rd: RunDir, job_id: str, batch: int, todo: list[int], workers: int) -> bool:
