@@ -238,41 +238,72 @@ def wf(xs: list[int]) -> int:
     assert len(list((tmp_path / "home").rglob("timings/*.json"))) == 2  # the old body's time and the new one's
 
 
-def test_a_batch_keeps_its_elements_pace_so_a_run_on_slower_inputs_makes_the_next_batches_smaller(hpcflow, runs_dir,
-                                                                                                   tmp_path):
-    source = tmp_path / "naps.py"
+def test_a_batch_keeps_its_elements_pace_so_a_slower_run_makes_the_next_batches_smaller(hpcflow, runs_dir, tmp_path):
+    source, pause = tmp_path / "naps.py", tmp_path / "pause"
     source.write_text('''
+import functools
 import time
 
 from hpcflow import map_task, task, workflow
 
 
 @task
-def nap(x: float) -> float:
-    time.sleep(x)
+def nap(x: int, pause: str) -> int:
+    time.sleep(float(open(pause).read()))  # the same inputs, whatever the file says: a node got slower, say
     return x
 
 
 @task
-def total(xs: list[float]) -> float:
+def total(xs: list[int]) -> int:
     return sum(xs)
 
 
 @workflow
-def wf(xs: list[float]) -> float:
-    return total(xs=map_task(nap)(x=xs))
+def wf(xs: list[int], pause: str) -> int:
+    return total(xs=map_task(functools.partial(nap, pause=pause))(x=xs))
 ''')
 
-    def run(x: float) -> Path:
-        res = hpcflow("run", f"{source}:wf", "-i", f"xs={json.dumps([x] * 20)}", "--json", timeout=600)
-        assert res.code == 0 and res.json["outputs"] == {"o0": pytest.approx(20 * x)}, res.stderr
+    def run(seconds: float) -> Path:
+        pause.write_text(str(seconds))
+        res = hpcflow("run", f"{source}:wf", "-i", f"xs={json.dumps(list(range(20)))}", "-i", f"pause={pause}",
+                      "--json", timeout=600)
+        assert res.code == 0 and res.json["outputs"] == {"o0": sum(range(20))}, res.stderr
         return runs_dir / res.json["run_id"] / "jobs" / "n0"
 
-    run(0.0)  # tried out on no work: element 0 keeps a cost of microseconds
-    slow = run(0.05)  # so the real inputs run as one batch (20 x 50 ms in one local task of 0.25 s start-up)
+    run(0.0)  # element 0 keeps a cost of microseconds
+    slow = run(0.05)  # so the work, now slower, runs as one batch (20 x 50 ms in one local task of 0.25 s start-up)
     assert json.loads((slow / "batch.json").read_text())["batch_size"] == 20
     (timings,) = (tmp_path / "home").rglob("timings/*.json")
     assert json.loads(timings.read_text())["seconds"] >= 0.05  # the batch kept the pace it found
     again = run(0.05)
     batch = json.loads((again / "batch.json").read_text())["batch_size"]
     assert batch < 20 and len(list((again / "tasks").iterdir())) == -(-20 // batch)  # at most a start-up a task
+
+
+def test_what_an_element_cost_is_kept_per_inputs_so_a_trial_on_small_data_does_not_batch_the_real_run(hpcflow,
+                                                                                                       runs_dir):
+    cases = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
+
+    def run(xs: list[int]) -> Path:
+        res = hpcflow("run", f"{cases}:squares_summed", "-i", f"xs={json.dumps(xs)}", "--json")
+        assert res.code == 0 and res.json["outputs"] == {"o0": sum(x * x for x in xs)}, res.stderr
+        return runs_dir / res.json["run_id"] / "jobs" / "n0"
+
+    trial = list(range(20))
+    run(trial)
+    assert (run(trial) / "batch.json").exists()  # the same work again: batched on what it cost
+    real = run([x + 100 for x in trial])  # other inputs: their cost is not known, whatever the task's was
+    assert not (real / "batch.json").exists() and len(list((real / "tasks").iterdir())) == 20
+
+
+def test_the_work_key_follows_constants_by_value_and_upstream_outputs_by_their_tasks_key():
+    from hpcflow.runtime.timings import work_key
+
+    scale = load_file(ROOT / "tests" / "workflows" / "scale.py")
+    fed = compile_plan(scale.napping.graph, {"n": 1500})  # items(n) feeds the map
+    mapped = next(j for j in fed.jobs if j.kind == "map")
+    again = compile_plan(scale.napping.graph, {"n": 1500})
+    other = compile_plan(scale.napping.graph, {"n": 1501})
+    assert work_key(fed, mapped) is not None
+    assert work_key(fed, mapped) == work_key(again, next(j for j in again.jobs if j.kind == "map"))
+    assert work_key(fed, mapped) != work_key(other, next(j for j in other.jobs if j.kind == "map"))

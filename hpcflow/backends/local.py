@@ -207,7 +207,7 @@ class LocalBackend:
         if recorded:  # a resume: the records follow it (1: one element a task)
             job.batch = recorded
         elif job.plan.kind == "map":
-            choice = choose_batch(job.plan, size, run_site(job.rd), recall(job.rd.meta.cache_dir, job.plan.entity))
+            choice = choose_batch(job.plan, size, run_site(job.rd), recall(job.rd.meta.cache_dir, job.rd.plan, job.plan))
             job.batch, job.probing = (size, True) if choice.probe else (choice.batch, False)
             if job.batch:
                 job.rd.write_batch(job.plan.id, job.batch, choice.why, probing=job.probing)

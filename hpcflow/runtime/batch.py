@@ -123,7 +123,7 @@ def _remember_pace(rd: RunDir, job_id: str, seconds: float, elements: int) -> No
 
     job = rd.plan.job(job_id)
     if work_sizable(job):
-        remember(rd.meta.cache_dir, job.entity, seconds, elements)
+        remember(rd.meta.cache_dir, rd.plan, job, seconds, elements)
 
 
 def _run_on_pool(rd: RunDir, job_id: str, batch: int, todo: list[int], workers: int) -> bool:

@@ -180,7 +180,7 @@ def _remember_cost(rd: RunDir, job: JobPlan, seconds: float) -> None:
     from hpcflow.runtime.timings import remember
 
     if work_sizable(job):
-        remember(rd.meta.cache_dir, job.entity, seconds, 1)
+        remember(rd.meta.cache_dir, rd.plan, job, seconds, 1)
 
 
 def _first_failure(rd: RunDir, job: JobPlan) -> FlyteError | None:

@@ -138,7 +138,7 @@ class _Decider(threading.Thread):
         try:  # outside the lock: the elements go on while the other array tasks are submitted
             self.rd.write_batch(self.job.id, self.batch, choice.why)
             if seconds is not None:
-                remember(self.rd.meta.cache_dir, self.job.entity, seconds, len(self.ends))
+                remember(self.rd.meta.cache_dir, self.rd.plan, self.job, seconds, len(self.ends))
             if self.batch < self.size:
                 backend_of(self.rd).probed(self.rd, self.job)
         except Exception as exc:  # noqa: BLE001 - reported by the probe's exit, with what to do

@@ -117,7 +117,7 @@ def sized_calls(rd: RunDir, job: JobPlan, size: int, site: SiteConfig, shell: Sl
     max_submit_jobs with the user's jobs queued now (one squeue): batched more, or windowed, when
     its array would not fit."""
     place = place_of(rd)
-    seconds = recall(rd.meta.cache_dir, job.entity)
+    seconds = recall(rd.meta.cache_dir, rd.plan, job)
 
     def lay_out(s: SiteConfig, window: int = 0) -> tuple[SbatchCall, ...]:
         choice = map_choice(job, size, s, None, seconds)

@@ -115,7 +115,7 @@ def element_seconds(rd: RunDir) -> dict[str, float]:
     found = {}
     for job in rd.plan.jobs:
         if job.is_array and job.size != 0 and not job.batch_size:  # a given batch_size needs no time
-            seconds = recall(rd.meta.cache_dir, job.entity)
+            seconds = recall(rd.meta.cache_dir, rd.plan, job)
             if seconds is not None:
                 found[job.id] = seconds
     return found
