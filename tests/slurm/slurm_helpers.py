@@ -89,3 +89,11 @@ def rendered_report(hpcflow, run_id: str, out: Path) -> str:
     dom = subprocess.run([*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0 and "id=\"timeline\"" in dom.stdout, dom.stderr[-2000:]
     return dom.stdout
+
+
+def dev_cluster_text() -> str:
+    """The dev-cluster site's TOML as this test sees it: with a cache folder of the test's own (the `own_cache`
+    fixture of tests/slurm/conftest.py), so what earlier tests' elements cost never batches this test's maps."""
+    import os
+
+    return (Path(os.environ["HPCFLOW_SITE_DIRS"].split(":")[0]) / "dev-cluster.toml").read_text()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from run_records import element_status
-from slurm_helpers import ROOT, RUNS, slurm_calls
+from slurm_helpers import ROOT, RUNS, dev_cluster_text, slurm_calls
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 XS = list(range(1, 21))
@@ -17,8 +17,7 @@ EXPECTED = [None if x == 13 else x ** 3 for x in XS]
 def site(tmp_path: Path) -> str:
     """dev-cluster with a private cache, so earlier runs of cube() are not reused."""
     path = tmp_path / "site.toml"
-    path.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
+    path.write_text(dev_cluster_text())  # (its cache folder is the test's own)
     return str(path)
 
 

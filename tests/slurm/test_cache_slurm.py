@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, RUNS, slurm_calls
+from slurm_helpers import ROOT, RUNS, dev_cluster_text, slurm_calls
 
 
 @pytest.fixture
@@ -21,8 +21,7 @@ def cached_wf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     wf = tmp_path / "cached_copy.py"
     shutil.copy(ROOT / "tests" / "workflows" / "cached.py", wf)
     site = tmp_path / "site.toml"
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path / "cache"}"'))
+    site.write_text(dev_cluster_text())  # (its cache folder is the test's own)
     return wf, str(site), (lambda: {p.name: len(p.read_text()) for p in counts.iterdir()})
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, RUNS, rendered_report, sacct_states, slurm_calls, wait_until, whole_cluster
+from slurm_helpers import (ROOT, RUNS, dev_cluster_text, rendered_report, sacct_states, slurm_calls, wait_until,
+                           whole_cluster)
 from run_records import element_status
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
@@ -144,7 +145,7 @@ def test_after_the_allowed_preemptions_the_last_attempt_runs_on_the_normal_qos(h
     import subprocess
 
     site = tmp_path / "no-requeue.toml"
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+    site.write_text(dev_cluster_text().replace(
         "max_preemptions = 2", "max_preemptions = 0"))
     folder = tmp_path / "steps"
     folder.mkdir()

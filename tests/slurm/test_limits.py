@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, most_at_once, slurm_calls
+from slurm_helpers import ROOT, dev_cluster_text, most_at_once, slurm_calls
 
 CASES = f"{ROOT}/tests/workflows/slurm_cases.py"
 XS = f"xs={list(range(60))}"
@@ -26,7 +26,7 @@ def capped_qos_alone():
 
 
 def _site(tmp_path, cap: int | None):
-    text = (ROOT / "site-configs" / "dev-cluster.toml").read_text()
+    text = dev_cluster_text()
     extra = 'extra_directives = ["--qos=capped"]\n' + (f"max_submit_jobs = {cap}\n" if cap else "")
     path = tmp_path / f"capped-{cap}.toml"
     path.write_text(re.sub(r"^time_margin", extra + "time_margin", text, count=1, flags=re.M))

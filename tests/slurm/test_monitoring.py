@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
-from slurm_helpers import ROOT, wait_until
+from slurm_helpers import ROOT, dev_cluster_text, wait_until
 
 MONITORING = ROOT / "tests" / "workflows" / "monitoring.py"
 
@@ -116,7 +116,7 @@ def test_watching_a_run_where_nothing_moves_costs_one_squeue_per_refresh_backing
     import sys
 
     site = tmp_path / "held.toml"  # every job held: nothing changes while it is watched
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+    site.write_text(dev_cluster_text().replace(
         "time_margin = 60", 'time_margin = 60\nextra_directives = ["--hold"]'))
     sub = hpcflow("submit", f"{MONITORING}:three_stages", "--site", str(site), "-i", "xs=[1,2,3]", "--json")
     assert sub.code == 0, sub.stderr

@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from hpcflow.runtime.handle import Run
-from slurm_helpers import ROOT, RUNS, slurm_calls
+from slurm_helpers import ROOT, RUNS, dev_cluster_text, slurm_calls
 
 SCALE = str(ROOT / "tests" / "workflows" / "scale.py")
 N = 10_000
@@ -15,7 +15,7 @@ N = 10_000
 
 def test_a_map_of_10000_elements_on_slurm_makes_files_per_array_task(hpcflow, slurm_env, tmp_path: Path):
     site = tmp_path / "site.toml"  # dev-cluster, batching above 100 array tasks (not by work): 100 tasks of 100
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+    site.write_text(dev_cluster_text().replace(
         "max_array_size = 1001", "max_array_size = 1001\nmax_fanout = 100\nauto_batch_above = 0"))
     res = hpcflow("submit", f"{SCALE}:site_batched", "--site", str(site), "-i", f"n={N}", "--json")
     assert res.code == 0, res.stderr

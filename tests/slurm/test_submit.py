@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from slurm_helpers import ROOT, RUNS, sacct_states, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, dev_cluster_text, sacct_states, slurm_calls, wait_until
 
 CASES = str(ROOT / "tests" / "workflows" / "slurm_cases.py")
 EXAMPLES = [
@@ -53,8 +53,7 @@ def test_a_map_sized_by_an_upstream_output_costs_no_job_of_its_own(hpcflow, slur
     """partitioned_mean's map gets its length from `partition`: that job submits the array before
     it exits, so 4 nodes make 4 sbatch calls (no sizing job) and `combine` waits on the array."""
     site = tmp_path / "private-cache.toml"  # its tasks are cached: a cache of its own, so all of it runs
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
-        'cache_dir = "/var/tmp/hpcflow-$USER/cache"', f'cache_dir = "{tmp_path}/cache"'))
+    site.write_text(dev_cluster_text())  # (its cache folder is the test's own)
     res = hpcflow("submit", "examples/partitioned_mean.py:partitioned_mean", "--site", str(site),
                   "-i", "n=5000", "-i", "parts=4", "-i", "seed=11", "--wait", "--json")
     assert res.code == 0, res.stderr
@@ -113,7 +112,7 @@ def test_scancel_of_one_array_element_fails_the_run_and_cancels_downstream(hpcfl
 
 def test_failed_sbatch_cancels_what_was_queued(hpcflow, slurm_env, tmp_path: Path):
     site = tmp_path / "ghost.toml"
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text()
+    site.write_text(dev_cluster_text()
                     + '\n[partitions.ghost]\ncpus = 8\nmem = "16000M"\ngpus = 8\n')
     res = hpcflow("submit", f"{CASES}:cpu_then_greedy", "--site", str(site), "--json")
     assert res.code != 0
@@ -159,7 +158,7 @@ def test_cancel_command_cancels_the_run(hpcflow, slurm_env):
 
 def test_map_larger_than_max_array_size_is_chunked(hpcflow, slurm_env, tmp_path: Path):
     site = tmp_path / "small-arrays.toml"
-    site.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text().replace(
+    site.write_text(dev_cluster_text().replace(
         "max_array_size = 1001", "max_array_size = 4"))
     res = hpcflow("submit", f"{CASES}:three_stages", "--site", str(site), "-i", f"xs={list(range(10))}", "--wait", "--json")
     assert res.code == 0, res.stderr
@@ -182,7 +181,7 @@ def test_site_check_against_the_live_cluster(hpcflow, tmp_path: Path):
     ok = hpcflow("site", "check", "dev-cluster")
     assert ok.code == 0 and "matches the cluster" in ok.stdout
     bad = tmp_path / "bad.toml"
-    bad.write_text((ROOT / "site-configs" / "dev-cluster.toml").read_text()
+    bad.write_text(dev_cluster_text()
                    .replace('[partitions.gpu]\ncpus = 8', '[partitions.gpu]\ncpus = 64')
                    + '\n[partitions.bigmem]\ncpus = 8\nmem = "1Ti"\n')
     res = hpcflow("site", "check", str(bad))

@@ -12,7 +12,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from slurm_helpers import ROOT, RUNS, most_at_once, slurm_calls, wait_until
+from slurm_helpers import ROOT, RUNS, dev_cluster_text, most_at_once, slurm_calls, wait_until
 
 WAVES = f"{ROOT}/tests/workflows/eager_waves.py"
 GUIDE = f"{ROOT}/tests/flytekit_docs/flyte_eager_workflows.py"
@@ -20,7 +20,7 @@ GUIDE = f"{ROOT}/tests/flytekit_docs/flyte_eager_workflows.py"
 
 def _site(tmp_path: Path, extra: str) -> Path:
     path = tmp_path / "site.toml"
-    text = (ROOT / "site-configs" / "dev-cluster.toml").read_text()
+    text = dev_cluster_text()
     path.write_text(re.sub(r"^time_margin", extra + "\ntime_margin", text, count=1, flags=re.M))
     return path
 
