@@ -54,6 +54,12 @@ def source_fingerprint(fn: Callable[..., Any]) -> str:
         return digest(fn.__code__.co_code)  # no source on disk: fall back to the bytecode
 
 
+def code_fingerprint(task: Any) -> str:
+    """A task's code: its function's source_fingerprint; a ShellTask's, its script (not the function running it)."""
+    own = getattr(task, "code_fingerprint", None)
+    return own() if own else source_fingerprint(task.fn)
+
+
 def cache_key(task: Any, job: JobPlan, inputs: Mapping[str, Any]) -> CacheKey:
     """The key of one element of a cached job."""
     return key_of(f"{job.entity.module}.{job.entity.qualname}", job.cache_version, task, inputs,
@@ -69,7 +75,6 @@ def call_key(task: Any, spec: Any, inputs: Mapping[str, Any]) -> CacheKey:
 def key_of(name: str, version: str, task: Any, inputs: Mapping[str, Any], ignore: tuple[str, ...]) -> CacheKey:
     """A task's key from its dotted name, cache_version, source (unless its spec says not to
     fingerprint it) and the hashes of its inputs but the ignored ones."""
-    own = getattr(task, "code_fingerprint", None)  # a ShellTask keys on its script, not on the function running it
-    source = (own() if own else source_fingerprint(task.fn)) if task.spec.cache_fingerprint_source else ""
+    source = code_fingerprint(task) if task.spec.cache_fingerprint_source else ""
     hashed = tuple(sorted(value_digests({n: v for n, v in inputs.items() if n not in ignore}).items()))
     return CacheKey(name, version, source, hashed)

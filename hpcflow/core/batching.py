@@ -87,13 +87,10 @@ def from_work(size: int, seconds: float, site: SiteConfig, at_least: int, measur
     """The batch that makes each array task run TARGET_FACTOR times its start-up (the site's
     task_start), given one element's `seconds`; at least `at_least` (what array task 0 holds already)."""
     target = TARGET_FACTOR * site.task_start_s
-    by_work = math.ceil(target / max(seconds, 1e-9))
-    by_fanout = math.ceil(size / site.max_fanout)
-    batch = min(size, max(at_least, by_work, by_fanout, 1))
-    tasks = math.ceil(size / batch)
+    batch, tasks, by_fanout = _fitted(size, max(at_least, math.ceil(target / max(seconds, 1e-9))), site)
     why = (f"{measured}; so {tasks} array task(s) of {batch} element(s), each running at least "
            f"{_secs(target)} ({TARGET_FACTOR}x a task's {_secs(site.task_start_s)} start-up)")
-    if by_fanout > max(at_least, by_work):
+    if by_fanout:
         why = f"{measured}; {tasks} array tasks of {batch}: the site's max_fanout is {site.max_fanout}"
     return BatchChoice(batch if batch > 1 else None, why)
 
@@ -107,14 +104,20 @@ def within_start_up(size: int, seconds: float, site: SiteConfig, measured: str) 
     by_work = math.floor(site.task_start_s / max(seconds, 1e-9) * (1 + 1e-9))
     if by_work < 2:
         return BatchChoice(None)
-    by_fanout = math.ceil(size / site.max_fanout)
-    batch = min(size, max(by_work, by_fanout))
-    tasks = math.ceil(size / batch)
+    batch, tasks, by_fanout = _fitted(size, by_work, site)
     why = (f"{measured}; so {_count(tasks, 'array task')} of {_count(batch, 'element')}, each running at most "
            f"{_secs(site.task_start_s)} (a task's start-up)")
-    if by_fanout > by_work:
+    if by_fanout:
         why = f"{measured}; {_count(tasks, 'array task')} of {batch}: the site's max_fanout is {site.max_fanout}"
     return BatchChoice(batch if batch > 1 else None, why if batch > 1 else "")
+
+
+def _fitted(size: int, by_work: int, site: SiteConfig) -> tuple[int, int, bool]:
+    """A batch of `by_work` elements (at least 1, at most the map) raised to keep the array within the
+    site's max_fanout: (batch, array tasks, whether max_fanout set it)."""
+    by_fanout = math.ceil(size / site.max_fanout)
+    batch = min(size, max(by_work, by_fanout, 1))
+    return batch, math.ceil(size / batch), by_fanout > by_work
 
 
 def _count(n: int, noun: str) -> str:

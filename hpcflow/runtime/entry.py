@@ -129,7 +129,7 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed:
             encoded, cached = run_cached(rd, job, index, entity, inputs, compute, prep.cache)
             rd.write_outputs(job_id, index, encoded)
             status.state = State.CACHED if cached else State.SUCCEEDED
-            if timed and called[0] and job.kind == "map":
+            if timed and called[0]:
                 _remember_cost(rd, job, called[0])
     except ElementTimeout as exc:
         status.state, status.error = State.TIMEOUT, f"timed out after {exc.args[0] if exc.args else 0:g} s"
@@ -177,9 +177,10 @@ def _remember_cost(rd: RunDir, job: JobPlan, seconds: float) -> None:
     """Keep what one element of a map cost, when the map may be batched by it: one small file write.
     (Imported here: the other elements of a map never load hashlib and the timings.)"""
     from hpcflow.core.batching import work_sizable
-    from hpcflow.runtime.timings import remember
 
-    if work_sizable(job):
+    if work_sizable(job):  # (a map: a plain task's element never loads the timings)
+        from hpcflow.runtime.timings import remember
+
         remember(rd.meta.cache_dir, rd.plan, job, seconds, 1)
 
 

@@ -67,18 +67,13 @@ def _unknown(value: Any) -> str:
 def _code(entity: EntityRef) -> str:
     """The fingerprint of the task's code as it is now (the cache's, cache/key.py): a task whose body was
     edited is timed afresh, not batched on what the old body cost. "" when this process cannot tell."""
-    from hpcflow.cache.key import source_fingerprint  # (here: every element imports this module's callers)
+    from hpcflow.cache.key import code_fingerprint  # (here: every element imports this module's callers)
     from hpcflow.loader import resolve_entity
 
     try:
-        task = resolve_entity(entity)
-    except Exception:  # noqa: BLE001 - a hint only: no fingerprint, so no history shared with one
+        return str(code_fingerprint(resolve_entity(entity)))
+    except Exception:  # noqa: BLE001 - a hint only (a dynamic has no fn): no fingerprint, so no history
         return ""
-    own = getattr(task, "code_fingerprint", None)  # a ShellTask's script
-    if callable(own):
-        return str(own())
-    fn = getattr(task, "fn", None)
-    return source_fingerprint(fn) if callable(fn) else ""
 
 
 def _path(cache_dir: str | Path, key: str) -> Path:
