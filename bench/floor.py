@@ -7,7 +7,9 @@ first job's Submit to the last job's End), medians of --repeat, each as a ratio 
   - floor (true):    `sbatch --array=0-(N-1) --wrap true`, then `sbatch --dependency=afterok --wrap true`;
   - floor (python):  each array task a `python3 -S -c` that writes x*x to a file, the reduce summing the files;
   - hpcflow 1st run: `hpcflow submit --wait` of map_task(square) over N items and a sum, with a cache folder
-                     of its own (no history): one array task per element (the site's max_fanout set above N);
+                     of its own (no history): one array task per element (the site's max_fanout set above N),
+                     whose first tasks find their elements trivial and run those of the tasks not started yet
+                     (runtime/stealing.py), which are then cancelled;
   - hpcflow re-run:  the same workflow again, with the first run's cache folder: what one element cost is
                      known, and a small map is batched so that an array task's work stays within one start-up
                      (core/batching.py), so the stage costs about one job start;
@@ -161,14 +163,22 @@ def element_phases(run_dir: Path) -> dict[str, float]:
         if "_" in job and "[" not in job:
             slurm[int(job.split("_")[1])] = (_t(start), _t(end))
     starts, runs, ends = [], [], []
-    for index, status in enumerate(rd.statuses("n0")):
-        if index in slurm and status.started and status.finished:
+    for index, status in enumerate(rd.statuses("n0")):  # (a stolen element ran in another task: runtime/stealing.py)
+        if index in slurm and status.started and status.finished and status.ran_in is None:
             starts.append(status.started - slurm[index][0])
             runs.append(status.finished - status.started)
             ends.append(slurm[index][1] - status.finished)
     # sacct's times are whole seconds: a median over many elements still shows where the time goes
     return {"Slurm start -> element start": statistics.median(starts), "element run": statistics.median(runs),
             "element end -> Slurm end": statistics.median(ends)}
+
+
+def python_starts(run_dir: Path) -> tuple[int, int]:
+    """How many processes ran the map's elements, and how many elements ran in another task than their own."""
+    from hpcflow.runtime.rundir import RunDir
+
+    statuses = RunDir(run_dir).statuses("n0")
+    return len({(s.host, s.pid) for s in statuses}), sum(s.ran_in is not None for s in statuses)
 
 
 def busy_cpu_seconds() -> float:
@@ -219,6 +229,7 @@ def main() -> None:
             timed("hpcflow by work", lambda: hpcflow(args.n, site_for(f"by-work-{rep}", by_work=True), env)[0])
             timed("submitit", lambda: submitit_run(args.n, tmp, tag))
         phases = element_phases(tmp / "runs" / run_id)
+        processes, stolen = python_starts(tmp / "runs" / run_id)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     medians = {m: statistics.median(v) for m, v in times.items()}
@@ -232,6 +243,7 @@ def main() -> None:
     print("\nhpcflow's first run, where an element's time goes (median over the map's elements of the last run):")
     for phase, seconds in phases.items():
         print(f"  {phase:<32}{seconds * 1000:>8.0f} ms")
+    print(f"  (of the {args.n} elements, {processes} Python processes ran them; {stolen} were stolen)")
 
 
 def _keep(result: tuple[float, str], into: list[str]) -> float:

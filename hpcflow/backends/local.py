@@ -130,6 +130,12 @@ class LocalBackend:
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """Local processes are never preempted."""
 
+    def cancel_own_job(self) -> None:
+        """A local element's process is no scheduler job: its record says CANCELLED, which is all there is."""
+
+    def drop_stolen(self, rd: RunDir, job: JobPlan, indices: list[int]) -> None:
+        """Local elements never steal: each is a process the scheduling loop starts when it has room."""
+
     def run(self, rd: RunDir) -> RunResult:
         """Run every job of `rd` to the end and record the outcome in the run directory."""
         top = self._add_run(rd, prefix="")

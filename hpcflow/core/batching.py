@@ -64,6 +64,15 @@ def small_by_work(job: JobPlan, size: int, site: SiteConfig) -> bool:
     return work_sizable(job) and 0 < size <= site.auto_batch_above
 
 
+def steals(job: JobPlan, size: int, site: SiteConfig, seconds: float | None) -> bool:
+    """True for a small map whose elements' cost no earlier run measured, so that it runs one element per
+    array task: its tasks may run each other's elements once they find them trivial (runtime/stealing.py),
+    within one start-up each, as a batch would be sized from a known cost (`within_start_up`). Not a map with
+    retries: its tasks retry a killed element in their own allocation (backends/slurm/recover.py), which a
+    stolen element, killed in another task, would miss (as a probe's elements would: `choose_batch`)."""
+    return seconds is None and size >= 2 and not job.retries and small_by_work(job, size, site)
+
+
 def choose_batch(job: JobPlan, size: int, site: SiteConfig, seconds: float | None = None) -> BatchChoice:
     """The batching of a map of `size` elements, given what one element took before (`seconds`): a large
     map's from its work (probed when unknown), a small map's within a start-up (when known), else the fanout rule's."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from hpcflow.core.batching import (TARGET_FACTOR, BatchChoice, batch_of, batch_size_for, batches, choose_batch,
-                                   sized_by_work, small_by_work)
+                                   sized_by_work, small_by_work, steals)
 from hpcflow.core.bindings import NodeOutput, upstream_nodes
 from hpcflow.core.directives import Chunk, chunks, rank_launch, sbatch_directives
 from hpcflow.core.plan import DependencyKind, Edge, JobPlan, Plan, Role, SbatchCall
@@ -54,13 +54,19 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
                         or by_its_work(job, job.size if job.size is not None else sizes.get(job.id, 0), site,
                                        seconds.get(job.id)))
     partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed | by_work
+    paired = {j for job in plan.jobs for up in job.depends_on  # element-wise chains keep running task by task
+              if dependency_kind(plan, job, up, site, partial) == "aftercorr" for j in (job.id, up)}
+    stealing = frozenset(job.id for job in plan.jobs if job.size is not None and not window and not done.get(job.id)
+                         and job.id not in paired
+                         and steals_whole(job, job.size, site, recorded.get(job.id), seconds.get(job.id)))
+    partial |= stealing
     calls: list[SbatchCall] = []
     for job in plan.jobs:
         hits = done.get(job.id, frozenset())
         size = job.size if job.size is not None else sizes.get(job.id)
         if size is not None and len(hits) >= size:
             continue  # cached, finished before a resume, or an empty map
-        after = tuple(Edge(up, dependency_kind(plan, job, up, site, partial)) for up in job.depends_on
+        after = tuple(Edge(up, dependency_kind(plan, job, up, site, partial, stealing)) for up in job.depends_on
                       if not _finished(plan.job(up), done, sizes))  # nothing to wait for
         if job.pool:
             calls.append(proxy_call(job, site, place, after))
@@ -75,7 +81,7 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
             calls.append(probe_call(job, site, place, size, after))
             continue
         calls += element_calls(job, site, place, size, after=after, todo=todo, window=window, batch=choice.batch,
-                               why=choice.why)
+                               why=choice.why, steal_s=site.task_start_s if job.id in stealing else 0.0)
         if needs_sentinel(job):
             calls.append(sentinel_call(job, site, place, 1))
     return tuple(calls)
@@ -89,6 +95,17 @@ def map_choice(job: JobPlan, size: int, site: SiteConfig, recorded: int | None =
     if recorded:
         return BatchChoice(recorded)
     return choose_batch(job, size, site, seconds)
+
+
+def steals_whole(job: JobPlan, size: int, site: SiteConfig, recorded: int | None, seconds: float | None) -> bool:
+    """True for a map whose array tasks may steal each other's elements (runtime/stealing.py): one that
+    core/batching.py's `steals` picks, submitted whole in one array (a task steals within its array).
+    The tasks of the elements stolen are cancelled before they start, so what waits on the map waits for
+    its array's end in any state (afterany) and its own elements check their inputs (runtime/values.py),
+    and its elements wait for the whole of what they read (no aftercorr: a task may run any element); a
+    map that aftercorr would join to another keeps it, and runs its own elements (lay_out)."""
+    return (job.is_array and not recorded and size <= site.max_array_size and steals(job, size, site, seconds)
+            and map_choice(job, size, site, None, seconds).batch is None)
 
 
 def by_its_work(job: JobPlan, size: int, site: SiteConfig, seconds: float | None) -> bool:
@@ -109,12 +126,13 @@ def _finished(job: JobPlan, done: Mapping[str, frozenset[int]], sizes: Mapping[s
 def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *, after: tuple[Edge, ...] = (),
                   todo: list[int] | None = None, qos: str | None = None, prefix: str = "",
                   batch: int | None = None, window: int = 0, tasks: list[int] | None = None,
-                  why: str = "") -> list[SbatchCall]:
+                  why: str = "", steal_s: float = 0.0) -> list[SbatchCall]:
     """The calls that run a job's elements: one for a task, one per chunk of a map's array.
 
     A map above the site's max_fanout runs in batches; `todo` (element indices), or `tasks`
     (array task indices), limits the array to those tasks; `batch` keeps the batching of an
-    earlier submission; `window` keeps only the first `window` of the tasks (a windowed map).
+    earlier submission; `window` keeps only the first `window` of the tasks (a windowed map); `steal_s`:
+    what a task may spend on other tasks' elements (runtime/stealing.py).
     """
     if not job.is_array:
         return [_call(job, site, place, Role.SINGLE, f"{prefix}job.sh" if prefix else "job.sh",
@@ -131,7 +149,7 @@ def element_calls(job: JobPlan, site: SiteConfig, place: RunPlace, size: int, *,
     for n, chunk in enumerate(parts):
         name = f"{prefix}job-chunk{n}.sh" if prefix else ("job.sh" if n == 0 else f"job-chunk{n}.sh")
         calls.append(replace(_call(job, site, place, Role.ARRAY, name, chunk, after, qos=qos, batch=batch),
-                             window=window, why=why))
+                             window=window, why=why, steal_s=steal_s))
     return calls
 
 
@@ -200,11 +218,12 @@ def recovers_in_job(job: JobPlan) -> bool:
 
 
 def dependency_kind(plan: Plan, job: JobPlan, upstream_id: str, site: SiteConfig,
-                    partial: frozenset[str] = frozenset()) -> DependencyKind:
+                    partial: frozenset[str] = frozenset(), stealing: frozenset[str] = frozenset()) -> DependencyKind:
     """afterany past a map that tolerates failures, aftercorr for element-wise chains of two
     full arrays (task i of one waits for task i of the other), else afterok. A failure watch
-    waits for the end of what it watches, in any state (afterany)."""
-    if job.on_failure:
+    waits for the end of what it watches, in any state (afterany), as does what waits on a map
+    whose tasks steal (`stealing`: the tasks of stolen elements are cancelled)."""
+    if job.on_failure or upstream_id in stealing:
         return "afterany"
     up = plan.job(upstream_id)
     if needs_sentinel(up) or up.pool:

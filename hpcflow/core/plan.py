@@ -135,6 +135,10 @@ class SbatchCall:
     window: int = 0  # a windowed map: at most this many array tasks queued at a time (backends/slurm/windows.py)
     ranks: str = ""  # a multi-node task: the command that starts its ranks (srun ..., runtime/ranks.py)
     why: str = ""  # why its map is batched so (hpcflow status says it)
+    steal_s: float = 0.0  # seconds an array task may spend on other tasks' elements (runtime/stealing.py)
+
+
+STEAL_VARIABLE = "HPCFLOW_STEAL_S"  # the jobscript exports a call's steal_s to its element in this
 
 
 @dataclass(frozen=True)

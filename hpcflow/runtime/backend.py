@@ -79,6 +79,15 @@ class Backend(Protocol):
         """From inside a map's probe (runtime/probe.py) that has decided the map's batch size: submit its
         other array tasks, and make the map's dependents wait for them too."""
 
+    def drop_stolen(self, rd: RunDir, job: JobPlan, indices: list[int]) -> None:
+        """From inside an array task that ran these elements of its map for their own tasks, which they
+        ended well in (runtime/stealing.py): have the scheduler not start those tasks (those already
+        started end at once on their own)."""
+
+    def cancel_own_job(self) -> None:
+        """From inside an element that ran nothing (an upstream element failed): end the scheduler job that
+        runs it as cancelled, not failed."""
+
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """From inside an interruptible element requeued `restarts` times: past the site's allowed
         preemptions, let a further preemption end the element instead of requeueing it."""

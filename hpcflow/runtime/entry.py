@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hpcflow.core.plan import STEAL_VARIABLE
 from hpcflow.runtime.cached import run_cached
 from hpcflow.core.states import State
 from hpcflow.errors import ElementTimeout
@@ -61,11 +62,27 @@ def main(argv: list[str] | None = None) -> int:
         from hpcflow.runtime.batch import run_batch
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
+    steal_s = float(os.environ.get(STEAL_VARIABLE) or 0)  # its map's tasks may steal (runtime/stealing.py)
+    if steal_s:
+        from hpcflow.runtime.stealing import run_or_steal
+
+        return run_or_steal(rd, job_id, index, steal_s)
     rd.own_task(job_id, index)  # this process is the one writer of its task's records
     try:  # element 0 of an unbatched map keeps what its call cost, so the map's next run may batch it
-        return 0 if run_element(rd, job_id, index, timed=index == 0).ok else 1
+        state = run_element(rd, job_id, index, timed=index == 0)
     finally:
         rd.release_task(job_id, index)
+    return exit_status(rd, state)
+
+
+def exit_status(rd: RunDir, state: State) -> int:
+    """What an array task that ran one element exits with, once its records are published: 0 when the
+    element ended well. One that found an upstream element failed ran nothing: its scheduler job ends
+    cancelled, as the scheduler would have cancelled it had it waited for its upstream's success (afterok),
+    rather than failed (what waits on a map whose tasks steal waits afterany: runtime/stealing.py)."""
+    if state is State.CANCELLED:
+        _backend(rd).cancel_own_job()
+    return 0 if state.ok else 1
 
 
 def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
@@ -81,17 +98,19 @@ def refuse(rd: RunDir, job_id: str, index: int, reason: str) -> int:
     return 1
 
 
-def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed: bool = False) -> State:
+def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed: bool = False,
+                ran_in: int | None = None) -> State:
     """Run element `index` of a job and record its status; its final state. `notify` False: the caller
     tells the backend when the elements it runs have ended (a batch does once, after its last: tell_ended).
     `timed`: when the job is a map that may be batched by its work, remember what the function's call cost
-    (runtime/timings.py), so that its next run can size its batches (core/batching.py)."""
+    (runtime/timings.py), so that its next run can size its batches (core/batching.py). `ran_in`: the array
+    task that runs it, when not its own (runtime/stealing.py)."""
     previous = rd.status(job_id, index)  # an earlier attempt's record, when Slurm resubmitted or requeued it
     facts = process_facts()
     status = ElementStatus(state=State.RUNNING, started=time.time(), host=facts.host, pid=os.getpid(),
                            attempts=previous.attempts, trace_executed=previous.trace_executed,
                            trace_replayed=previous.trace_replayed, restarts=facts.restarts,
-                           environment=facts.environment)
+                           environment=facts.environment, ran_in=ran_in)
     prep = None
     try:
         prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
@@ -118,7 +137,7 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed:
             def compute() -> dict[str, Any]:
                 began = time.perf_counter()
                 outputs = _run_with_retries(entity, inputs, rd, job, index, status, prep.job_dir / str(index))
-                called[0] = time.perf_counter() - began
+                called[0] = prep.last_call_s = time.perf_counter() - began
                 blobs = rd.blobs
                 blobs.packing(rd.pack_for(job_id, index))  # arrays into the task's HDF5 file, if it has one
                 try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typing import Iterable
 
-from hpcflow.core.plan import JobPlan, SbatchCall
+from hpcflow.core.plan import STEAL_VARIABLE, JobPlan, SbatchCall
 from hpcflow.errors import WorkflowDefinitionError
 from hpcflow.text import bash_quote, control_char, describe_char, one_line, variable_problem
 
@@ -60,6 +60,12 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
                   + shlex.quote(") cannot import hpcflow; pip install hpcflow-slurm into that environment"))
         env = f"{env}\npython -c 'import hpcflow' 2>/dev/null || hpcflow_refuse {reason}"
     command = f'{shlex.quote(runner)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
+    skip, run = "", _recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}"
+    if call.steal_s and call.role.runs_elements:  # its tasks may run each other's elements (runtime/stealing.py)
+        env = f"{env}\nexport {STEAL_VARIABLE}={call.steal_s:g}"
+        done = shlex.quote(f"{run_dir}/jobs/{call.target}/claims") + '/"$INDEX".done'
+        # a task whose element another task ran, and ended well, costs Slurm's start and no more
+        skip = f"[[ -e {done} ]] && exit 0"
     text = load_template("element.sh").substitute(
         directives="\n".join(call.directives),
         run_id=one_line(run_id),
@@ -69,9 +75,10 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
         last=call.offset + call.count - 1,
         offset=call.offset,
         log_file=log_file,
+        skip=skip,
         preamble=preamble.strip(),
         environment=env,
-        run=_recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}",
+        run=run,
     )
     # split at \n only, as bash does: splitlines() would also cut a quoted value at \x1e or U+2028
     return "\n".join(line for line in text.split("\n") if line.strip()) + "\n"

@@ -57,6 +57,7 @@ class PreparedJob:
     # before any of its elements runs
     notifies: bool
     requeue_checked: bool = field(default=False)  # last_requeue is about the Slurm job: asked once
+    last_call_s: float = 0.0  # what the user's call of the latest element took (its attempts), not its start
 
     @cached_property
     def entity(self) -> Any:

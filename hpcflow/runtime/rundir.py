@@ -138,8 +138,10 @@ class RunDir:
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
     def element_log_path(self, job_id: str, index: int) -> Path:
-        """The log of the array task that ran element `index` (its batch's, for a batched map)."""
-        return self.log_path(job_id, self.task_of(job_id, index))
+        """The log of the array task that ran element `index` (its batch's, for a batched map; the one that
+        took it over, for a stolen element: runtime/stealing.py)."""
+        ran_in = self.status(job_id, index).ran_in
+        return self.log_path(job_id, self.task_of(job_id, index) if ran_in is None else ran_in)
 
     def jobscript_path(self, job_id: str) -> Path:
         """The jobscript of a job's elements (the first chunk of an array)."""

@@ -26,6 +26,7 @@ class ElementStatus:
     trace_replayed: int = 0  # @trace calls answered from checkpoints of an earlier attempt
     restarts: int = 0  # times Slurm requeued the element (preemption)
     environment: str = ""  # the Python/hpcflow/packages it ran under (pinning.environment_id)
+    ran_in: int | None = None  # the array task that ran it, when not its own (runtime/stealing.py): its log is there
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object of every field."""

@@ -14,7 +14,7 @@ FORWARD = "$forward"  # outputs.json marker: the outputs are those of the elemen
 
 
 def element_output(rd: RunDir, job_id: str, index: int, output: str, status: ElementStatus | None = None) -> Any:
-    """One output of one element; None for a failed element of a map.
+    """One output of one element; None for a failed element of a map that tolerates failures.
 
     Succeeded outputs never change, so they are kept per RunDir object: the elements of a batch
     that all read one upstream list decode it once, not once each. `status`, when the caller
@@ -25,7 +25,8 @@ def element_output(rd: RunDir, job_id: str, index: int, output: str, status: Ele
         return rd.memo[key]
     state = (status or rd.status(job_id, index)).state
     if not state.ok:
-        if rd.plan.job(job_id).kind == "map":
+        job = rd.plan.job(job_id)
+        if job.kind == "map" and job.min_success_ratio < 1.0:  # it tolerates failed elements: theirs are None
             return None
         raise UpstreamFailed(f"upstream {job_id}[{index}] has not succeeded ({state.value})")
     raw = rd.raw_outputs(job_id, index)

@@ -11,12 +11,12 @@ from hpcflow.backends.slurm.shell import SlurmError, SlurmShell
 from hpcflow.backends.slurm.windows import submit_next_window
 from hpcflow.backends.slurm.submit import laid_out, submit
 from hpcflow.backends.slurm.usage import history, usage_by_job
-from hpcflow.core.directives import job_name
+from hpcflow.core.directives import Chunk, job_name
 from hpcflow.core.efficiency import TaskRecord, TaskUsage
 from hpcflow.core.states import State
 from hpcflow.core.layout import RunPlace
 from hpcflow.core.sizing import sized_by_producers, window_of
-from hpcflow.core.plan import JobPlan, Plan
+from hpcflow.core.plan import JobPlan, Plan, Role
 from hpcflow.runtime.backend import LiveView
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.summary import mark_pending
@@ -108,6 +108,26 @@ class SlurmBackend:
     def probed(self, rd: RunDir, job: JobPlan) -> None:
         """Submit the array tasks after a map's probe, in the batches it decided."""
         submit_probed(rd, job, self.site, self.shell)
+
+    def drop_stolen(self, rd: RunDir, job: JobPlan, indices: list[int]) -> None:
+        """scancel the array tasks of elements another task ran, in one call. One that has started is
+        cancelled too: it can only be exiting, its element done (scancel --state=PENDING would not spare it
+        and cancel the array's other pending tasks with it: it matches the array's pending record whole).
+        What waits on the map waits for its end in any state (afterany, core/layout.py)."""
+        for rec in rd.submissions(job.id):
+            tasks = sorted({t for t in map(rec.task_of, indices) if t is not None}) if rec.role is Role.ARRAY else []
+            if tasks:
+                self.shell.run(["scancel", f"{rec.id}_[{Chunk(0, rec.count, tuple(tasks)).array_spec()}]"])
+
+    def cancel_own_job(self) -> None:
+        """scancel this element's own job (its array task), whose records are published: sacct then says
+        CANCELLED, as hpcflow does. Best effort: it exits non-zero anyway."""
+        job = os.environ.get("SLURM_JOB_ID")
+        if job:
+            try:
+                self.shell.run(["scancel", job])
+            except SlurmError as exc:
+                print(f"hpcflow: could not end this job as cancelled: {exc}", file=sys.stderr)
 
     def last_requeue(self, rd: RunDir, restarts: int) -> None:
         """After the site's allowed preemptions make this job not requeueable: if it is preempted
