@@ -136,7 +136,7 @@ def run_or_steal(rd: RunDir, job_id: str, index: int, budget_s: float) -> int:
         rd.release_task(job_id, index)
     if not state.ok:
         return exit_status(rd, state)
-    claims.mark_done(index)  # (the jobscript's word that a kill from here on is not this task's failure)
+    claims.mark_done(index)  # (this task run again, requeued after a node failure, ends at once)
     prep = prepared_already(rd, job_id)
     if prep is not None and 0 < prep.last_call_s <= budget_s / 2:
         steal(rd, job_id, index, claims, budget_s)
