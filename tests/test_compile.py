@@ -108,3 +108,11 @@ def test_max_parallelism_throttles_maps_so_that_what_can_run_at_once_stays_under
     assert frozenset(("n0", "n2")) not in concurrent_pairs(apart.jobs)  # the total ends between them
     with pytest.raises(WorkflowDefinitionError, match="max_parallelism=1, but 2 jobs can run at once"):
         compile_plan(cases.two_maps_chained.graph, {"xs": [1]}, max_parallelism=1)
+
+
+def test_a_call_read_back_leaves_out_fields_a_newer_hpcflow_added():
+    from hpcflow.core.plan import Role, SbatchCall, call_from_json, call_to_json
+
+    call = SbatchCall(job="n0", role=Role.ARRAY, script="s.sh", log="l", entry="e", target="n0", arg="$INDEX",
+                      directives=("--array=0-3",), steal_s=1.0)
+    assert call_from_json({**call_to_json(call), "added_later": [1]}) == call  # (an image's older hpcflow reads a run's plan)

@@ -1,7 +1,7 @@
 """The compiled, frozen Plan: jobs (single tasks and arrays) and their dependencies."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from typing import Any, Callable, Iterator, Literal
 
@@ -272,10 +272,15 @@ def call_to_json(call: SbatchCall) -> dict[str, Any]:
             "indices": None if call.indices is None else list(call.indices)}
 
 
+_CALL_FIELDS = frozenset(f.name for f in fields(SbatchCall))
+
+
 def call_from_json(obj: dict[str, Any]) -> SbatchCall:
     """One sbatch call back from its JSON form."""
     indices = obj["indices"]
-    return SbatchCall(**{**obj, "role": Role(obj["role"]), "directives": tuple(obj["directives"]),
+    # a field a newer hpcflow added is left out: a run's plan may be read by an older hpcflow (in an image)
+    known = {k: v for k, v in obj.items() if k in _CALL_FIELDS}
+    return SbatchCall(**{**known, "role": Role(obj["role"]), "directives": tuple(obj["directives"]),
                          "after": tuple(Edge(j, k) for j, k in obj["after"]),
                          "indices": None if indices is None else tuple(indices)})
 

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         from hpcflow.runtime.batch import run_batch
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
+    rd.unbatched_for_good(job_id)  # (each record written asks which task holds it: batch.json is read once)
     steal_s = float(os.environ.get(STEAL_VARIABLE) or 0)  # its map's tasks may steal (runtime/stealing.py)
     if steal_s:
         from hpcflow.runtime.stealing import run_or_steal

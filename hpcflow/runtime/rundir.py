@@ -65,7 +65,7 @@ class RunDir:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.memo: dict[tuple[str, int, str], Any] = {}  # outputs already read (see values.element_output)
-        self.batches: dict[str, int] = {}  # batch sizes read (they never change once written)
+        self.batches: dict[str, int | None] = {}  # batch sizes read (they never change once written)
         self.lookups_memo: dict[str, Lookups] = {}
         self.overlays: dict[str, Overlay] = {}
         self.packs: dict[tuple[str, int], PackWriter] = {}  # the HDF5 packs of the tasks this process writes
@@ -410,6 +410,11 @@ class RunDir:
             return None if found.get("probing") else found["batch_size"]
         tasks = self.job_dir(job_id) / "tasks"
         return 1 if tasks.is_dir() and any(tasks.iterdir()) else None
+
+    def unbatched_for_good(self, job_id: str) -> None:
+        """Remember that a job runs one element per array task, as its running element knows (a probe's
+        decision comes before the map's other array tasks start), so that none of its reads asks again."""
+        self.batches[job_id] = None
 
     def batch_size(self, job_id: str) -> int | None:
         """Elements per array task of a batched map (None: one element per task)."""
