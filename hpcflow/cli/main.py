@@ -229,7 +229,8 @@ def _element_status(run_id: str, node: str, as_json: bool, runs_dir: Path | None
                                "status": status.to_json(), "traceback": error}))
         return
     click.echo(f"{node} of run {run_id}: {status.state.value}" + (f" ({status.error})" if status.error else ""))
-    click.echo(f"attempts={status.attempts} host={status.host or '-'} log={sub.element_log_path(job_id, index)}")
+    stolen = "" if status.ran_in is None else f" ran_in=task{status.ran_in}"  # taken over (runtime/stealing.py)
+    click.echo(f"attempts={status.attempts} host={status.host or '-'}{stolen} log={sub.element_log_path(job_id, index)}")
     if error:
         click.echo(error, nl=False)
 

@@ -66,6 +66,8 @@ def test_a_trivial_map_runs_in_a_few_processes_and_every_task_and_the_reduce_com
     assert f"--dependency=afterany:{array_id}" in sbatch_reduce
     # a stolen element's log is its thief's, which says where it came from
     k = stolen[0]
+    shown = hpcflow("status", run_id, f"n0[{k}]")  # which task ran it, and its log
+    assert f"ran_in=task{statuses[k]['ran_in']} log=" in shown.stdout and f"logs/{statuses[k]['ran_in']}.log" in shown.stdout
     log = hpcflow("logs", run_id, f"n0[{k}]")
     assert log.code == 0 and f"element {k}, taken over from its own array task" in log.stdout, log.stdout + log.stderr
 
