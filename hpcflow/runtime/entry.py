@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         from hpcflow.runtime.stealing import run_or_steal
 
         return run_or_steal(rd, job_id, index, steal_s)
-    rd.own_task(job_id, index, one_element=True)  # this process is the one writer of its task's records
+    rd.own_task(job_id, index)  # this process is the one writer of its task's records
     try:  # element 0 of an unbatched map keeps what its call cost, so the map's next run may batch it
         state = run_element(rd, job_id, index, timed=index == 0)
     finally:
@@ -117,14 +117,8 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed:
         prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
         job = prep.job
         # published at once where a kill must find that the attempt started (the recover step and the
-        # sentinel count attempts from it); else with the task's next publication of its records: for an
-        # element alone in its task that ends within a second, one write, at its end (records.py). Until
-        # then Slurm says that it runs; without a scheduler (a local run), or for an element run by another
-        # task than its own (which tells a lost attempt from one never started by it: runtime/stealing.py),
-        # only the record can, and it is published now
+        # sentinel count attempts from it); else with the task's next publication of its records
         rd.write_status(job_id, index, status, urgent=prep.urgent_start)
-        if not prep.urgent_start and (ran_in is not None or (notify and not prep.scheduler_sees_it)):
-            rd.records.flush()
         if job.interruptible and not prep.requeue_checked:  # about the Slurm job, not the element: once
             _backend(rd).last_requeue(rd, status.restarts)
             prep.requeue_checked = True

@@ -287,20 +287,16 @@ class TaskRecords:
         return merged.parts
 
     def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
-            indices: list[int] | None = None, one_element: bool = False) -> None:
+            indices: list[int] | None = None) -> None:
         """Make this process the writer of a task's file (or of `part` of it, for the elements `indices`);
-        `before` runs before each publication of it. `one_element`: the task runs one element, whose first
-        publication waits FLUSH_S as later ones do, so an element that ends sooner is published once, start and
-        end together (runtime/entry.py publishes a start at once where it must be seen before the end)."""
+        `before` runs before each publication of it."""
         if part:
             self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
                                                    base=self.read(job_id, task), mine=set(indices or ()))
             return
         published, more = self._published(job_id, task)
         record = self._mine(job_id, task, published)
-        writer = self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
-        if one_element:
-            writer.last = time.monotonic()
+        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""

@@ -299,14 +299,11 @@ class RunDir:
         return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
-    def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None,
-                 one_element: bool = False) -> None:
+    def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None) -> None:
         """Make this process the one writer of an array task's records (or of `part` of them, for the
-        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for); `one_element`:
-        the task runs one element (records.TaskRecords.own)."""
+        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for)."""
         self.owned[(job_id, task)] = part
-        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices,
-                         one_element=one_element)
+        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices)
 
     def _flush_pack(self, job_id: str, task: int) -> None:
         pack = self.packs.get((job_id, task))
