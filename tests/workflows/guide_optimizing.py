@@ -42,6 +42,9 @@ def train_model(features: np.ndarray, target: np.ndarray) -> nn.Module:
         optimizer.step()
     if world > 1:
         model.world_size = dist.get_world_size()
+        # every rank has finished with gloo before any tears it down: a rank destroying its group while a peer's
+        # last exchange is in flight can abort (SIGABRT, "terminate called without an active exception")
+        dist.barrier()
         dist.destroy_process_group()
     return model
 
