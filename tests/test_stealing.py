@@ -79,7 +79,8 @@ def test_a_task_whose_element_another_ran_well_exits_at_once(tmp_path):
 
 def _run(tmp_path: Path, workflow, inputs: dict) -> RunDir:
     plan = compile_for(workflow, inputs)
-    return create_run(workflow, CASES, plan, tmp_path / "runs", index=False)  # (local: nothing to cancel)
+    return create_run(workflow, CASES, plan, tmp_path / "runs", index=False,  # (local: nothing to cancel)
+                      cache_dir=tmp_path / "cache")
 
 
 def _element(rd: RunDir, index: int) -> subprocess.CompletedProcess:
@@ -98,6 +99,10 @@ def test_the_first_task_runs_the_map_from_the_top_and_a_late_task_takes_its_elem
     assert [s.ran_in for s in statuses] == [None] + [0] * 9  # trivial: one process ran them all
     assert "element 9, taken over from its own array task" in first.stderr
     assert sorted(p.name for p in (rd.job_dir("n0") / "claims").glob("*.done")) == sorted(f"{i}.done" for i in range(10))
+    thief = _run(tmp_path / "again", CASES.two_at_a_time, {"xs": list(range(10))})
+    assert _element(thief, 5).returncode == 0  # a later task first: it steals element 0, which keeps its cost
+    assert RunDir(thief.path).status("n0", 0).ran_in == 5
+    assert len(list((tmp_path / "again" / "cache" / "timings").glob("*.json"))) == 1
     late = _element(rd, 4)  # (its jobscript would not even start it: 4.done)
     assert late.returncode == 0 and "taken over" not in late.stderr
     assert RunDir(rd.path).status("n0", 4).pid == statuses[4].pid  # not run again

@@ -159,7 +159,8 @@ def steal(rd: RunDir, job_id: str, own: int, claims: Claims, budget_s: float) ->
             beat.index = index
             rd.own_task(job_id, index)
             try:
-                state = run_element(rd, job_id, index, notify=False, ran_in=own)
+                # element 0 keeps what its call cost wherever it runs, for the map's next run to batch by
+                state = run_element(rd, job_id, index, notify=False, timed=index == 0, ran_in=own)
             finally:
                 rd.release_task(job_id, index)
                 beat.index = None
