@@ -218,19 +218,20 @@ def _print_efficiency(usage: list[Any]) -> None:
 
 
 def _element_status(run_id: str, node: str, as_json: bool, runs_dir: Path | None) -> None:
-    """One element's recorded status and traceback: its array task's records, a few reads whatever the
-    size of its map (what Slurm says of an element that has not recorded its end is in the run's status)."""
-    from hpcflow.runtime.runs import find_run
+    """One element's status and traceback: its array task's records, a few reads whatever the size of its map,
+    and for an element that has not recorded its end, what Slurm says of its array task (runs.element_now)."""
+    from hpcflow.runtime.runs import element_now, find_run
 
-    sub, job_id, index = _element(find_run(run_id, runs_dir), run_id, node)
-    status, error = sub.status(job_id, index), sub.error_text(job_id, index)
+    rd = find_run(run_id, runs_dir)
+    sub, job_id, index = _element(rd, run_id, node)
+    status, error = element_now(rd, sub, job_id, index), sub.error_text(job_id, index)
     if as_json:
         click.echo(json.dumps({"run_id": run_id, "node": node, "state": status.state.value,
                                "status": status.to_json(), "traceback": error}))
         return
     click.echo(f"{node} of run {run_id}: {status.state.value}" + (f" ({status.error})" if status.error else ""))
     stolen = "" if status.ran_in is None else f" ran_in=task{status.ran_in}"  # taken over (runtime/stealing.py)
-    click.echo(f"attempts={status.attempts} host={status.host or '-'}{stolen} log={sub.element_log_path(job_id, index)}")
+    click.echo(f"attempts={status.attempts} host={status.host or '-'}{stolen} log={sub.element_log_path(job_id, index, status)}")
     if error:
         click.echo(error, nl=False)
 

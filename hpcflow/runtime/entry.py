@@ -63,17 +63,33 @@ def main(argv: list[str] | None = None) -> int:
 
         return 0 if run_batch(rd, job_id, index, batch) else 1
     rd.unbatched_for_good(job_id)  # (each record written asks which task holds it: batch.json is read once)
-    steal_s = float(os.environ.get(STEAL_VARIABLE) or 0)  # its map's tasks may steal (runtime/stealing.py)
+    steal_s = steal_budget(os.environ.get(STEAL_VARIABLE))  # its map's tasks may steal (runtime/stealing.py)
     if steal_s:
         from hpcflow.runtime.stealing import run_or_steal
 
         return run_or_steal(rd, job_id, index, steal_s)
-    rd.own_task(job_id, index)  # this process is the one writer of its task's records
+    rd.own_task(job_id, index, one_element=True)  # this process is the one writer of its task's records
     try:  # element 0 of an unbatched map keeps what its call cost, so the map's next run may batch it
         state = run_element(rd, job_id, index, timed=index == 0)
     finally:
         rd.release_task(job_id, index)
     return exit_status(rd, state)
+
+
+def steal_budget(text: str | None) -> float:
+    """The seconds this array task may spend on other tasks' elements, from its jobscript's export (0: none).
+    A value that is not a number of seconds is ignored, with a one-line warning: the element runs alone."""
+    if not text:
+        return 0.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if 0 <= seconds < float("inf"):
+        return seconds
+    print(f"hpcflow: ignoring {STEAL_VARIABLE}={text!r}: not a number of seconds; unset it in the "
+          "shell you submit from", file=sys.stderr)
+    return 0.0
 
 
 def exit_status(rd: RunDir, state: State) -> int:
@@ -117,8 +133,14 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed:
         prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
         job = prep.job
         # published at once where a kill must find that the attempt started (the recover step and the
-        # sentinel count attempts from it); else with the task's next publication of its records
+        # sentinel count attempts from it); else with the task's next publication of its records: for an
+        # element alone in its task, one write, at its end, start and end together (records.py). Until then
+        # Slurm says that it runs (runs.element_now, summary.look_at_task); without a scheduler (a local run),
+        # or for an element run by another task than its own (which tells a lost attempt from one never
+        # started by it: runtime/stealing.py), only the record can, and it is published now
         rd.write_status(job_id, index, status, urgent=prep.urgent_start)
+        if not prep.urgent_start and (ran_in is not None or (notify and not prep.scheduler_sees_it)):
+            rd.records.flush()
         if job.interruptible and not prep.requeue_checked:  # about the Slurm job, not the element: once
             _backend(rd).last_requeue(rd, status.restarts)
             prep.requeue_checked = True

@@ -12,7 +12,9 @@ writer at a time, so no file is locked:
 - while an array task runs, its process writes the task's file (a batch spread over worker
   processes: each worker its part, which the task's file lists; the task folds them in when
   the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
-  the writer closes), so a batch of trivial elements costs a few writes, not two per element.
+  the writer closes), so a batch of trivial elements costs a few writes, not two per element;
+  an element alone in its task publishes its start and its end in one write, when it ends
+  (under Slurm, squeue says meanwhile that it runs: runtime/entry.py).
   An element whose start must be published at once (a kill must find that its attempt began:
   the recover step counts attempts from it) appends what was recorded since the last publication
   to the writer's journal, which its file lists with the offset its lines start to be newer
@@ -115,6 +117,7 @@ class _Writer:
         self.base, self.mine = (record if base is None else base), mine
         self.before = before  # publishes what the records name (the task's HDF5 pack) ahead of them
         self.dirty, self.last, self.interval = False, 0.0, FLUSH_S
+        self.hold = False  # publish only when asked (flush, log) and at close, however long since the last time
         self.journal: Any = None  # the open journal, once a write was urgent
         self.journal_path: Path | None = None
         self.journal_size = 0
@@ -132,7 +135,7 @@ class _Writer:
             self.unlogged.append((index, name, value))
         if urgent:
             self.log()
-        if time.monotonic() - self.last >= self.interval:
+        if not self.hold and time.monotonic() - self.last >= self.interval:
             self.flush()
 
     def log(self) -> None:
@@ -287,16 +290,19 @@ class TaskRecords:
         return merged.parts
 
     def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
-            indices: list[int] | None = None) -> None:
+            indices: list[int] | None = None, one_element: bool = False) -> None:
         """Make this process the writer of a task's file (or of `part` of it, for the elements `indices`);
-        `before` runs before each publication of it."""
+        `before` runs before each publication of it. `one_element`: the task runs one element, whose records
+        are published once, start and end together, when it is released (runtime/entry.py publishes a start at
+        once where something must see it before the end)."""
         if part:
             self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
                                                    base=self.read(job_id, task), mine=set(indices or ()))
             return
         published, more = self._published(job_id, task)
         record = self._mine(job_id, task, published)
-        self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
+        writer = self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
+        writer.hold = one_element
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""

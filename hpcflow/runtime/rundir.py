@@ -137,10 +137,10 @@ class RunDir:
         """The file that the element's stdout and stderr go to."""
         return self.job_dir(job_id) / "logs" / f"{index}.log"
 
-    def element_log_path(self, job_id: str, index: int) -> Path:
+    def element_log_path(self, job_id: str, index: int, status: ElementStatus | None = None) -> Path:
         """The log of the array task that ran element `index` (its batch's, for a batched map; the one that
-        took it over, for a stolen element: runtime/stealing.py)."""
-        ran_in = self.status(job_id, index).ran_in
+        took it over, for a stolen element: runtime/stealing.py); `status`: its status, when the caller has it."""
+        ran_in = (status or self.status(job_id, index)).ran_in
         return self.log_path(job_id, self.task_of(job_id, index) if ran_in is None else ran_in)
 
     def jobscript_path(self, job_id: str) -> Path:
@@ -299,11 +299,14 @@ class RunDir:
         return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
-    def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None) -> None:
+    def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None,
+                 one_element: bool = False) -> None:
         """Make this process the one writer of an array task's records (or of `part` of them, for the
-        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for)."""
+        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for); `one_element`:
+        the task runs one element (records.TaskRecords.own)."""
         self.owned[(job_id, task)] = part
-        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices)
+        self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices,
+                         one_element=one_element)
 
     def _flush_pack(self, job_id: str, task: int) -> None:
         pack = self.packs.get((job_id, task))

@@ -5,6 +5,7 @@ Backend interface.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from hpcflow.runtime.container import container_for_run
 from hpcflow.runtime.input_paths import check_input_paths
 from hpcflow.runtime.pinning import CODE_DIR, environment_digest, pin_code
 from hpcflow.runtime.resume import check_resumable, reset_unfinished
-from hpcflow.runtime.rundir import RunDir, RunMeta, new_run_id
+from hpcflow.runtime.rundir import ElementStatus, RunDir, RunMeta, new_run_id
 from hpcflow.runtime.summary import JobSummary, overall_state, settle, summarize
 from hpcflow.runtime.values import workflow_outputs
 from hpcflow.site.config import SiteConfig
@@ -135,6 +136,24 @@ def refresh(rd: RunDir, backend: Backend | None = None) -> RunView:
             rd.set_state(recorded, error, settled=not unsettled)
     outputs = rd.final_outputs() if recorded is State.SUCCEEDED else None
     return RunView(rd.meta.run_id, recorded, error, jobs, outputs)
+
+
+def element_now(rd: RunDir, sub: RunDir, job_id: str, index: int, backend: Backend | None = None) -> ElementStatus:
+    """Element `index` of `job_id` in `sub` (the run `rd`, or one of its sub-runs) as `hpcflow status RUN node[i]`
+    shows it: its own record when that is final or the run has settled; else, what the scheduler says of its
+    array task, if it knows (an element alone in its task may publish its start only with its end under Slurm,
+    whose squeue shows it running meanwhile: runtime/entry.py); else its record with the monitor's word."""
+    status = sub.status(job_id, index)
+    task = sub.task_of(job_id, index)
+    own = sub.resolve(job_id, index, task, sub.records.read_for(job_id, task, index), overlay=False)
+    if own.state.finished or rd.settled:
+        return status
+    said = (backend or backend_of(rd)).live(rd)
+    state = said(sub, job_id, index) if said is not None else None
+    if state is None or state is State.PENDING:
+        return status
+    error = own.error or (f"Slurm reports {state.value}" if state.finished else "")
+    return dataclasses.replace(own, state=state, error=error)
 
 
 def failing(rd: RunDir, state: State, error: str, jobs: list[JobSummary]) -> tuple[State, str]:

@@ -129,7 +129,7 @@ def run_or_steal(rd: RunDir, job_id: str, index: int, budget_s: float) -> int:
         state = wait_for_thief(rd, job_id, index, claims)
         if state is not None:
             return 0 if state.ok else 1
-    rd.own_task(job_id, index)
+    rd.own_task(job_id, index, one_element=True)
     try:
         state = run_element(rd, job_id, index, timed=index == 0)
     finally:
@@ -157,7 +157,7 @@ def steal(rd: RunDir, job_id: str, own: int, claims: Claims, budget_s: float) ->
             print(f"hpcflow: element {index}, taken over from its own array task", file=sys.stderr, flush=True)
             began = time.perf_counter()
             beat.index = index
-            rd.own_task(job_id, index)
+            rd.own_task(job_id, index, one_element=True)
             try:
                 # element 0 keeps what its call cost wherever it runs, for the map's next run to batch by
                 state = run_element(rd, job_id, index, notify=False, timed=index == 0, ran_in=own)

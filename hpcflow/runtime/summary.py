@@ -172,16 +172,20 @@ def look_at_task(rd: RunDir, job_id: str, task: int, elements: range, summary: T
     word = overlay.tasks.get(task)
     ended, unfinished, asked, said = True, None, False, None
     for own, (n, members) in groups.items():
-        shown = word[0] if word else overlay.pending[0] if overlay.pending and own is State.PENDING else own
-        # the monitor's word is kept only once the run has settled: before, the element may still run
-        ended = ended and settled and shown.finished
-        if not shown.finished:
+        # marked as never started (the run failed or was cancelled) by what the records showed: under a scheduler an
+        # element may record its start only with its end (runtime/entry.py), so the scheduler is asked first
+        marked = not word and overlay.pending is not None and own is State.PENDING
+        shown = word[0] if word else overlay.pending[0] if marked else own
+        if not shown.finished or (marked and live is not None):
             if unfinished is None:
                 unfinished = next(members())
             if live is not None:
                 if not asked:
                     said, asked = live(rd, job_id, unfinished), True
-                shown = said or shown
+                if said is not None and not (marked and said is State.PENDING):
+                    shown = said
+        # the monitor's word is kept only once the run has settled: before, the element may still run
+        ended = ended and settled and shown.finished
         counts[shown] += n
         if shown in _BAD:
             bad += members()
