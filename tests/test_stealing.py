@@ -77,6 +77,26 @@ def test_a_task_whose_element_another_ran_well_exits_at_once(tmp_path):
     assert _bash(script, 3) == 3 and (tmp_path / "ran-3").exists()  # its own: the task ends as its Python does
 
 
+def test_a_map_that_does_not_steal_ignores_a_budget_left_in_the_submitting_shell(tmp_path):
+    plan = compile_for(CASES.two_at_a_time, {"xs": list(range(10))})
+    call = dataclasses.replace(_array_call(plan), steal_s=0.0)
+    text = render_call(call, plan.job(call.job), run_id="r", run_dir=tmp_path, python="python3")
+    assert f"\nunset {STEAL_VARIABLE}\n" in text and f"export {STEAL_VARIABLE}" not in text  # sbatch --export=ALL
+
+
+@pytest.mark.parametrize("text", ["soon", "-1", "nan", "inf", "0"])
+def test_a_budget_that_is_not_a_number_of_seconds_is_ignored_with_one_line(tmp_path, text):
+    rd = _run(tmp_path, CASES.two_at_a_time, {"xs": list(range(4))})
+    env = {**os.environ, STEAL_VARIABLE: text, "SLURM_JOB_ID": "1000"}
+    done = subprocess.run([sys.executable, "-m", "hpcflow.runtime.entry", str(rd.path), "n0", "1"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    warned = [line for line in done.stderr.splitlines() if STEAL_VARIABLE in line]
+    assert len(warned) == (text != "0") and "Traceback" not in done.stderr
+    statuses = RunDir(rd.path).statuses("n0")
+    assert [s.state.value for s in statuses] == ["PENDING", "SUCCEEDED", "PENDING", "PENDING"]  # it ran its own only
+
+
 def _run(tmp_path: Path, workflow, inputs: dict) -> RunDir:
     plan = compile_for(workflow, inputs)
     return create_run(workflow, CASES, plan, tmp_path / "runs", index=False,  # (local: nothing to cancel)

@@ -56,9 +56,11 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
     partial = frozenset(job_id for job_id, hits in done.items() if hits) | windowed | by_work
     paired = {j for job in plan.jobs for up in job.depends_on  # element-wise chains keep running task by task
               if dependency_kind(plan, job, up, site, partial) == "aftercorr" for j in (job.id, up)}
+    choices = {job.id: map_choice(job, size, site, recorded.get(job.id), seconds.get(job.id)) for job in plan.jobs
+               if (size := job.size if job.size is not None else sizes.get(job.id)) is not None}
     stealing = frozenset(job.id for job in plan.jobs if job.size is not None and not window and not done.get(job.id)
-                         and job.id not in paired
-                         and steals_whole(job, job.size, site, recorded.get(job.id), seconds.get(job.id)))
+                         and job.id not in paired and steals_whole(job, job.size, site, recorded.get(job.id),
+                                                                   seconds.get(job.id), choices[job.id]))
     partial |= stealing
     calls: list[SbatchCall] = []
     for job in plan.jobs:
@@ -76,7 +78,7 @@ def lay_out(plan: Plan, site: SiteConfig, place: RunPlace, done: Mapping[str, fr
                 calls.append(sizing_call(job, site, place, after))
             continue  # else the last of its producers' elements submits the array before it exits
         todo = sorted(set(range(size)) - hits) if hits else None
-        choice = map_choice(job, size, site, recorded.get(job.id), seconds.get(job.id))
+        choice = choices[job.id]
         if choice.probe and not window:
             calls.append(probe_call(job, site, place, size, after))
             continue
@@ -97,15 +99,17 @@ def map_choice(job: JobPlan, size: int, site: SiteConfig, recorded: int | None =
     return choose_batch(job, size, site, seconds)
 
 
-def steals_whole(job: JobPlan, size: int, site: SiteConfig, recorded: int | None, seconds: float | None) -> bool:
+def steals_whole(job: JobPlan, size: int, site: SiteConfig, recorded: int | None, seconds: float | None,
+                 choice: BatchChoice) -> bool:
     """True for a map whose array tasks may steal each other's elements (runtime/stealing.py): one that
     core/batching.py's `steals` picks, submitted whole in one array (a task steals within its array).
     The tasks of the elements stolen are cancelled before they start, so what waits on the map waits for
     its array's end in any state (afterany) and its own elements check their inputs (runtime/values.py),
     and its elements wait for the whole of what they read (no aftercorr: a task may run any element); a
-    map that aftercorr would join to another keeps it, and runs its own elements (lay_out)."""
+    map that aftercorr would join to another keeps it, and runs its own elements (lay_out). `choice`: its
+    map_choice."""
     return (job.is_array and not recorded and size <= site.max_array_size and steals(job, size, site, seconds)
-            and map_choice(job, size, site, None, seconds).batch is None)
+            and choice.batch is None)
 
 
 def by_its_work(job: JobPlan, size: int, site: SiteConfig, seconds: float | None) -> bool:

@@ -47,7 +47,7 @@ def failed_elements(rd: RunDir, view: RunView) -> list[FailureGroup]:
             error = last_line(status.error) or f"{status.state.value.lower()} (no error recorded)"
             key = _NUMBER.sub("N", error)
             groups.setdefault(key, FailureGroup(error)).elements.append(
-                FailedElement(label, status.state, error, sub.element_log_path(job_id, i)))
+                FailedElement(label, status.state, error, sub.element_log_path(job_id, i, status)))
     return sorted(groups.values(), key=lambda g: -len(g.elements))
 
 

@@ -18,4 +18,5 @@ exec >>/runs/wf-20260101-000000-abcd/jobs/n2/logs/$INDEX.log 2>&1
 module load cray-python/3.11
 export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK
 export OMP_NUM_THREADS=4
+unset HPCFLOW_STEAL_S
 exec /opt/py/bin/python -m hpcflow.runtime.entry /runs/wf-20260101-000000-abcd n2 "$INDEX"

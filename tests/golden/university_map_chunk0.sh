@@ -16,4 +16,5 @@ module purge
 module load python/3.11 cuda/12.2
 source ~/venvs/hpcflow/bin/activate
 export OMP_NUM_THREADS=4
+unset HPCFLOW_STEAL_S
 exec /opt/py/bin/python -m hpcflow.runtime.entry /runs/wf-20260101-000000-abcd n2 "$INDEX"
