@@ -155,6 +155,9 @@ def test_resume_while_elements_still_run_refuses_and_after_them_succeeds(hpcflow
     early = hpcflow("resume", run_id)
     assert early.code == 1 and len(early.stderr.strip().splitlines()) == 1, early.stderr
     assert "still has running elements" in early.stderr and f"hpcflow cancel {run_id}" in early.stderr
+    # element 1 publishes its record only when it ends (one write): meanwhile its view is what squeue says
+    running = hpcflow("status", run_id, "n0[1]", "--json")
+    assert running.code == 0 and running.json["state"] == "RUNNING", running.stdout
     done = hpcflow("wait", run_id, "--json")  # the run is FAILED; its running elements finish on their own
     wait_until(lambda: not any(j["counts"].get("RUNNING") for j in hpcflow("status", run_id, "--json").json["jobs"]),
                timeout=120)
