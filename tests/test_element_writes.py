@@ -1,7 +1,8 @@
-"""What an element alone in its array task writes (issue "Overhead at the floor": one write publishes an
-element's result and status): under Slurm, whose squeue says that it runs, an element that ends within a
-second publishes its task's records once, start and end together; a local run's element, which nothing
-but its record shows running, publishes its start at once too."""
+"""What an array task writes (issue "Overhead at the floor": one write publishes an element's result and status,
+or, batched, one per array task). Under Slurm, whose squeue says that a task runs, an element alone in its task
+publishes its records once, start and end together, and a batch that ends before its first publication is due
+publishes once; a local run's element and batch, which nothing but their records show running, publish their
+start at once too. What the run's status and the element view show meanwhile comes from Slurm."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from hpcflow.core.states import State
-from hpcflow.loader import load_file
+from hpcflow.loader import load_file, load_workflow
 from hpcflow.runtime import entry, records
+from hpcflow.runtime.batch import run_batch
 from hpcflow.runtime.rundir import RunDir
 from hpcflow.runtime.runs import compile_for, create_run, element_now
 from hpcflow.runtime.summary import job_counts, mark_pending
@@ -97,3 +99,21 @@ def test_the_element_view_of_an_element_with_no_record_yet_is_what_slurm_says(tm
     assert killed.state is State.FAILED and killed.error == "Slurm reports FAILED"
     assert element_now(rd, rd, "n0", 1, _Backend(None)).state is State.PENDING  # a local run: its record says
     assert element_now(rd, rd, "n0", 1, _Backend(_Live({}))).state is State.PENDING
+
+
+@pytest.mark.parametrize("backend, writes", [("slurm", 1), ("local", 2)])
+def test_a_batch_that_ends_before_its_first_publication_is_due_publishes_its_records_once_under_slurm(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, writes: int):
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "1")
+    wf, module = load_workflow(f"{ROOT / 'tests' / 'workflows' / 'batch_items.py'}:squares")
+    plan = compile_for(wf, {"xs": list(range(50))})
+    rd = create_run(wf, module, plan, tmp_path / "runs", backend=backend, index=False)
+    job_id = next(job.id for job in plan.jobs if job.kind == "map")
+    rd.write_batch(job_id, 50)
+    published: list[Path] = []
+    real = records.atomic.write_json_compact
+    monkeypatch.setattr(records.atomic, "write_json_compact", lambda path, obj: (published.append(path), real(path, obj)))
+    monkeypatch.setattr(records, "FLUSH_S", 30.0)  # a batch that ends sooner, however loaded the machine
+    run_batch(RunDir(rd.path), job_id, 0, 50)
+    assert [p.name for p in published] == ["0.json"] * writes
+    assert [s.state.value for s in RunDir(rd.path).statuses(job_id)].count("SUCCEEDED") >= 49

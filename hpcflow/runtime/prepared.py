@@ -87,7 +87,7 @@ def prepared(rd: RunDir, job_id: str) -> PreparedJob:
         notifies = (any(job.id in other.depends_on and sized_by_producers(rd.plan, other) for other in rd.plan.jobs)
                     or bool(window_of(rd.plan, job.id)) or (job.size is None and rd.windows_dir(job.id).is_dir()))
         found = PreparedJob(job, rd.job_dir(job.id), cache_store_for(rd) if job.cache else None, notifies,
-                            scheduler_sees_it=meta.backend == "slurm")
+                            scheduler_sees_it=rd.scheduler_shows_running)
         jobs[job_id] = found  # only once it is whole: a module that fails to load fails every element
     return found
 

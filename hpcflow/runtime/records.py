@@ -13,8 +13,9 @@ writer at a time, so no file is locked:
   processes: each worker its part, which the task's file lists; the task folds them in when
   the workers are done). Writes are buffered and published at most once a `FLUSH_S` (and when
   the writer closes), so a batch of trivial elements costs a few writes, not two per element;
-  an element alone in its task publishes its start and its end in one write, when it ends
-  (under Slurm, squeue says meanwhile that it runs: runtime/entry.py).
+  under a scheduler, whose squeue says meanwhile that the task runs, an element alone in its
+  task publishes its start and its end in one write, when it ends (runtime/entry.py), and a
+  batch's first publication waits FLUSH_S as the later ones do (one write, if it ends sooner).
   An element whose start must be published at once (a kill must find that its attempt began:
   the recover step counts attempts from it) appends what was recorded since the last publication
   to the writer's journal, which its file lists with the offset its lines start to be newer
@@ -290,19 +291,22 @@ class TaskRecords:
         return merged.parts
 
     def own(self, job_id: str, task: int, part: str = "", before: Callable[[], None] | None = None,
-            indices: list[int] | None = None, one_element: bool = False) -> None:
+            indices: list[int] | None = None, one_element: bool = False, quiet_start: bool = False) -> None:
         """Make this process the writer of a task's file (or of `part` of it, for the elements `indices`);
         `before` runs before each publication of it. `one_element`: the task runs one element, whose records
         are published once, start and end together, when it is released (runtime/entry.py publishes a start at
-        once where something must see it before the end)."""
+        once where something must see it before the end). `quiet_start`: the first publication waits FLUSH_S, as
+        the later ones do (a batch that ends sooner publishes once), where a scheduler shows the task running."""
         if part:
-            self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
-                                                   base=self.read(job_id, task), mine=set(indices or ()))
-            return
-        published, more = self._published(job_id, task)
-        record = self._mine(job_id, task, published)
-        writer = self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
+            writer = self.writers[(job_id, task)] = _Writer(self.path(job_id, task, part), TaskRecord(), [], before,
+                                                            base=self.read(job_id, task), mine=set(indices or ()))
+        else:
+            published, more = self._published(job_id, task)
+            record = self._mine(job_id, task, published)
+            writer = self.writers[(job_id, task)] = _Writer(self.path(job_id, task), record, more, before)
         writer.hold = one_element
+        if quiet_start:
+            writer.last = time.monotonic()
 
     def release(self, job_id: str, task: int) -> None:
         """Publish what this process wrote for a task and stop writing it."""

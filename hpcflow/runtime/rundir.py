@@ -299,14 +299,21 @@ class RunDir:
         return {k: display(v, self.blobs) for k, v in obj.items()}
 
     # --- writing ----------------------------------------------------------------------------
+    @property
+    def scheduler_shows_running(self) -> bool:
+        """True when a scheduler says that an array task runs (Slurm: squeue) before its records do, so that
+        they need not say so at once; a local run has only its records."""
+        return self.meta.backend != "local"
+
     def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None,
-                 one_element: bool = False) -> None:
+                 one_element: bool = False, quiet_start: bool = False) -> None:
         """Make this process the one writer of an array task's records (or of `part` of them, for the
         elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for); `one_element`:
-        the task runs one element (records.TaskRecords.own)."""
+        the task runs one element; `quiet_start`: its first publication waits as its later ones do
+        (records.TaskRecords.own)."""
         self.owned[(job_id, task)] = part
         self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices,
-                         one_element=one_element)
+                         one_element=one_element, quiet_start=quiet_start)
 
     def _flush_pack(self, job_id: str, task: int) -> None:
         pack = self.packs.get((job_id, task))
