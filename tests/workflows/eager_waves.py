@@ -1,6 +1,7 @@
 """@eager workflows whose children run in waves of jobs (sdk/waves.py)."""
 import asyncio
 import os
+import time
 
 from hpcflow import eager, task
 
@@ -50,9 +51,13 @@ async def merge_sort(xs: list[int]) -> list[int]:
 
 @task
 def slow_add(x: int, folder: str) -> int:
-    """Leaves a mark per run of each child, so a test can count them."""
+    """Leaves a mark per run of each child, so a test can count them; then ends once the test leaves `go` in the
+    folder (at most 300 s on), so that what waits on the wave is certainly queued until the test has acted."""
     with open(os.path.join(folder, f"ran-{x}-{os.getpid()}"), "w"):
         pass
+    deadline = time.time() + 300
+    while not os.path.exists(os.path.join(folder, "go")) and time.time() < deadline:
+        time.sleep(0.2)
     return x + 100
 
 
@@ -65,7 +70,5 @@ async def two_waves_of_marks(xs: list[int], folder: str) -> int:
 @eager
 async def not_deterministic(x: int) -> int:
     """Calls a child with the time of day: a replay makes another call than the wave before."""
-    import time
-
     first = await add_one(x=x)
     return await add_one(x=first + int(time.time_ns() % 1000003))
