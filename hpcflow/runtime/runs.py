@@ -143,9 +143,9 @@ def element_now(rd: RunDir, sub: RunDir, job_id: str, index: int, backend: Backe
     shows it: its own record when that is final or the run has settled; else, what the scheduler says of its
     array task, if it knows (an element alone in its task may publish its start only with its end under Slurm,
     whose squeue shows it running meanwhile: runtime/entry.py); else its record with the monitor's word."""
-    status = sub.status(job_id, index)
     task = sub.task_of(job_id, index)
     own = sub.resolve(job_id, index, task, sub.records.read_for(job_id, task, index), overlay=False)
+    status = sub.overlay(job_id).apply(own, task)  # (sub.status, from the one read)
     if own.state.finished or rd.settled:
         return status
     said = (backend or backend_of(rd)).live(rd)
