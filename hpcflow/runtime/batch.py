@@ -73,7 +73,7 @@ def run_batch(rd: RunDir, job_id: str, batch: int, batch_size: int) -> bool:
     if not todo:
         return True
     workers = int(os.environ.get("SLURM_CPUS_PER_TASK") or rd.plan.job(job_id).resources.cpus or 1)
-    rd.own_task(job_id, batch, quiet_start=rd.scheduler_shows_running)  # a batch of a second or less: one write
+    rd.own_task(job_id, batch, quiet_start=True)  # a batch of a second or less: one write
     try:
         ran, ok, pace = _run_here(rd, job_id, todo, workers)
     finally:
@@ -154,7 +154,7 @@ def _run_slice(run_dir: str, job_id: str, task: int, part: str, indices: list[in
     from hpcflow.runtime.entry import run_element
 
     rd = _open(run_dir)
-    rd.own_task(job_id, task, part, indices, quiet_start=rd.scheduler_shows_running)
+    rd.own_task(job_id, task, part, indices, quiet_start=True)
     try:
         return all([run_element(rd, job_id, i, notify=False).ok for i in indices])
     finally:

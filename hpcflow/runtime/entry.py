@@ -133,13 +133,12 @@ def run_element(rd: RunDir, job_id: str, index: int, notify: bool = True, timed:
         prep = prepared(rd, job_id)  # the module, the plan, the function...: once per job in this process
         job = prep.job
         # published at once where a kill must find that the attempt started (the recover step and the
-        # sentinel count attempts from it); else with the task's next publication of its records: for an
-        # element alone in its task, one write, at its end, start and end together (records.py). Until then
-        # Slurm says that it runs (runs.element_now, summary.look_at_task); without a scheduler (a local run),
-        # or for an element run by another task than its own (which tells a lost attempt from one never
-        # started by it: runtime/stealing.py), only the record can, and it is published now
+        # sentinel count attempts from it), and for an element run by another task than its own (which
+        # tells a lost attempt from one never started by it: runtime/stealing.py); else with the task's next
+        # publication of its records: under Slurm, for an element alone in its task, at its end, start and end
+        # in one write (RunDir.own_task), while Slurm says that it runs (runs.element_now, summary.look_at_task)
         rd.write_status(job_id, index, status, urgent=prep.urgent_start)
-        if not prep.urgent_start and (ran_in is not None or (notify and not prep.scheduler_sees_it)):
+        if ran_in is not None and not prep.urgent_start:
             rd.records.flush()
         if job.interruptible and not prep.requeue_checked:  # about the Slurm job, not the element: once
             _backend(rd).last_requeue(rd, status.restarts)

@@ -61,13 +61,13 @@ def render_call(call: SbatchCall, job: JobPlan, *, run_id: str, run_dir: Path | 
         env = f"{env}\npython -c 'import hpcflow' 2>/dev/null || hpcflow_refuse {reason}"
     command = f'{shlex.quote(runner)} -m {call.entry} {shlex.quote(run_dir)} {call.target} "{call.arg}"'
     skip, run = "", _recovering(command, python, run_dir, call, log_file) if call.recover else f"exec {command}"
-    if call.role.runs_elements and not call.steal_s:  # sbatch exports the submitting shell's: none may steal here
-        env = f"{env}\nunset {STEAL_VARIABLE}"
-    if call.steal_s and call.role.runs_elements:  # its tasks may run each other's elements (runtime/stealing.py)
+    if call.role.runs_elements and call.steal_s:  # its tasks may run each other's elements (runtime/stealing.py)
         env = f"{env}\nexport {STEAL_VARIABLE}={call.steal_s:g}"
         done = shlex.quote(f"{run_dir}/jobs/{call.target}/claims") + '/"$INDEX".done'
         # a task whose element another task ran, and ended well, costs Slurm's start and no more
         skip = f"[[ -e {done} ]] && exit 0"
+    elif call.role.runs_elements:  # sbatch exports the submitting shell's environment: none may steal here
+        env = f"{env}\nunset {STEAL_VARIABLE}"
     text = load_template("element.sh").substitute(
         directives="\n".join(call.directives),
         run_id=one_line(run_id),

@@ -57,8 +57,6 @@ class PreparedJob:
     # before any of its elements runs
     notifies: bool
     requeue_checked: bool = field(default=False)  # last_requeue is about the Slurm job: asked once
-    # whether a scheduler says that an element runs (Slurm: squeue), so that its record need not say so until it ends
-    scheduler_sees_it: bool = False
     last_call_s: float = 0.0  # what the user's call of the latest element took (its attempts), not its start
 
     @cached_property
@@ -86,8 +84,7 @@ def prepared(rd: RunDir, job_id: str) -> PreparedJob:
         job = rd.plan.job(job_id)
         notifies = (any(job.id in other.depends_on and sized_by_producers(rd.plan, other) for other in rd.plan.jobs)
                     or bool(window_of(rd.plan, job.id)) or (job.size is None and rd.windows_dir(job.id).is_dir()))
-        found = PreparedJob(job, rd.job_dir(job.id), cache_store_for(rd) if job.cache else None, notifies,
-                            scheduler_sees_it=rd.scheduler_shows_running)
+        found = PreparedJob(job, rd.job_dir(job.id), cache_store_for(rd) if job.cache else None, notifies)
         jobs[job_id] = found  # only once it is whole: a module that fails to load fails every element
     return found
 

@@ -308,12 +308,14 @@ class RunDir:
     def own_task(self, job_id: str, task: int, part: str = "", indices: list[int] | None = None,
                  one_element: bool = False, quiet_start: bool = False) -> None:
         """Make this process the one writer of an array task's records (or of `part` of them, for the
-        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for); `one_element`:
-        the task runs one element; `quiet_start`: its first publication waits as its later ones do
-        (records.TaskRecords.own)."""
+        elements `indices`), and of its HDF5 pack of arrays once an element has one (pack_for). Where a
+        scheduler shows the task running (records.TaskRecords.own): `one_element`, the task runs one element,
+        whose start is published with its end; `quiet_start`, its first publication waits as its later ones
+        do. A local run, which only its records show, publishes a start at once."""
         self.owned[(job_id, task)] = part
+        shown = self.scheduler_shows_running
         self.records.own(job_id, task, part, before=lambda: self._flush_pack(job_id, task), indices=indices,
-                         one_element=one_element, quiet_start=quiet_start)
+                         one_element=one_element and shown, quiet_start=quiet_start and shown)
 
     def _flush_pack(self, job_id: str, task: int) -> None:
         pack = self.packs.get((job_id, task))
